@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make demo` and `make test`. Needs Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint install assets clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nextpractice demo
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+
+# Rebuild the vendored design system and test assets (needs node and npm; the built files
+# are committed, so neither `make demo` nor `make test` needs them).
+assets:
+	assets/build.sh
+
+clean:
+	rm -rf $(VENV) var test-output

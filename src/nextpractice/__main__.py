@@ -1,0 +1,3 @@
+from nextpractice.cli import main
+
+main()

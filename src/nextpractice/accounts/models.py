@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person: a leader, facilitator, coordinator, researcher or admin. Email is the login."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField("full name", max_length=150, blank=True)
+    is_researcher = models.BooleanField(
+        default=False, help_text="Sees anonymised aggregates only, nothing personal."
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name or self.email).split(" ")[0]
+
+    @property
+    def is_coordinator(self) -> bool:
+        if not hasattr(self, "_is_coordinator"):
+            self._is_coordinator = self.coordinated_areas.exists()
+        return self._is_coordinator
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Coordinators and admins see many people's details: TOTP is required of them."""
+        return self.is_staff or self.is_superuser or self.is_coordinator
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(used_at=None, declined_at=None, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link bound to one email address.
+
+    It invites someone to join the platform and, when ``cluster`` is set, that cluster.
+    Only a hash of the token is stored, so a database leak gives no working links.
+    """
+
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    cluster = models.ForeignKey(
+        "clusters.Cluster", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="invitations",
+    )
+    area = models.ForeignKey(
+        "directory.Area", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    role = models.CharField(max_length=20, default="member")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    LIFETIME = timedelta(days=14)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk}"
+
+    @classmethod
+    def issue(cls, email: str, **fields: Any) -> tuple[Invitation, str]:
+        """Create an invitation; returns it with the raw token (shown once, in the email)."""
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        invitation = cls.objects.create(
+            email=email.strip().lower(), token_hash=_hash(token), created_at=now,
+            expires_at=now + cls.LIFETIME, **fields,
+        )
+        return invitation, token
+
+    @classmethod
+    def find(cls, token: str) -> Invitation | None:
+        return cls.objects.select_related("cluster", "invited_by").filter(
+            token_hash=_hash(token)
+        ).first()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.declined_at is None and not self.is_expired
+
+    def claim(self) -> bool:
+        """Mark used, atomically: of two simultaneous clicks only one succeeds."""
+        now = timezone.now()
+        claimed = Invitation.objects.filter(
+            pk=self.pk, used_at=None, declined_at=None, expires_at__gt=now
+        ).update(used_at=now)
+        self.used_at = now if claimed else self.used_at
+        return claimed == 1

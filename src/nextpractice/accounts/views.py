@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
+from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe, require_http_methods
+
+from nextpractice.clusters import services
+from nextpractice.directory.models import LeaderProfile
+
+from .models import Invitation, User
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an invitation email links to: explains, then accept or decline."""
+    invitation = Invitation.find(token)
+    if invitation is None:
+        return render(request, "accounts/join_invalid.html", status=404)
+    if not invitation.is_open:
+        return render(request, "accounts/join_invalid.html", {"invitation": invitation},
+                      status=410)
+    user = request.user
+    wrong_person = user.is_authenticated and user.email.lower() != invitation.email
+    context = {"invitation": invitation, "cluster": invitation.cluster, "wrong_person": wrong_person}
+    if request.method == "GET" or wrong_person:
+        return render(request, "accounts/join.html", context)
+
+    if request.POST.get("answer") == "decline":
+        try:
+            services.decline(invitation)
+        except services.ClusterError as e:
+            messages.error(request, str(e))
+            return redirect("home")
+        return render(request, "accounts/declined.html", context)
+
+    if not user.is_authenticated:
+        return _sign_in_by_code(request, invitation, token)
+    try:
+        membership = services.accept(invitation, user)  # type: ignore[arg-type]
+    except services.ClusterError as e:
+        context["error"] = str(e)
+        return render(request, "accounts/join.html", context, status=409)
+    profile, _ = LeaderProfile.objects.get_or_create(user=user)
+    if profile.completed_at is None:
+        after = reverse("cluster_detail", args=[membership.cluster_id]) if membership else "/"
+        return redirect(f"{reverse('profile_edit')}?next={after}")
+    if membership:
+        return redirect("cluster_detail", membership.cluster_id)
+    return redirect("home")
+
+
+def _sign_in_by_code(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    """Create the account if need be, then send a sign-in code: no password needed.
+
+    The code, rather than the link alone, proves the person holds the mailbox, so a
+    forwarded invitation email does not let someone else in.
+    """
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        if user is None:
+            user = User.objects.create_user(invitation.email)
+            EmailAddress.objects.create(
+                user=user, email=invitation.email, primary=True, verified=True
+            )
+    if not ratelimit.consume(request, action="request_login_code", key=invitation.email):
+        return render(request, "429.html", status=429)
+    LoginCodeVerificationProcess.initiate(request=request, user=user, email=invitation.email,
+                                          phone=None)
+    return redirect(f"{reverse('account_confirm_login_code')}?next={reverse('join', args=[token])}")
+
+
+@login_required
+@require_safe
+def account(request: HttpRequest) -> HttpResponse:
+    authenticators = request.user.authenticator_set.values_list("type", flat=True)  # type: ignore[union-attr]
+    return render(request, "accounts/account.html", {
+        "has_totp": "totp" in set(authenticators),
+        "has_password": request.user.has_usable_password(),
+    })

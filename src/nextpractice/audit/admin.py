@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from nextpractice.core.admin import ClusterContentAdmin
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ClusterContentAdmin):
+    list_display = ["created_at", "verb", "object_type", "object_id", "summary"]
+    list_filter = ["verb"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # the trail is read-only

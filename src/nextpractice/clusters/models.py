@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+DEFAULT_GROUND_RULES = """\
+Confidentiality: what is shared in this cluster stays in this cluster. We do not name \
+another member's setting, staff or families outside it without their agreement.
+
+Equality: we meet as equals. Every member has the same voice, whatever the size or type \
+of their setting, and whatever their experience.
+
+Honesty: we say what we really see and think, and we bring our real problems, not our \
+best face.
+
+Supportive challenge: feedback names strengths and next steps. We challenge ideas, never \
+people, and we assume good intent.
+
+Commitment: we keep the dates we agree, and we send someone in our place or give our \
+apologies in good time when we cannot come.
+
+Children first: we never record information about individual children here."""
+
+
+class ClusterStatus(models.TextChoices):
+    FORMING = "forming", "Forming"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    CLOSED = "closed", "Closed"
+
+
+class ClusterQuerySet(models.QuerySet["Cluster"]):
+    def for_member(self, user: Any) -> ClusterQuerySet:
+        """Clusters in which ``user`` is a current member or facilitator."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            memberships__user=user, memberships__left_at=None
+        ).distinct()
+
+
+class Cluster(models.Model):
+    name = models.CharField(max_length=120)
+    area = models.ForeignKey(
+        "directory.Area", on_delete=models.PROTECT, related_name="clusters"
+    )
+    status = models.CharField(
+        max_length=10, choices=ClusterStatus.choices, default=ClusterStatus.FORMING
+    )
+    ground_rules = models.TextField(default=DEFAULT_GROUND_RULES)
+    ground_rules_changed_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClusterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def active_memberships(self) -> models.QuerySet[Membership]:
+        return self.memberships.filter(left_at=None)
+
+    def member_count(self) -> int:
+        """Members proper; an external facilitator does not count towards the size."""
+        return self.memberships.filter(left_at=None, role=Role.MEMBER).count()
+
+    def membership_of(self, user: Any) -> Membership | None:
+        if not user.is_authenticated:
+            return None
+        return self.memberships.filter(user=user, left_at=None).first()
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    FACILITATOR = "facilitator", "Facilitator"
+
+
+class Membership(models.Model):
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(default=timezone.now)
+    ground_rules_agreed_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_reason = models.CharField(max_length=20, blank=True)  # "left" or "removed"
+
+    class Meta:
+        ordering = ["joined_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "user"], condition=Q(left_at=None),
+                name="one_current_membership",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Membership {self.pk}"
+
+    @property
+    def has_agreed(self) -> bool:
+        """Agreed to the ground rules as they stand now (a change asks everyone again)."""
+        return (
+            self.ground_rules_agreed_at is not None
+            and self.ground_rules_agreed_at >= self.cluster.ground_rules_changed_at
+        )
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == Role.FACILITATOR
+
+
+class RemovalProposal(models.Model):
+    """A proposal to remove a member; carried by more than half of the other members."""
+
+    OPEN = "open"
+    CARRIED = "carried"
+    WITHDRAWN = "withdrawn"
+    STATES = [(OPEN, "Open"), (CARRIED, "Carried"), (WITHDRAWN, "Withdrawn")]
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="removals")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField()
+    state = models.CharField(max_length=10, choices=STATES, default=OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "subject"], condition=Q(state="open"),
+                name="one_open_removal_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Removal proposal {self.pk}"
+
+
+class RemovalVote(models.Model):
+    proposal = models.ForeignKey(RemovalProposal, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agrees = models.BooleanField()
+    voted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "voter"], name="one_vote_each")
+        ]

@@ -1,0 +1,219 @@
+"""Workflows over clusters: starting, inviting, joining, leaving, removing a member."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from nextpractice.accounts.models import Invitation, User
+from nextpractice.audit.models import record
+from nextpractice.core.mail import queue_email
+from nextpractice.directory.models import Area
+
+from .models import Cluster, ClusterStatus, Membership, RemovalProposal, RemovalVote, Role
+
+
+class ClusterError(Exception):
+    """A workflow step that cannot happen; the message is shown to the person."""
+
+
+@transaction.atomic
+def start_cluster(user: User, name: str, area: Area) -> Cluster:
+    cluster = Cluster.objects.create(name=name, area=area, created_by=user)
+    Membership.objects.create(
+        cluster=cluster, user=user, role=Role.MEMBER, ground_rules_agreed_at=timezone.now()
+    )
+    record(user, "cluster.started", cluster, f"{user} started the cluster", cluster)
+    return cluster
+
+
+def places_left(cluster: Cluster) -> int:
+    taken = cluster.member_count() + cluster.invitations.pending().filter(role=Role.MEMBER).count()
+    return cluster.area.max_cluster_size - taken
+
+
+@transaction.atomic
+def invite(cluster: Cluster, by: User, email: str, role: str = Role.MEMBER,
+           message: str = "") -> Invitation:
+    email = email.strip().lower()
+    # Serialise invitations to one cluster so that two at once cannot overfill it.
+    Cluster.objects.select_for_update().filter(pk=cluster.pk).first()
+    if cluster.memberships.filter(user__email__iexact=email, left_at=None).exists():
+        raise ClusterError(f"{email} is already in this cluster.")
+    if cluster.invitations.pending().filter(email=email).exists():
+        raise ClusterError(f"{email} has already been invited and has not answered yet.")
+    if role == Role.MEMBER and places_left(cluster) <= 0:
+        raise ClusterError(
+            f"This cluster is full: at most {cluster.area.max_cluster_size} members, "
+            "counting invitations not yet answered."
+        )
+    invitation, token = Invitation.issue(
+        email, invited_by=by, cluster=cluster, area=cluster.area, role=role, message=message
+    )
+    queue_email(
+        email, "emails/cluster_invitation",
+        {"invitation": invitation, "cluster": cluster, "inviter": by, "token": token},
+        forget_body=True,
+    )
+    record(by, "invitation.sent", invitation, f"{by} invited a new {role}", cluster)
+    return invitation
+
+
+@transaction.atomic
+def invite_to_platform(area: Area, by: User, email: str) -> Invitation:
+    """A coordinator invites a leader to join and fill in their profile (no cluster yet)."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ClusterError(f"{email} already has an account.")
+    if Invitation.objects.pending().filter(email=email, cluster=None).exists():
+        raise ClusterError(f"{email} has already been invited.")
+    invitation, token = Invitation.issue(email, invited_by=by, area=area)
+    queue_email(
+        email, "emails/platform_invitation",
+        {"invitation": invitation, "area": area, "inviter": by, "token": token},
+        forget_body=True,
+    )
+    record(by, "invitation.sent", invitation, f"{by} invited a leader to {area}")
+    return invitation
+
+
+@transaction.atomic
+def accept(invitation: Invitation, user: User) -> Membership | None:
+    """The invited person (already signed in as the invited address) accepts."""
+    if user.email.lower() != invitation.email.lower():
+        raise ClusterError("This invitation was sent to a different email address.")
+    cluster = invitation.cluster
+    if cluster is not None:
+        Cluster.objects.select_for_update().filter(pk=cluster.pk).first()
+        if cluster.status == ClusterStatus.CLOSED:
+            raise ClusterError("This cluster has closed.")
+        if (
+            invitation.role == Role.MEMBER
+            and cluster.member_count() >= cluster.area.max_cluster_size
+        ):
+            raise ClusterError("This cluster is already full.")
+    if not invitation.claim():
+        raise ClusterError("This invitation has already been used or has expired.")
+    if cluster is None:
+        record(user, "invitation.accepted", invitation, f"{user} joined Next Practice")
+        return None
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(cluster=cluster, user=user, role=invitation.role)
+    except IntegrityError:
+        raise ClusterError("You are already a member of this cluster.") from None
+    record(user, "membership.joined", membership, f"{user} joined the cluster", cluster)
+    return membership
+
+
+@transaction.atomic
+def decline(invitation: Invitation) -> None:
+    now = timezone.now()
+    if not Invitation.objects.filter(pk=invitation.pk, used_at=None, declined_at=None).update(
+        declined_at=now
+    ):
+        raise ClusterError("This invitation has already been answered.")
+    record(None, "invitation.declined", invitation, "An invitation was declined",
+           invitation.cluster)
+
+
+@transaction.atomic
+def agree_ground_rules(membership: Membership) -> None:
+    membership.ground_rules_agreed_at = timezone.now()
+    membership.save(update_fields=["ground_rules_agreed_at"])
+    record(membership.user, "ground_rules.agreed", membership,
+           f"{membership.user} agreed the ground rules", membership.cluster)
+
+
+@transaction.atomic
+def change_ground_rules(cluster: Cluster, by: User, text: str) -> None:
+    now = timezone.now()
+    cluster.ground_rules = text
+    cluster.ground_rules_changed_at = now
+    cluster.save(update_fields=["ground_rules", "ground_rules_changed_at"])
+    # The one who changed them has agreed to their own words; everyone else is asked again.
+    cluster.memberships.filter(user=by, left_at=None).update(ground_rules_agreed_at=now)
+    record(by, "ground_rules.changed", cluster, f"{by} changed the ground rules", cluster)
+
+
+@transaction.atomic
+def leave(membership: Membership) -> None:
+    membership.left_at = timezone.now()
+    membership.left_reason = "left"
+    membership.save(update_fields=["left_at", "left_reason"])
+    RemovalProposal.objects.filter(
+        cluster=membership.cluster, subject=membership.user, state=RemovalProposal.OPEN
+    ).update(state=RemovalProposal.WITHDRAWN, decided_at=timezone.now())
+    record(membership.user, "membership.left", membership,
+           f"{membership.user} left the cluster", membership.cluster)
+
+
+def other_members(proposal: RemovalProposal) -> list[Membership]:
+    return list(
+        proposal.cluster.memberships.filter(left_at=None)
+        .exclude(user=proposal.subject_id)
+        .select_related("user")
+    )
+
+
+def votes_needed(proposal: RemovalProposal) -> int:
+    """More than half of the members other than the one proposed for removal."""
+    return len(other_members(proposal)) // 2 + 1
+
+
+@transaction.atomic
+def propose_removal(cluster: Cluster, by: User, subject: User, reason: str) -> RemovalProposal:
+    if by.pk == subject.pk:
+        raise ClusterError("To leave the cluster, use Leave instead.")
+    if not cluster.memberships.filter(user=subject, left_at=None).exists():
+        raise ClusterError("That person is not a member of this cluster.")
+    if not reason.strip():
+        raise ClusterError("Say which ground rule was broken and how.")
+    try:
+        with transaction.atomic():
+            proposal = RemovalProposal.objects.create(
+                cluster=cluster, subject=subject, proposed_by=by, reason=reason.strip()
+            )
+    except IntegrityError:
+        raise ClusterError("There is already an open proposal to remove this member.") from None
+    RemovalVote.objects.create(proposal=proposal, voter=by, agrees=True)
+    record(by, "removal.proposed", proposal, f"{by} proposed removing {subject}", cluster)
+    _decide(proposal)
+    return proposal
+
+
+@transaction.atomic
+def vote(proposal: RemovalProposal, voter: User, agrees: bool) -> None:
+    proposal = RemovalProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state != RemovalProposal.OPEN:
+        raise ClusterError("This proposal has already been decided.")
+    if voter.pk == proposal.subject_id:
+        raise ClusterError("You cannot vote on your own removal.")
+    RemovalVote.objects.update_or_create(
+        proposal=proposal, voter=voter, defaults={"agrees": agrees, "voted_at": timezone.now()}
+    )
+    record(voter, "removal.voted", proposal, f"{voter} voted on a removal proposal",
+           proposal.cluster)
+    _decide(proposal)
+
+
+def _decide(proposal: RemovalProposal) -> None:
+    voters = {m.user_id for m in other_members(proposal)}
+    agree = proposal.votes.filter(agrees=True, voter__in=voters).count()
+    if agree < votes_needed(proposal):
+        return
+    now = timezone.now()
+    proposal.state, proposal.decided_at = RemovalProposal.CARRIED, now
+    proposal.save(update_fields=["state", "decided_at"])
+    # Access ends at once: every view checks a current membership.
+    Membership.objects.filter(
+        cluster=proposal.cluster, user=proposal.subject_id, left_at=None
+    ).update(left_at=now, left_reason="removed")
+    subject: Any = proposal.subject
+    queue_email(subject.email, "emails/removed",
+                {"cluster": proposal.cluster, "person": subject, "reason": proposal.reason})
+    record(None, "membership.removed", proposal,
+           f"{subject} was removed from the cluster by agreement of its members",
+           proposal.cluster)

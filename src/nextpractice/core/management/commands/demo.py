@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from nextpractice.core import demo
+
+
+class Command(BaseCommand):
+    help = "Prepare the database, load the demo network and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Load only; do not serve.")
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if demo.exists():
+            logins = demo.logins()
+            self.stdout.write("The demo network is already loaded.")
+        else:
+            logins = demo.build()
+            self.stdout.write("Loaded the demo network: Northbridge, 60 settings, 10 clusters.")
+        self.stdout.write(f"""
+  Demo logins (DEMO ONLY: every account shares this password)
+    password     {logins.password}
+    leader       {logins.leader}   (a new head, in Riverside leaders)
+    fellow       {logins.fellow}
+    facilitator  {logins.facilitator}
+    coordinator  {logins.coordinator}   (two-step sign-in: add the key
+                 {logins.totp_secret} to an authenticator app)
+    researcher   {logins.researcher}
+
+  Or sign in with "Email me a sign-in code": emails are printed in this terminal.
+""")
+        if not options["no_serve"]:
+            call_command("serve", bind=options["bind"], skip_setup=False)

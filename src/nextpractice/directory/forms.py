@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from nextpractice.core.forms import StyledForm, StyledModelForm
+
+from .models import WEEKDAYS, ClosureDay, LeaderProfile, Setting, Topic, TopicChoice, Value
+from .validators import normalise_postcode, normalise_urn
+
+IMPORTANCE = [(str(i), str(i)) for i in range(1, 6)]
+
+
+class InlineRadios(forms.RadioSelect):
+    pass
+
+
+class ProfileForm(StyledModelForm):
+    full_name = forms.CharField(max_length=150, label="Your name")
+    preferred_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Days that suit you for meetings",
+    )
+    strengths = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Where you are strong", help_text="Others in your cluster may ask you about these.",
+    )
+    develop = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Where you want to grow",
+    )
+
+    class Meta:
+        model = LeaderProfile
+        fields = ["job_title", "setting", "years_in_leadership", "phone", "preferred_time",
+                  "max_travel_km"]
+        labels = {"years_in_leadership": "Years in a leadership role",
+                  "phone": "Phone number"}
+        widgets = {"preferred_time": forms.RadioSelect}
+
+    def __init__(self, *args: Any, user: Any, settings_qs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.values = list(Value.objects.all())
+        topics = Topic.objects.all()
+        self.fields["strengths"].queryset = topics  # type: ignore[attr-defined]
+        self.fields["develop"].queryset = topics  # type: ignore[attr-defined]
+        self.fields["setting"].queryset = settings_qs  # type: ignore[attr-defined]
+        self.fields["setting"].label = "Your setting"
+        self.fields["full_name"].initial = user.full_name
+        self.fields["job_title"].required = True
+        self.fields["preferred_time"].choices = self.fields["preferred_time"].choices[1:]  # type: ignore[attr-defined]
+        self.order_fields(["full_name", "job_title", "setting"])
+        profile = self.instance
+        ratings: dict[int, int] = {}
+        if profile.pk:
+            self.fields["preferred_days"].initial = profile.preferred_days
+            ratings = dict(profile.ratings.values_list("value_id", "importance"))
+            chosen = list(profile.topics.values_list("topic_id", "kind"))
+            self.fields["strengths"].initial = [t for t, k in chosen if k == TopicChoice.STRENGTH]
+            self.fields["develop"].initial = [t for t, k in chosen if k == TopicChoice.DEVELOP]
+        for value in self.values:
+            field = forms.ChoiceField(
+                choices=IMPORTANCE, widget=forms.RadioSelect, label=value.name,
+                help_text=value.description or None,
+                initial=str(ratings[value.pk]) if value.pk in ratings else None,
+                required=True,
+            )
+            field.inline = True  # type: ignore[attr-defined]
+            self.fields[f"value_{value.pk}"] = field
+
+    def value_fields(self) -> list[forms.BoundField]:
+        return [self[f"value_{v.pk}"] for v in self.values]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        both = set(data.get("strengths") or []) & set(data.get("develop") or [])
+        if both:
+            names = ", ".join(t.name for t in both)
+            self.add_error("develop", f"Choose each area once, as a strength or to develop: {names}")
+        return data
+
+    def save(self, commit: bool = True) -> LeaderProfile:
+        from .models import ValueRating
+
+        profile: LeaderProfile = super().save(commit=False)
+        profile.user = self.user
+        profile.preferred_days = sorted(self.cleaned_data["preferred_days"])
+        profile.mark_completed()
+        profile.save()
+        self.user.full_name = self.cleaned_data["full_name"]
+        self.user.save(update_fields=["full_name"])
+        profile.ratings.all().delete()
+        ValueRating.objects.bulk_create([
+            ValueRating(profile=profile, value=v, importance=int(self.cleaned_data[f"value_{v.pk}"]))
+            for v in self.values
+        ])
+        profile.topics.all().delete()
+        TopicChoice.objects.bulk_create(
+            [TopicChoice(profile=profile, topic=t, kind=TopicChoice.STRENGTH)
+             for t in self.cleaned_data["strengths"]]
+            + [TopicChoice(profile=profile, topic=t, kind=TopicChoice.DEVELOP)
+               for t in self.cleaned_data["develop"]]
+        )
+        return profile
+
+
+def parse_closure_days(text: str) -> list[tuple[dt.date, str]]:
+    """Lines such as '27/11/2026 INSET day' -> [(date, reason)]. Raises ValidationError."""
+    days: list[tuple[dt.date, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        first, _, reason = line.partition(" ")
+        try:
+            day = dt.datetime.strptime(first, "%d/%m/%Y").date()
+        except ValueError:
+            raise ValidationError(
+                f"Line {number}: start with a date written as day/month/year, like 27/11/2026"
+            ) from None
+        days.append((day, reason.strip()[:100] or "INSET day"))
+    return days
+
+
+class SettingForm(StyledModelForm):
+    closure_days_text = forms.CharField(
+        label="Term-time closure days", required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line: the date as day/month/year, then what it is. "
+                  "For example: 27/11/2026 INSET day",
+    )
+
+    class Meta:
+        model = Setting
+        fields = ["name", "kind", "urn", "address", "postcode", "website", "size",
+                  "percent_disadvantaged", "percent_eal", "home_languages", "new_arrivals",
+                  "idaci_decile"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3}), "new_arrivals": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["closure_days_text"].initial = "\n".join(
+                f"{c.date:%d/%m/%Y} {c.reason}" for c in self.instance.closure_days.all()
+            )
+        self.fields["new_arrivals"].choices = self.fields["new_arrivals"].choices[1:]  # type: ignore[attr-defined]
+
+    def clean_urn(self) -> str | None:
+        urn = normalise_urn(self.cleaned_data.get("urn") or "")
+        return urn or None
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode") or ""
+        return normalise_postcode(value) if value else ""
+
+    def clean_closure_days_text(self) -> list[tuple[dt.date, str]]:
+        return parse_closure_days(self.cleaned_data.get("closure_days_text") or "")
+
+    def save(self, commit: bool = True) -> Setting:
+        setting: Setting = super().save()
+        setting.closure_days.all().delete()
+        ClosureDay.objects.bulk_create(
+            [ClosureDay(setting=setting, date=d, reason=r)
+             for d, r in dict(self.cleaned_data["closure_days_text"]).items()]
+        )
+        return setting
+
+
+class ImportForm(StyledForm):
+    file = forms.FileField(
+        label="GIAS establishment export (CSV)",
+        help_text="Download 'All establishment data' for your local authority from "
+                  "Get Information about Schools, then upload it here.",
+    )
+
+
+class InviteLeadersForm(StyledForm):
+    emails = forms.CharField(
+        label="Email addresses", widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line. Each leader gets a link to join and fill in their profile.",
+    )
+
+    def clean_emails(self) -> list[str]:
+        from django.core.validators import validate_email
+
+        emails = []
+        for number, line in enumerate(self.cleaned_data["emails"].splitlines(), start=1):
+            line = line.strip().lower()
+            if not line:
+                continue
+            try:
+                validate_email(line)
+            except ValidationError:
+                raise ValidationError(f"Line {number}: {line} is not an email address") from None
+            emails.append(line)
+        if not emails:
+            raise ValidationError("Enter at least one email address")
+        return list(dict.fromkeys(emails))

@@ -1,0 +1,265 @@
+"""Import settings from a GIAS ("Get Information about Schools") establishment export.
+
+All or nothing per file: an unreadable file writes nothing; a readable file imports every
+good row in one transaction and reports every other row with its number and reason.
+Row numbers count the header as row 1, as a spreadsheet shows them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from .geo import grid_to_wgs84
+from .models import Area, Setting, SettingKind
+from .validators import URN_RE, normalise_postcode, normalise_urn
+
+REQUIRED_COLUMNS = (
+    "URN", "EstablishmentName", "LA (name)", "TypeOfEstablishment (name)",
+    "EstablishmentStatus (name)", "Postcode",
+)
+OPEN_STATUSES = {"open", "open, but proposed to close"}
+# Welsh local authorities carry LA codes 660-681 in GIAS.
+WELSH_LA_CODES = range(660, 682)
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a GIAS export; nothing was written."""
+
+
+@dataclass
+class RowProblem:
+    row: int
+    urn: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    skipped: list[RowProblem] = field(default_factory=list)
+    rejected: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+
+class RowError(Exception):
+    pass
+
+
+def decode(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise ImportFileError("The file is larger than 50 MB.")
+    if b"\x00" in data[:4096]:
+        raise ImportFileError("This is not a CSV file (it looks like a spreadsheet or binary).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # GIAS has offered Windows-1252 exports; anything else is not a GIAS file.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ImportFileError("The file's text encoding is not UTF-8 or Windows-1252.") from None
+
+
+def _kind(row: dict[str, str]) -> str:
+    type_name = row.get("TypeOfEstablishment (name)", "").lower()
+    phase = row.get("PhaseOfEducation (name)", "").lower()
+    name = row.get("EstablishmentName", "").lower()
+    if "children's centre" in type_name or "childrens centre" in type_name:
+        return SettingKind.CHILDRENS_CENTRE
+    if "nursery school" in type_name or phase == "nursery":
+        return SettingKind.NURSERY_SCHOOL
+    if phase in {"primary", "middle deemed primary"}:
+        return SettingKind.INFANT if "infant" in name else SettingKind.PRIMARY
+    return SettingKind.OTHER
+
+
+def _number(value: str, column: str, cast: type) -> Any:
+    value = value.strip()
+    # GIAS suppresses small figures as "SUPP" and leaves unknown ones blank.
+    if value == "" or value.upper() in {"SUPP", "NA", "N/A"}:
+        return None
+    try:
+        return cast(value)
+    except (ValueError, InvalidOperation):
+        raise RowError(f"{column} is not a number ({value!r})") from None
+
+
+def _website(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    if "://" not in value:
+        value = f"http://{value}"
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise RowError(f"SchoolWebsite is not a web address ({value!r})") from None
+    return value
+
+
+def _address(row: dict[str, str]) -> str:
+    parts = [row.get(c, "").strip() for c in ("Street", "Locality", "Address3", "Town")]
+    return ", ".join(p for p in parts if p)
+
+
+def _england(row: dict[str, str]) -> None:
+    region = row.get("GOR (name)", "").strip().lower()
+    country = row.get("Country (name)", "").strip().lower()
+    la_code = row.get("LA (code)", "").strip()
+    if "wales" in region or country == "wales" or (
+        la_code.isdigit() and int(la_code) in WELSH_LA_CODES
+    ):
+        raise RowError("outside England (Wales)")
+    if region == "not applicable" or country in {"scotland", "northern ireland"}:
+        raise RowError("outside England")
+
+
+def parse_row(row: dict[str, str]) -> dict[str, Any]:
+    """A GIAS row -> Setting fields (plus the LA name). Raises RowError with the reason."""
+    urn = normalise_urn(row.get("URN", ""))
+    if not URN_RE.match(urn):
+        raise RowError(f"URN {row.get('URN', '')!r} is not a valid URN")
+    _england(row)
+    name = row.get("EstablishmentName", "").strip()
+    if not name:
+        raise RowError("EstablishmentName is blank")
+    la_name = row.get("LA (name)", "").strip()
+    if not la_name:
+        raise RowError("LA (name) is blank")
+    postcode = row.get("Postcode", "").strip()
+    if postcode:
+        try:
+            postcode = normalise_postcode(postcode)
+        except ValidationError:
+            raise RowError(f"Postcode {postcode!r} is not a UK postcode") from None
+    easting = _number(row.get("Easting", ""), "Easting", float)
+    northing = _number(row.get("Northing", ""), "Northing", float)
+    latitude = longitude = None
+    if easting is not None and northing is not None:
+        if not (0 <= easting <= 700000 and 0 <= northing <= 1300000):
+            raise RowError("Easting/Northing lie outside the British National Grid")
+        latitude, longitude = grid_to_wgs84(easting, northing)
+    size = _number(row.get("NumberOfPupils", ""), "NumberOfPupils", int)
+    fsm = _number(row.get("PercentageFSM", ""), "PercentageFSM", Decimal)
+    if fsm is not None and not (0 <= fsm <= 100):
+        raise RowError(f"PercentageFSM {fsm} is not a percentage")
+    return {
+        "urn": urn,
+        "name": name[:200],
+        "la_name": la_name,
+        "la_code": row.get("LA (code)", "").strip()[:10],
+        "kind": _kind(row),
+        "address": _address(row),
+        "postcode": postcode,
+        "latitude": latitude,
+        "longitude": longitude,
+        "website": _website(row.get("SchoolWebsite", ""))[:200],
+        "size": size,
+        "percent_disadvantaged": fsm.quantize(Decimal("0.1")) if fsm is not None else None,
+    }
+
+
+UPDATED_FIELDS = [
+    "name", "kind", "area", "address", "postcode", "latitude", "longitude", "website",
+    "size", "percent_disadvantaged", "is_open", "imported_at",
+]
+
+
+def import_gias(data: bytes, area: Area | None = None) -> ImportReport:
+    """Import a GIAS export. With ``area``, rows from other local authorities are rejected;
+    without, each row's local authority becomes (or finds) an Area."""
+    text = decode(data)
+    if not text.strip():
+        raise ImportFileError("The file is empty.")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as e:
+        raise ImportFileError(f"The file is not valid CSV: {e}") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ImportFileError(
+            "This is not a GIAS establishment export: missing column(s) " + ", ".join(missing)
+        )
+    report = ImportReport()
+    parsed: dict[str, tuple[int, dict[str, Any]]] = {}
+    try:
+        for index, row in enumerate(reader, start=2):
+            if None in row:  # more fields than the header names
+                report.rejected.append(RowProblem(index, row.get("URN", ""), "too many fields"))
+                continue
+            urn = (row.get("URN") or "").strip()
+            status = (row.get("EstablishmentStatus (name)") or "").strip()
+            if status.lower() not in OPEN_STATUSES:
+                report.skipped.append(RowProblem(index, urn, f"not open ({status or 'blank'})"))
+                continue
+            try:
+                fields = parse_row({k: v or "" for k, v in row.items()})
+            except RowError as e:
+                report.rejected.append(RowProblem(index, urn, str(e)))
+                continue
+            if area is not None and fields["la_name"].lower() != area.name.lower():
+                report.rejected.append(
+                    RowProblem(index, urn, f"in {fields['la_name']}, not in {area.name}")
+                )
+                continue
+            if fields["urn"] in parsed:
+                first = parsed[fields["urn"]][0]
+                report.rejected.append(
+                    RowProblem(index, urn, f"URN appears twice (first on row {first})")
+                )
+                continue
+            parsed[fields["urn"]] = (index, fields)
+    except csv.Error as e:
+        raise ImportFileError(f"The file is not valid CSV near row {reader.line_num}: {e}") from None
+    _write(parsed, area, report)
+    return report
+
+
+@transaction.atomic
+def _write(parsed: dict[str, tuple[int, dict[str, Any]]], area: Area | None,
+           report: ImportReport) -> None:
+    now = timezone.now()
+    areas: dict[str, Area] = {}
+    if area is not None:
+        areas[area.name.lower()] = area
+    else:
+        names = {f["la_name"] for _, f in parsed.values()}
+        for existing in Area.objects.filter(name__in=names):
+            areas[existing.name.lower()] = existing
+        for _, f in parsed.values():
+            if f["la_name"].lower() not in areas:
+                areas[f["la_name"].lower()] = Area.objects.create(
+                    name=f["la_name"], la_code=f["la_code"]
+                )
+    existing_by_urn = {s.urn: s for s in Setting.objects.filter(urn__in=list(parsed))}
+    to_create, to_update = [], []
+    for urn, (_, f) in parsed.items():
+        values = {k: v for k, v in f.items() if k not in {"la_name", "la_code", "urn"}}
+        values.update(area=areas[f["la_name"].lower()], is_open=True, imported_at=now)
+        setting = existing_by_urn.get(urn)
+        if setting is None:
+            to_create.append(Setting(urn=urn, **values))
+        else:
+            # Keep what a leader has typed in over a blank from the register.
+            for key, value in values.items():
+                if value not in (None, "") or key in {"area", "is_open", "imported_at"}:
+                    setattr(setting, key, value)
+            to_update.append(setting)
+    Setting.objects.bulk_create(to_create, batch_size=500)
+    Setting.objects.bulk_update(to_update, UPDATED_FIELDS, batch_size=500)
+    report.created, report.updated = len(to_create), len(to_update)

@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from .validators import normalise_postcode, normalise_urn, validate_postcode, validate_urn
+
+
+class Area(models.Model):
+    """A local authority, with the coordinators who run its pool of settings."""
+
+    name = models.CharField("local authority", max_length=120, unique=True)
+    la_code = models.CharField("LA code", max_length=10, blank=True)
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_areas"
+    )
+    min_cluster_size = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(2)],
+        help_text="Clusters with fewer members are shown a warning.",
+    )
+    max_cluster_size = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(2), MaxValueValidator(12)]
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SettingKind(models.TextChoices):
+    DAY_NURSERY = "day_nursery", "Day nursery"
+    PRE_SCHOOL = "pre_school", "Pre-school"
+    CHILDMINDER = "childminder", "Childminder"
+    NURSERY_SCHOOL = "nursery_school", "Maintained nursery school"
+    NURSERY_CLASS = "nursery_class", "Nursery class"
+    INFANT = "infant", "Infant school"
+    PRIMARY = "primary", "Primary school"
+    CHILDRENS_CENTRE = "childrens_centre", "Children's centre"
+    OTHER = "other", "Other"
+
+
+class Intake(models.TextChoices):
+    NONE = "none", "None"
+    SOME = "some", "Some"
+    MANY = "many", "Many"
+
+
+class SettingQuerySet(models.QuerySet["Setting"]):
+    def for_coordinator(self, user: Any) -> SettingQuerySet:
+        return self.filter(area__coordinators=user)
+
+
+class Setting(models.Model):
+    """An early-years provider or school (not to be confused with Django settings)."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=SettingKind.choices)
+    urn = models.CharField(
+        "URN", max_length=8, unique=True, null=True, blank=True, validators=[validate_urn],
+        help_text="6 or 7 digits, or EY, RP or EH followed by 6 digits.",
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="settings", verbose_name="local authority"
+    )
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(49.0), MaxValueValidator(61.0)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-9.0), MaxValueValidator(2.5)]
+    )
+    website = models.URLField(blank=True)
+    size = models.PositiveIntegerField("number of places or pupils", null=True, blank=True)
+    percent_disadvantaged = models.DecimalField(
+        "disadvantaged or eligible for free school meals (%)", max_digits=4, decimal_places=1,
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    percent_eal = models.DecimalField(
+        "English as an additional language (%)", max_digits=4, decimal_places=1,
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    home_languages = models.CharField("main home languages", max_length=300, blank=True)
+    new_arrivals = models.CharField(
+        "new arrivals and refugee intake", max_length=4, choices=Intake.choices, blank=True
+    )
+    idaci_decile = models.PositiveSmallIntegerField(
+        "IDACI decile", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="1 is the most deprived tenth of areas, 10 the least.",
+    )
+    is_open = models.BooleanField(default=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SettingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.urn:
+            self.urn = normalise_urn(self.urn)
+        if self.postcode:
+            self.postcode = normalise_postcode(self.postcode)
+
+
+class ClosureDay(models.Model):
+    """A term-time day the setting is closed to children (INSET, polling day, ...)."""
+
+    setting = models.ForeignKey(Setting, on_delete=models.CASCADE, related_name="closure_days")
+    date = models.DateField()
+    reason = models.CharField(max_length=100, blank=True, default="INSET day")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["setting", "date"], name="closure_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.reason}"
+
+
+class Value(models.Model):
+    """One of the shared list of values leaders rate (data, editable in admin)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(models.Model):
+    """An area of the shared taxonomy of strengths and areas to develop (data, not code)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    group = models.CharField(
+        max_length=40, blank=True, help_text="Inspection areas or everyday leadership."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PreferredTime(models.TextChoices):
+    MORNING = "morning", "Morning"
+    LUNCHTIME = "lunchtime", "Lunchtime"
+    AFTERNOON = "afternoon", "Mid-afternoon (around 3pm)"
+    AFTER_SCHOOL = "after_school", "After school (4pm or later)"
+
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday")]
+
+
+class LeaderProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    job_title = models.CharField(max_length=100, blank=True)
+    setting = models.ForeignKey(
+        Setting, on_delete=models.SET_NULL, null=True, blank=True, related_name="leaders"
+    )
+    years_in_leadership = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    phone = models.CharField(
+        max_length=30, blank=True, help_text="Shown only to fellow members of your clusters."
+    )
+    preferred_days = models.JSONField(default=list, blank=True)
+    preferred_time = models.CharField(
+        max_length=20, choices=PreferredTime.choices, blank=True
+    )
+    max_travel_km = models.PositiveSmallIntegerField(
+        "how far you will travel (km)", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+    )
+    values = models.ManyToManyField(Value, through="ValueRating", blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    NEW_LEADER_YEARS = 2
+
+    @property
+    def is_new_leader(self) -> bool:
+        return self.years_in_leadership is not None and (
+            self.years_in_leadership < self.NEW_LEADER_YEARS
+        )
+
+    def mark_completed(self) -> None:
+        if self.completed_at is None:
+            self.completed_at = timezone.now()
+
+
+class ValueRating(models.Model):
+    profile = models.ForeignKey(LeaderProfile, on_delete=models.CASCADE, related_name="ratings")
+    value = models.ForeignKey(Value, on_delete=models.CASCADE)
+    importance = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "value"], name="value_rated_once")
+        ]
+
+
+class TopicChoice(models.Model):
+    """A profile's strength, or area it wants to develop, from the shared taxonomy."""
+
+    STRENGTH = "strength"
+    DEVELOP = "develop"
+    KINDS = [(STRENGTH, "Strength"), (DEVELOP, "Area to develop")]
+
+    profile = models.ForeignKey(LeaderProfile, on_delete=models.CASCADE, related_name="topics")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=10, choices=KINDS)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "topic"], name="topic_chosen_once")
+        ]

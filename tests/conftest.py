@@ -1,0 +1,146 @@
+"""The cast: Alice and Bob share a cluster, Fay facilitates it, Oscar is in another
+cluster, Cora coordinates the area, Rita researches. Nobody else sees inside."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+from django.test import Client
+from django.utils import timezone
+
+from nextpractice.accounts.models import User
+from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role
+from nextpractice.directory.models import Area, LeaderProfile, Setting, SettingKind
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTONLY"
+
+
+def require_tool(available: bool, reason: str) -> None:
+    """Skip with the reason on a newcomer's machine; fail under CI, where it must exist."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing tool is a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings: Any) -> None:
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_person(email: str, name: str, setting: Setting | None = None,
+                password: str | None = "correct horse battery") -> User:
+    user = User.objects.create_user(email, password, full_name=name)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    if setting is not None:
+        LeaderProfile.objects.create(user=user, setting=setting, job_title="Headteacher",
+                                     phone="07700 900111", completed_at=timezone.now())
+    return user
+
+
+@dataclass
+class Cast:
+    area: Area
+    cluster: Cluster
+    other_cluster: Cluster
+    alice: User
+    bob: User
+    fay: User
+    oscar: User
+    cora: User
+    rita: User
+    newbie: User  # invited into the cluster, has not agreed the ground rules yet
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    area = Area.objects.create(name="Northbridge")
+    s = [Setting.objects.create(name=f"Setting {i}", kind=SettingKind.PRIMARY, area=area,
+                                urn=f"10000{i}") for i in range(5)]
+    alice = make_person("alice@example.test", "Alice Archer", s[0])
+    bob = make_person("bob@example.test", "Bob Baker", s[1])
+    fay = make_person("fay@example.test", "Fay Facilitator")
+    oscar = make_person("oscar@example.test", "Oscar Outsider", s[2])
+    newbie = make_person("nina@example.test", "Nina New", s[3])
+    cora = make_person("cora@example.test", "Cora Coordinator")
+    area.coordinators.add(cora)
+    TOTP.activate(cora, TOTP_SECRET)
+    rita = make_person("rita@example.test", "Rita Researcher")
+    rita.is_researcher = True
+    rita.save()
+    now = timezone.now()
+    cluster = Cluster.objects.create(name="Riverside", area=area, status=ClusterStatus.ACTIVE,
+                                     created_by=alice)
+    for user, role in [(alice, Role.MEMBER), (bob, Role.MEMBER), (fay, Role.FACILITATOR)]:
+        Membership.objects.create(cluster=cluster, user=user, role=role,
+                                  ground_rules_agreed_at=now)
+    Membership.objects.create(cluster=cluster, user=newbie, role=Role.MEMBER)
+    other = Cluster.objects.create(name="Hilltop", area=area, status=ClusterStatus.ACTIVE)
+    Membership.objects.create(cluster=other, user=oscar, ground_rules_agreed_at=now)
+    return Cast(area, cluster, other, alice, bob, fay, oscar, cora, rita, newbie)
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    host: str
+    port: int
+    messages: list[Any]
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on loopback; Django sends to it over SMTP."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield Mailbox("127.0.0.1", port, received)
+    finally:
+        controller.stop()
+
+
+def chromium_path() -> str | None:
+    path = "/usr/bin/chromium"
+    return path if os.path.exists(path) else shutil.which("chromium")

@@ -1,0 +1,171 @@
+"""Importing settings from a GIAS export: good rows in, every bad row reported, no half-writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from nextpractice.directory import gias
+from nextpractice.directory.models import Area, Setting, SettingKind
+
+HEADER = (Path(__file__).parent / "data" / "gias-establishments-header.csv").read_text().strip()
+COLUMNS = next(csv.reader([HEADER]))
+
+
+def gias_file(*rows: dict[str, str], encoding: str = "utf-8") -> bytes:
+    """A file in the real GIAS layout (139 columns): quoted only where a field has a comma."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in COLUMNS])
+    return out.getvalue().encode(encoding)
+
+
+def school(urn: str, name: str, **extra: str) -> dict[str, str]:
+    row = {
+        "URN": urn, "LA (code)": "380", "LA (name)": "Bradford", "EstablishmentNumber": "2001",
+        "EstablishmentName": name, "TypeOfEstablishment (name)": "Community school",
+        "EstablishmentStatus (name)": "Open", "OpenDate": "01-09-1974",
+        "PhaseOfEducation (name)": "Primary", "Street": "School Lane", "Town": "Bradford",
+        "Postcode": "bd7 1ax", "Easting": "414500", "Northing": "432900",
+        "SchoolWebsite": "www.example-primary.sch.uk", "NumberOfPupils": "412",
+        "PercentageFSM": "38.6", "GOR (name)": "Yorkshire and the Humber",
+    }
+    row.update(extra)
+    return row
+
+
+@pytest.fixture
+def bradford(db: Any) -> Area:
+    return Area.objects.create(name="Bradford")
+
+
+def test_it_imports_open_establishments_with_coordinates(bradford: Area) -> None:
+    data = gias_file(
+        school("107301", "Lilycroft Primary School"),
+        school("107302", "Green Lane Infant School, Nursery and Children's Centre",
+               **{"PercentageFSM": "SUPP"}),
+        school("107303", "Rainbow Nursery School", **{
+            "TypeOfEstablishment (name)": "Local authority nursery school",
+            "PhaseOfEducation (name)": "Nursery", "Easting": "", "Northing": ""}),
+    )
+    report = gias.import_gias(data, area=bradford)
+    assert (report.created, report.updated, report.rejected, report.skipped) == (3, 0, [], [])
+    lily = Setting.objects.get(urn="107301")
+    assert lily.kind == SettingKind.PRIMARY
+    assert lily.postcode == "BD7 1AX"
+    assert lily.website == "http://www.example-primary.sch.uk"
+    assert (lily.size, str(lily.percent_disadvantaged)) == (412, "38.6")
+    assert lily.address == "School Lane, Bradford"
+    # Easting 414500 / Northing 432900 is in Bradford, about 53.79N 1.78W.
+    assert lily.latitude == pytest.approx(53.79, abs=0.01)
+    assert lily.longitude == pytest.approx(-1.78, abs=0.01)
+    green = Setting.objects.get(urn="107302")
+    assert green.name == "Green Lane Infant School, Nursery and Children's Centre"
+    assert green.kind == SettingKind.INFANT
+    assert green.percent_disadvantaged is None  # "SUPP": suppressed, not zero
+    rainbow = Setting.objects.get(urn="107303")
+    assert rainbow.kind == SettingKind.NURSERY_SCHOOL
+    assert rainbow.latitude is None
+
+
+def test_reimporting_updates_by_urn_instead_of_duplicating(bradford: Area) -> None:
+    gias.import_gias(gias_file(school("107301", "Lilycroft Primary")), area=bradford)
+    report = gias.import_gias(
+        gias_file(school("107301", "Lilycroft Primary School", NumberOfPupils="420")), area=bradford
+    )
+    assert (report.created, report.updated) == (0, 1)
+    assert Setting.objects.count() == 1
+    setting = Setting.objects.get()
+    assert (setting.name, setting.size) == ("Lilycroft Primary School", 420)
+
+
+def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area) -> None:
+    data = gias_file(
+        school("107301", "Good Primary"),                                             # row 2
+        school("107304", "Closed Primary", **{"EstablishmentStatus (name)": "Closed",
+                                              "CloseDate": "31-08-2019"}),              # row 3
+        school("107305", "Future Primary", **{"EstablishmentStatus (name)": "Proposed to open"}),
+        school("107306", "Closing Primary", **{
+            "EstablishmentStatus (name)": "Open, but proposed to close"}),            # row 5
+        school("401234", "Ysgol Gymraeg", **{"LA (code)": "660", "LA (name)": "Isle of Anglesey",
+                                             "GOR (name)": "Wales (pseudo)", "Postcode": "",
+                                             "Easting": "", "Northing": ""}),         # row 6
+        school("12", "Bad URN Primary"),                                               # row 7
+        school("107307", "Bad Postcode Primary", Postcode="NOT A CODE"),               # row 8
+        school("107308", "Elsewhere Primary", **{"LA (name)": "Leeds"}),               # row 9
+        school("107301", "Duplicate Primary"),                                         # row 10
+        school("107309", "Odd Number Primary", NumberOfPupils="lots"),                 # row 11
+        school("107310", "", ),                                                        # row 12
+    )
+    report = gias.import_gias(data, area=bradford)
+    assert report.created == 2
+    assert set(Setting.objects.values_list("urn", flat=True)) == {"107301", "107306"}
+    rejected = {(p.row, p.reason) for p in report.rejected}
+    assert rejected == {
+        (6, "outside England (Wales)"),
+        (7, "URN '12' is not a valid URN"),
+        (8, "Postcode 'NOT A CODE' is not a UK postcode"),
+        (9, "in Leeds, not in Bradford"),
+        (10, "URN appears twice (first on row 2)"),
+        (11, "NumberOfPupils is not a number ('lots')"),
+        (12, "EstablishmentName is blank"),
+    }
+    assert {(p.row, p.reason) for p in report.skipped} == {
+        (3, "not open (Closed)"), (4, "not open (Proposed to open)")}
+
+
+def test_blank_optional_fields_are_fine(bradford: Area) -> None:
+    row = school("107301", "Sparse Primary", Postcode="", Easting="", Northing="",
+                 SchoolWebsite="", NumberOfPupils="", PercentageFSM="", Street="", Town="")
+    report = gias.import_gias(gias_file(row), area=bradford)
+    assert report.created == 1 and not report.rejected
+
+
+def test_a_windows_1252_export_is_read(bradford: Area) -> None:
+    data = gias_file(school("107301", "St Bede’s Primary"), encoding="cp1252")
+    gias.import_gias(data, area=bradford)
+    assert Setting.objects.get().name == "St Bede’s Primary"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "The file is empty"),
+    (b"URN,EstablishmentName\r\n1,A\r\n", r"missing column\(s\) LA \(name\)"),
+    (b"name,town\r\nA,B\r\n", "not a GIAS establishment export"),
+    (b"PK\x03\x04\x00\x00binary spreadsheet", "not a CSV file"),
+    (b"\xff\xfe\x00U\x00R", "not a CSV file"),
+])
+def test_an_unreadable_file_writes_nothing(bradford: Area, data: bytes, message: str) -> None:
+    with pytest.raises(gias.ImportFileError, match=message):
+        gias.import_gias(data, area=bradford)
+    assert Setting.objects.count() == 0
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(bradford: Area,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Setting.objects, "bulk_update", explode)
+    with pytest.raises(RuntimeError):
+        gias.import_gias(gias_file(school("107301", "A"), school("107302", "B")), area=bradford)
+    assert Setting.objects.count() == 0
+
+
+def test_the_command_creates_areas_and_reports_rows(db: Any, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "edubase.csv"
+    path.write_bytes(gias_file(school("107301", "A Primary"),
+                               school("107401", "B Primary", **{"LA (name)": "Leeds"}),
+                               school("x", "C Primary")))
+    call_command("import_gias", str(path))
+    out = capsys.readouterr().out
+    assert "row 4 (URN x): rejected: URN 'x' is not a valid URN" in out
+    assert "2 created, 0 updated, 0 skipped, 1 rejected" in out
+    assert set(Area.objects.values_list("name", flat=True)) == {"Bradford", "Leeds"}
