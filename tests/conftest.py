@@ -34,7 +34,9 @@ def require_tool(available: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _plain_static(settings: Any) -> None:
+def _test_settings(settings: Any) -> None:
+    # A fast hasher: the real one is deliberately slow, and the cast has seven people.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -87,10 +89,12 @@ def cast(db: Any) -> Cast:
                                      created_by=alice)
     for user, role in [(alice, Role.MEMBER), (bob, Role.MEMBER), (fay, Role.FACILITATOR)]:
         Membership.objects.create(cluster=cluster, user=user, role=role,
-                                  ground_rules_agreed_at=now)
+                                  ground_rules_agreed_at=now,
+                                  ground_rules_agreed_version=1)
     Membership.objects.create(cluster=cluster, user=newbie, role=Role.MEMBER)
     other = Cluster.objects.create(name="Hilltop", area=area, status=ClusterStatus.ACTIVE)
-    Membership.objects.create(cluster=other, user=oscar, ground_rules_agreed_at=now)
+    Membership.objects.create(cluster=other, user=oscar, ground_rules_agreed_at=now,
+                                  ground_rules_agreed_version=1)
     return Cast(area, cluster, other, alice, bob, fay, oscar, cora, rita, newbie)
 
 

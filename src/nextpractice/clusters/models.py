@@ -52,7 +52,8 @@ class Cluster(models.Model):
         max_length=10, choices=ClusterStatus.choices, default=ClusterStatus.FORMING
     )
     ground_rules = models.TextField(default=DEFAULT_GROUND_RULES)
-    ground_rules_changed_at = models.DateTimeField(default=timezone.now)
+    # Raised on every change to the ground rules; members agree to a version.
+    ground_rules_version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -92,6 +93,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(default=timezone.now)
     ground_rules_agreed_at = models.DateTimeField(null=True, blank=True)
+    ground_rules_agreed_version = models.PositiveIntegerField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
     left_reason = models.CharField(max_length=20, blank=True)  # "left" or "removed"
 
@@ -110,10 +112,11 @@ class Membership(models.Model):
     @property
     def has_agreed(self) -> bool:
         """Agreed to the ground rules as they stand now (a change asks everyone again)."""
-        return (
-            self.ground_rules_agreed_at is not None
-            and self.ground_rules_agreed_at >= self.cluster.ground_rules_changed_at
-        )
+        return self.ground_rules_agreed_version == self.cluster.ground_rules_version
+
+    def agree(self) -> None:
+        self.ground_rules_agreed_at = timezone.now()
+        self.ground_rules_agreed_version = self.cluster.ground_rules_version
 
     @property
     def is_facilitator(self) -> bool:

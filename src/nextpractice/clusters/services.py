@@ -22,9 +22,9 @@ class ClusterError(Exception):
 @transaction.atomic
 def start_cluster(user: User, name: str, area: Area) -> Cluster:
     cluster = Cluster.objects.create(name=name, area=area, created_by=user)
-    Membership.objects.create(
-        cluster=cluster, user=user, role=Role.MEMBER, ground_rules_agreed_at=timezone.now()
-    )
+    membership = Membership(cluster=cluster, user=user, role=Role.MEMBER)
+    membership.agree()
+    membership.save()
     record(user, "cluster.started", cluster, f"{user} started the cluster", cluster)
     return cluster
 
@@ -121,20 +121,21 @@ def decline(invitation: Invitation) -> None:
 
 @transaction.atomic
 def agree_ground_rules(membership: Membership) -> None:
-    membership.ground_rules_agreed_at = timezone.now()
-    membership.save(update_fields=["ground_rules_agreed_at"])
+    membership.agree()
+    membership.save(update_fields=["ground_rules_agreed_at", "ground_rules_agreed_version"])
     record(membership.user, "ground_rules.agreed", membership,
            f"{membership.user} agreed the ground rules", membership.cluster)
 
 
 @transaction.atomic
 def change_ground_rules(cluster: Cluster, by: User, text: str) -> None:
-    now = timezone.now()
     cluster.ground_rules = text
-    cluster.ground_rules_changed_at = now
-    cluster.save(update_fields=["ground_rules", "ground_rules_changed_at"])
+    cluster.ground_rules_version += 1
+    cluster.save(update_fields=["ground_rules", "ground_rules_version"])
     # The one who changed them has agreed to their own words; everyone else is asked again.
-    cluster.memberships.filter(user=by, left_at=None).update(ground_rules_agreed_at=now)
+    cluster.memberships.filter(user=by, left_at=None).update(
+        ground_rules_agreed_at=timezone.now(), ground_rules_agreed_version=cluster.ground_rules_version
+    )
     record(by, "ground_rules.changed", cluster, f"{by} changed the ground rules", cluster)
 
 

@@ -184,12 +184,14 @@ def build(seed: int = 2026) -> DemoLogins:
             status=ClusterStatus.FORMING if forming else ClusterStatus.ACTIVE,
         )
         Membership.objects.bulk_create([
-            Membership(cluster=cluster, user=u, role=Role.MEMBER, ground_rules_agreed_at=now)
+            Membership(cluster=cluster, user=u, role=Role.MEMBER, ground_rules_agreed_at=now,
+                       ground_rules_agreed_version=1)
             for u in members
         ])
         if number < 3:  # three clusters have an external facilitator
             Membership.objects.create(cluster=cluster, user=facilitators[number % 2],
-                                      role=Role.FACILITATOR, ground_rules_agreed_at=now)
+                                      role=Role.FACILITATOR, ground_rules_agreed_at=now,
+                                      ground_rules_agreed_version=1)
     return DemoLogins(
         leader=leaders[0].email, fellow=leaders[1].email, facilitator=facilitators[0].email,
         coordinator=coordinator.email, researcher=researcher.email,
