@@ -63,7 +63,6 @@ MIDDLEWARE = [
 ]
 
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 ROOT_URLCONF = "nextpractice.urls"
 WSGI_APPLICATION = "nextpractice.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"

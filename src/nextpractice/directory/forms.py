@@ -127,6 +127,7 @@ def parse_closure_days(text: str) -> list[tuple[dt.date, str]]:
 
 
 class SettingForm(StyledModelForm):
+    website = forms.URLField(assume_scheme="https", required=False, max_length=200)
     closure_days_text = forms.CharField(
         label="Term-time closure days", required=False, widget=forms.Textarea(attrs={"rows": 5}),
         help_text="One per line: the date as day/month/year, then what it is. "

@@ -1,0 +1,159 @@
+"""Every URL pattern of the project, walked with every role.
+
+A new URL pattern without a row here fails the suite: decide who may see it first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from nextpractice.accounts.models import Invitation
+from nextpractice.audit.models import AuditEntry
+from nextpractice.clusters import services
+
+from .conftest import Cast, client_for
+
+ROLES = ["anonymous", "member", "fellow", "facilitator", "outsider", "coordinator", "researcher"]
+LOGIN = "login"  # redirected to sign in
+ANY_REDIRECT = "redirect"
+
+# name: (method, {role: expected}); roles not listed expect `default`.
+IN_CLUSTER = {"anonymous": LOGIN, "member": 200, "fellow": 200, "facilitator": 200,
+              "outsider": 404, "coordinator": 404, "researcher": 404}
+IN_CLUSTER_POST = {**IN_CLUSTER, "member": ANY_REDIRECT, "fellow": ANY_REDIRECT,
+                   "facilitator": ANY_REDIRECT}
+SIGNED_IN = {r: 200 for r in ROLES} | {"anonymous": LOGIN}
+COORDINATOR_ONLY = {r: 404 for r in ROLES} | {"anonymous": LOGIN, "coordinator": 200}
+
+MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
+    "home": ("get", {r: 200 for r in ROLES}),
+    "healthz": ("get", {r: 200 for r in ROLES}),
+    "research": ("get", {r: 403 for r in ROLES} | {"anonymous": LOGIN, "researcher": 200}),
+    "join": ("get", {r: 200 for r in ROLES}),
+    "account": ("get", SIGNED_IN),
+    "profile_edit": ("get", SIGNED_IN),
+    "setting_edit": ("get", {r: ANY_REDIRECT for r in ROLES}
+                     | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200}),
+    "area_directory": ("get", COORDINATOR_ONLY),
+    "area_import": ("get", COORDINATOR_ONLY),
+    "area_invite": ("get", COORDINATOR_ONLY),
+    "cluster_new": ("get", SIGNED_IN),
+    "cluster_detail": ("get", IN_CLUSTER),
+    "cluster_agree": ("post", IN_CLUSTER_POST),
+    "cluster_ground_rules": ("get", IN_CLUSTER),
+    "cluster_invite": ("get", IN_CLUSTER),
+    "cluster_leave": ("get", IN_CLUSTER),
+    "cluster_activity": ("get", IN_CLUSTER),
+    # The subject is Bob ("fellow"): he cannot propose his own removal.
+    "cluster_propose_removal": ("get", IN_CLUSTER | {"fellow": 403}),
+    # The proposal is to remove Nina; voting is for the other members.
+    "cluster_removal_vote": ("post", IN_CLUSTER_POST),
+}
+THIRD_PARTY = ("accounts/", "admin/")
+
+
+def all_patterns(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple[str, str]]:
+    resolver = resolver or get_resolver()
+    found: list[tuple[str, str]] = []
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found += all_patterns(pattern, route)
+        elif isinstance(pattern, URLPattern):
+            found.append((route, pattern.name or ""))
+    return found
+
+
+def test_every_url_pattern_has_a_row() -> None:
+    ours = [(route, name) for route, name in all_patterns() if not route.startswith(THIRD_PARTY)]
+    missing = [f"{route} ({name or 'unnamed'})" for route, name in ours if name not in MATRIX]
+    assert not missing, f"URL patterns without an access-matrix row: {missing}"
+    stale = set(MATRIX) - {name for _, name in ours}
+    assert not stale, f"rows for URL patterns that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(cast: Cast) -> dict[str, Any]:
+    _, token = Invitation.issue("priya@example.test", cluster=cast.cluster, invited_by=cast.alice)
+    proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came.")
+    people = {"anonymous": None, "member": cast.alice, "fellow": cast.bob, "facilitator": cast.fay,
+              "outsider": cast.oscar, "coordinator": cast.cora, "researcher": cast.rita}
+    kwargs = {"cluster_id": cast.cluster.pk, "user_id": cast.bob.pk, "proposal_id": proposal.pk,
+              "area_id": cast.area.pk, "token": token}
+    return {"people": people, "kwargs": kwargs}
+
+
+def url_for(name: str, kwargs: dict[str, Any]) -> str:
+    for route, pattern_name in all_patterns():
+        if pattern_name == name:
+            needed = {k: v for k, v in kwargs.items() if f"<" in route and f":{k}>" in route}
+            return reverse(name, kwargs=needed)
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(world: dict[str, Any], name: str, role: str) -> None:
+    method, expectations = MATRIX[name]
+    expected = expectations[role]
+    client = client_for(world["people"][role])
+    url = url_for(name, world["kwargs"])
+    response = getattr(client, method)(url)
+    if expected == LOGIN:
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    elif expected == ANY_REDIRECT:
+        assert response.status_code == 302
+        assert not response["Location"].startswith("/accounts/login/")
+    else:
+        assert response.status_code == expected, f"{method.upper()} {url} as {role}"
+    if response.status_code in {403, 404}:
+        # Refusals never leak what is inside: no cluster name, no member's name.
+        assert b"Riverside" not in response.content and b"Bob Baker" not in response.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_allauth_pages_never_fail_nor_leak(world: dict[str, Any], role: str) -> None:
+    client = client_for(world["people"][role])
+    for route, name in all_patterns():
+        if not route.startswith("accounts/") or "<" in route or not name:
+            continue
+        response = client.get(reverse(name))
+        assert response.status_code < 500, route
+        assert b"Riverside" not in response.content, route
+
+
+CLUSTER_ADMIN = ["admin:clusters_cluster_changelist", "admin:clusters_removalproposal_changelist",
+                 "admin:audit_auditentry_changelist", "admin:core_outboundemail_changelist"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", CLUSTER_ADMIN)
+def test_admin_shows_cluster_content_only_to_superusers(world: dict[str, Any], role: str,
+                                                       name: str) -> None:
+    user = world["people"][role]
+    if user is not None:
+        user.is_staff = True  # even staff who are not superusers are kept out
+        user.save()
+    response = client_for(user).get(reverse(name))
+    assert response.status_code in {302, 403}
+    assert b"Riverside" not in response.content
+
+
+def test_every_admin_view_of_cluster_content_is_logged(cast: Cast) -> None:
+    from nextpractice.accounts.models import User
+
+    admin = User.objects.create_superuser("root@example.test", "pw-root-1234")
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(admin, "JBSWY3DPEHPK3PXPADMINONLY")
+    client = Client()
+    client.force_login(admin)
+    assert client.get(reverse("admin:clusters_cluster_changelist")).status_code == 200
+    assert client.get(reverse("admin:clusters_cluster_change", args=[cast.cluster.pk])).status_code == 200
+    logged = AuditEntry.objects.filter(verb="admin.viewed", actor=admin)
+    assert logged.count() == 2
+    assert logged.filter(object_id=str(cast.cluster.pk)).exists()
