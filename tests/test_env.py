@@ -74,7 +74,7 @@ def test_it_generates_a_private_secret_key_once(monkeypatch: pytest.MonkeyPatch,
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert env.secret_key("X_SECRET", key_file) == first
     monkeypatch.setenv("X_SECRET", "short")
-    with pytest.raises(env.EnvError, match="at least 40 characters"):
+    with pytest.raises(env.EnvError, match="at least 50 characters"):
         env.secret_key("X_SECRET", key_file)
 
 

@@ -104,8 +104,8 @@ def secret_key(name: str, key_file: Path) -> str:
     """The secret key from the environment, else from key_file, generated there on first run."""
     value = _raw(name)
     if value:
-        if len(value) < 40:
-            raise EnvError(f"{name}: must be at least 40 characters long")
+        if len(value) < 50 or len(set(value)) < 5:
+            raise EnvError(f"{name}: must be at least 50 characters long, and random")
         return value
     if key_file.exists():
         return key_file.read_text().strip()
