@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role
+from nextpractice.directory.taxonomy import load_taxonomy
 from nextpractice.directory.models import (
     Area,
     Intake,
@@ -94,6 +95,8 @@ def exists() -> bool:
 def build(seed: int = 2026) -> DemoLogins:
     rng = random.Random(seed)
     area = Area.objects.create(name=AREA_NAME, la_code="999")
+    if not Value.objects.exists():
+        load_taxonomy(Value, Topic)
     values = list(Value.objects.all())
     topics = list(Topic.objects.all())
 

@@ -1,0 +1,232 @@
+"""Journeys in a real browser: Playwright driving Debian's Chromium, with axe-core on every page.
+
+On a machine without Chromium these tests skip and say so; under CI they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from nextpractice.clusters import services
+from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role
+from nextpractice.core.models import OutboundEmail
+from nextpractice.directory.models import Area, Setting, SettingKind, Topic, Value
+from nextpractice.directory.taxonomy import load_taxonomy
+
+from .conftest import Mailbox, chromium_path, make_person, require_tool
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "assets" / "axe.min.js"
+SHOTS = Path(os.environ.get("TEST_OUTPUT", Path(__file__).parent.parent / "test-output")) / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    path = chromium_path()
+    require_tool(path is not None, "Chromium is not installed at /usr/bin/chromium "
+                                   "(apt-get install chromium; .ci/run does this)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls our tests
+    # make between browser steps are ordinary synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path, headless=True, args=CHROMIUM_ARGS,
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    with tempfile.TemporaryDirectory():
+        context = chromium.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        yield page
+        context.close()
+        assert errors == [], f"JavaScript errors: {errors}"
+
+
+def check(page: Any, name: str) -> None:
+    """Run axe-core on the page (fail on serious or critical) and keep a screenshot."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a','wcag2aa','wcag21a',"
+        "'wcag21aa','wcag22aa','best-practice']})).violations"
+    )
+    bad = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result if v["impact"] in {"serious", "critical"}
+    ]
+    assert bad == [], f"axe on {name}: {json.dumps(bad, indent=1)}"
+
+
+@pytest.fixture
+def journey_world(transactional_db: Any, smtp_server: Mailbox) -> dict[str, Any]:
+    if not Value.objects.exists():  # a transactional test before us flushed them
+        load_taxonomy(Value, Topic)
+    area = Area.objects.create(name="Northbridge")
+    settings = [Setting.objects.create(name=n, kind=k, area=area, urn=u) for n, k, u in [
+        ("Millbrook Primary School", SettingKind.PRIMARY, "107001"),
+        ("Little Acorns Day Nursery", SettingKind.DAY_NURSERY, "EY123456"),
+        ("Kelder Nursery School", SettingKind.NURSERY_SCHOOL, "107002"),
+        ("Brookside Pre-school", SettingKind.PRE_SCHOOL, "EY654321"),
+    ]]
+    amira = make_person("amira@example.test", "Amira Hussain", settings[0])
+    ben = make_person("ben@example.test", "Ben Carter", settings[1])
+    meera = make_person("meera@example.test", "Meera Patel", settings[2])
+    cluster = Cluster.objects.create(name="Riverside leaders", area=area,
+                                     status=ClusterStatus.ACTIVE, created_by=amira)
+    for user in (amira, ben, meera):
+        Membership.objects.create(cluster=cluster, user=user, role=Role.MEMBER,
+                                  ground_rules_agreed_at=timezone.now(),
+                                  ground_rules_agreed_version=1)
+    return {"cluster": cluster, "amira": amira, "ben": ben, "smtp": smtp_server,
+            "settings": settings}
+
+
+def latest_code(smtp: Mailbox) -> str:
+    match = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", smtp.messages[-1].get_content(),
+                      re.MULTILINE)
+    assert match
+    return match.group(1)
+
+
+def test_a_leader_signs_in_by_code_opens_her_cluster_and_edits_her_profile(
+        live_server: Any, page: Any, journey_world: dict[str, Any]) -> None:
+    smtp = journey_world["smtp"]
+    page.goto(live_server.url)
+    check(page, "01-welcome")
+    page.get_by_role("link", name="Sign in").first.click()
+    check(page, "02-sign-in")
+    page.get_by_role("button", name="Email me a sign-in code").click()
+    page.get_by_label("Email").fill("amira@example.test")
+    check(page, "03-request-code")
+    page.get_by_role("button", name=re.compile("code", re.I)).click()
+    page.get_by_label("Code").fill(latest_code(smtp))
+    check(page, "04-enter-code")
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("heading", name="Hello, Amira").wait_for()
+    check(page, "05-home")
+    page.get_by_role("link", name="Riverside leaders").click()
+    page.get_by_role("heading", name="Riverside leaders").wait_for()
+    assert page.get_by_role("heading", name="Ben Carter").is_visible()
+    assert page.get_by_text("Little Acorns Day Nursery").first.is_visible()
+    check(page, "06-cluster")
+    page.get_by_role("link", name="My profile").click()
+    check(page, "07-profile")
+    page.get_by_label("Job title").fill("Executive headteacher")
+    page.get_by_label("Years in a leadership role").fill("12")
+    page.get_by_label("Mid-afternoon (around 3pm)").check()
+    for value in Value.objects.all():
+        page.locator(f"#id_value_{value.pk}_3").check()  # importance 4
+    page.get_by_label("SEND").first.check()
+    page.get_by_role("button", name="Save your profile").click()
+    page.get_by_text("Your profile is saved.").wait_for()
+    check(page, "08-profile-saved")
+    amira = journey_world["amira"]
+    amira.profile.refresh_from_db()
+    assert amira.profile.job_title == "Executive headteacher"
+    assert amira.profile.topics.filter(topic__name="SEND", kind="strength").exists()
+
+
+def test_profile_errors_are_shown_inline_and_save_nothing(
+        live_server: Any, page: Any, journey_world: dict[str, Any]) -> None:
+    page.context.add_cookies([_session_cookie(live_server, journey_world["ben"])])
+    page.goto(live_server.url + "/profile/")
+    page.get_by_label("Job title").fill("")
+    page.get_by_role("button", name="Save your profile").click()
+    summary = page.get_by_role("alert")
+    assert "There is a problem" in summary.inner_text()
+    check(page, "09-profile-errors")
+    # The error summary has focus, so a screen reader announces it first.
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+
+
+def test_a_new_head_joins_by_invitation_agrees_and_meets_her_cluster(
+        live_server: Any, page: Any, journey_world: dict[str, Any], settings: Any) -> None:
+    settings.SITE_URL = live_server.url
+    smtp = journey_world["smtp"]
+    services.invite(journey_world["cluster"], journey_world["amira"], "priya@example.test",
+                    message="We meet on Wednesdays at 3.")
+    from nextpractice.core.mail import deliver_pending
+
+    deliver_pending()
+    invitation = smtp.messages[-1].get_content()
+    link = re.search(r"(http://\S+/join/\S+/)", invitation)
+    assert link and OutboundEmail.objects.get().body == ""
+    page.goto(link.group(1))
+    page.get_by_role("heading", name="Riverside leaders").wait_for()
+    check(page, "10-invitation")
+    page.get_by_role("button", name="Accept and send me a code").click()
+    page.get_by_label("Code").fill(latest_code(smtp))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("heading", name="Your profile").wait_for()
+    page.get_by_label("Your name").fill("Priya Shah")
+    page.get_by_label("Job title").fill("Headteacher")
+    page.get_by_label("Your setting").select_option(label="Brookside Pre-school")
+    page.get_by_label("Years in a leadership role").fill("0")
+    for value in Value.objects.all():
+        page.locator(f"#id_value_{value.pk}_4").check()
+    page.get_by_role("button", name="Save your profile").click()
+    page.get_by_role("heading", name="Our ground rules").wait_for()
+    check(page, "11-ground-rules")
+    assert not page.get_by_role("heading", name="Ben Carter").is_visible()
+    page.get_by_label("I agree to these ground rules").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("Welcome to the cluster.").wait_for()
+    assert page.get_by_role("heading", name="Ben Carter").is_visible()
+    check(page, "12-cluster-joined")
+
+
+def test_pages_work_on_a_phone_and_by_keyboard(
+        live_server: Any, chromium: Any, journey_world: dict[str, Any]) -> None:
+    context = chromium.new_context(bypass_csp=True, viewport={"width": 375, "height": 740},
+                                   is_mobile=True, has_touch=True)
+    context.add_cookies([_session_cookie(live_server, journey_world["amira"])])
+    phone = context.new_page()
+    for path, name in [("/", "13-phone-home"),
+                       (f"/clusters/{journey_world['cluster'].pk}/", "14-phone-cluster"),
+                       ("/profile/", "15-phone-profile")]:
+        phone.goto(live_server.url + path)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+        check(phone, name)
+    # The first Tab lands on "Skip to main content", which moves focus to the content.
+    phone.goto(live_server.url + "/")
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    phone.keyboard.press("Enter")
+    assert phone.evaluate("location.hash") == "#main-content"
+    context.close()
+
+
+def _session_cookie(live_server: Any, user: Any) -> dict[str, Any]:
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"name": django_settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url}
