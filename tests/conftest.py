@@ -44,13 +44,22 @@ def _test_settings(settings: Any) -> None:
     }
 
 
-def make_person(email: str, name: str, setting: Setting | None = None,
-                password: str | None = "correct horse battery") -> User:
+def make_person(
+    email: str,
+    name: str,
+    setting: Setting | None = None,
+    password: str | None = "correct horse battery",
+) -> User:
     user = User.objects.create_user(email, password, full_name=name)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
     if setting is not None:
-        LeaderProfile.objects.create(user=user, setting=setting, job_title="Headteacher",
-                                     phone="07700 900111", completed_at=timezone.now())
+        LeaderProfile.objects.create(
+            user=user,
+            setting=setting,
+            job_title="Headteacher",
+            phone="07700 900111",
+            completed_at=timezone.now(),
+        )
     return user
 
 
@@ -71,8 +80,12 @@ class Cast:
 @pytest.fixture
 def cast(db: Any) -> Cast:
     area = Area.objects.create(name="Northbridge")
-    s = [Setting.objects.create(name=f"Setting {i}", kind=SettingKind.PRIMARY, area=area,
-                                urn=f"10000{i}") for i in range(5)]
+    s = [
+        Setting.objects.create(
+            name=f"Setting {i}", kind=SettingKind.PRIMARY, area=area, urn=f"10000{i}"
+        )
+        for i in range(5)
+    ]
     alice = make_person("alice@example.test", "Alice Archer", s[0])
     bob = make_person("bob@example.test", "Bob Baker", s[1])
     fay = make_person("fay@example.test", "Fay Facilitator")
@@ -85,16 +98,22 @@ def cast(db: Any) -> Cast:
     rita.is_researcher = True
     rita.save()
     now = timezone.now()
-    cluster = Cluster.objects.create(name="Riverside", area=area, status=ClusterStatus.ACTIVE,
-                                     created_by=alice)
+    cluster = Cluster.objects.create(
+        name="Riverside", area=area, status=ClusterStatus.ACTIVE, created_by=alice
+    )
     for user, role in [(alice, Role.MEMBER), (bob, Role.MEMBER), (fay, Role.FACILITATOR)]:
-        Membership.objects.create(cluster=cluster, user=user, role=role,
-                                  ground_rules_agreed_at=now,
-                                  ground_rules_agreed_version=1)
+        Membership.objects.create(
+            cluster=cluster,
+            user=user,
+            role=role,
+            ground_rules_agreed_at=now,
+            ground_rules_agreed_version=1,
+        )
     Membership.objects.create(cluster=cluster, user=newbie, role=Role.MEMBER)
     other = Cluster.objects.create(name="Hilltop", area=area, status=ClusterStatus.ACTIVE)
-    Membership.objects.create(cluster=other, user=oscar, ground_rules_agreed_at=now,
-                                  ground_rules_agreed_version=1)
+    Membership.objects.create(
+        cluster=other, user=oscar, ground_rules_agreed_at=now, ground_rules_agreed_version=1
+    )
     return Cast(area, cluster, other, alice, bob, fay, oscar, cora, rita, newbie)
 
 

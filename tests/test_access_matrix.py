@@ -22,22 +22,36 @@ LOGIN = "login"  # redirected to sign in
 ANY_REDIRECT = "redirect"
 
 # name: (method, {role: expected}); roles not listed expect `default`.
-IN_CLUSTER = {"anonymous": LOGIN, "member": 200, "fellow": 200, "facilitator": 200,
-              "outsider": 404, "coordinator": 404, "researcher": 404}
-IN_CLUSTER_POST = {**IN_CLUSTER, "member": ANY_REDIRECT, "fellow": ANY_REDIRECT,
-                   "facilitator": ANY_REDIRECT}
-SIGNED_IN = {r: 200 for r in ROLES} | {"anonymous": LOGIN}
-COORDINATOR_ONLY = {r: 404 for r in ROLES} | {"anonymous": LOGIN, "coordinator": 200}
+IN_CLUSTER = {
+    "anonymous": LOGIN,
+    "member": 200,
+    "fellow": 200,
+    "facilitator": 200,
+    "outsider": 404,
+    "coordinator": 404,
+    "researcher": 404,
+}
+IN_CLUSTER_POST = {
+    **IN_CLUSTER,
+    "member": ANY_REDIRECT,
+    "fellow": ANY_REDIRECT,
+    "facilitator": ANY_REDIRECT,
+}
+SIGNED_IN = dict.fromkeys(ROLES, 200) | {"anonymous": LOGIN}
+COORDINATOR_ONLY = dict.fromkeys(ROLES, 404) | {"anonymous": LOGIN, "coordinator": 200}
 
 MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
-    "home": ("get", {r: 200 for r in ROLES}),
-    "healthz": ("get", {r: 200 for r in ROLES}),
-    "research": ("get", {r: 403 for r in ROLES} | {"anonymous": LOGIN, "researcher": 200}),
-    "join": ("get", {r: 200 for r in ROLES}),
+    "home": ("get", dict.fromkeys(ROLES, 200)),
+    "healthz": ("get", dict.fromkeys(ROLES, 200)),
+    "research": ("get", dict.fromkeys(ROLES, 403) | {"anonymous": LOGIN, "researcher": 200}),
+    "join": ("get", dict.fromkeys(ROLES, 200)),
     "account": ("get", SIGNED_IN),
     "profile_edit": ("get", SIGNED_IN),
-    "setting_edit": ("get", {r: ANY_REDIRECT for r in ROLES}
-                     | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200}),
+    "setting_edit": (
+        "get",
+        dict.fromkeys(ROLES, ANY_REDIRECT)
+        | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200},
+    ),
     "area_directory": ("get", COORDINATOR_ONLY),
     "area_import": ("get", COORDINATOR_ONLY),
     "area_invite": ("get", COORDINATOR_ONLY),
@@ -80,17 +94,29 @@ def test_every_url_pattern_has_a_row() -> None:
 def world(cast: Cast) -> dict[str, Any]:
     _, token = Invitation.issue("priya@example.test", cluster=cast.cluster, invited_by=cast.alice)
     proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came.")
-    people = {"anonymous": None, "member": cast.alice, "fellow": cast.bob, "facilitator": cast.fay,
-              "outsider": cast.oscar, "coordinator": cast.cora, "researcher": cast.rita}
-    kwargs = {"cluster_id": cast.cluster.pk, "user_id": cast.bob.pk, "proposal_id": proposal.pk,
-              "area_id": cast.area.pk, "token": token}
+    people = {
+        "anonymous": None,
+        "member": cast.alice,
+        "fellow": cast.bob,
+        "facilitator": cast.fay,
+        "outsider": cast.oscar,
+        "coordinator": cast.cora,
+        "researcher": cast.rita,
+    }
+    kwargs = {
+        "cluster_id": cast.cluster.pk,
+        "user_id": cast.bob.pk,
+        "proposal_id": proposal.pk,
+        "area_id": cast.area.pk,
+        "token": token,
+    }
     return {"people": people, "kwargs": kwargs}
 
 
 def url_for(name: str, kwargs: dict[str, Any]) -> str:
     for route, pattern_name in all_patterns():
         if pattern_name == name:
-            needed = {k: v for k, v in kwargs.items() if f"<" in route and f":{k}>" in route}
+            needed = {k: v for k, v in kwargs.items() if "<" in route and f":{k}>" in route}
             return reverse(name, kwargs=needed)
     raise AssertionError(name)
 
@@ -126,14 +152,19 @@ def test_allauth_pages_never_fail_nor_leak(world: dict[str, Any], role: str) -> 
         assert b"Riverside" not in response.content, route
 
 
-CLUSTER_ADMIN = ["admin:clusters_cluster_changelist", "admin:clusters_removalproposal_changelist",
-                 "admin:audit_auditentry_changelist", "admin:core_outboundemail_changelist"]
+CLUSTER_ADMIN = [
+    "admin:clusters_cluster_changelist",
+    "admin:clusters_removalproposal_changelist",
+    "admin:audit_auditentry_changelist",
+    "admin:core_outboundemail_changelist",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", CLUSTER_ADMIN)
-def test_admin_shows_cluster_content_only_to_superusers(world: dict[str, Any], role: str,
-                                                       name: str) -> None:
+def test_admin_shows_cluster_content_only_to_superusers(
+    world: dict[str, Any], role: str, name: str
+) -> None:
     user = world["people"][role]
     if user is not None:
         user.is_staff = True  # even staff who are not superusers are kept out
@@ -153,7 +184,10 @@ def test_every_admin_view_of_cluster_content_is_logged(cast: Cast) -> None:
     client = Client()
     client.force_login(admin)
     assert client.get(reverse("admin:clusters_cluster_changelist")).status_code == 200
-    assert client.get(reverse("admin:clusters_cluster_change", args=[cast.cluster.pk])).status_code == 200
+    assert (
+        client.get(reverse("admin:clusters_cluster_change", args=[cast.cluster.pk])).status_code
+        == 200
+    )
     logged = AuditEntry.objects.filter(verb="admin.viewed", actor=admin)
     assert logged.count() == 2
     assert logged.filter(object_id=str(cast.cluster.pk)).exists()

@@ -47,8 +47,9 @@ def test_a_leader_signs_in_with_an_emailed_code_and_gets_a_new_session_id(cast: 
     client.post(reverse("account_request_login_code"), {"email": cast.alice.email})
     before = client.session.session_key
     assert mail.outbox[-1].to == [cast.alice.email]
-    response = client.post(reverse("account_confirm_login_code"),
-                           {"code": code_from(mail.outbox[-1])})
+    response = client.post(
+        reverse("account_confirm_login_code"), {"code": code_from(mail.outbox[-1])}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(cast.alice.pk)
     assert client.session.session_key != before
@@ -70,8 +71,9 @@ def test_codes_expire_within_ten_minutes(settings: Any) -> None:
 
 def test_password_login_works_for_those_who_set_one(cast: Cast) -> None:
     client = Client()
-    response = client.post(reverse("account_login"),
-                           {"login": cast.alice.email, "password": "correct horse battery"})
+    response = client.post(
+        reverse("account_login"), {"login": cast.alice.email, "password": "correct horse battery"}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(cast.alice.pk)
 
@@ -80,8 +82,9 @@ def test_password_guessing_is_stopped_per_account(cast: Cast) -> None:
     client = Client()
     for _ in range(5):
         client.post(reverse("account_login"), {"login": cast.alice.email, "password": "wrong"})
-    response = client.post(reverse("account_login"),
-                           {"login": cast.alice.email, "password": "correct horse battery"})
+    response = client.post(
+        reverse("account_login"), {"login": cast.alice.email, "password": "correct horse battery"}
+    )
     assert "_auth_user_id" not in client.session
     assert response.status_code in {200, 429}
 
@@ -94,8 +97,9 @@ def test_one_school_address_cannot_lock_out_its_colleagues(cast: Cast) -> None:
     for _ in range(30):
         attacker.post(reverse("account_login"), {"login": cast.alice.email, "password": "x"})
     colleague = Client(**school)
-    colleague.post(reverse("account_login"),
-                   {"login": cast.bob.email, "password": "correct horse battery"})
+    colleague.post(
+        reverse("account_login"), {"login": cast.bob.email, "password": "correct horse battery"}
+    )
     assert colleague.session["_auth_user_id"] == str(cast.bob.pk)
     colleague2 = Client(**school)
     response = sign_in_by_code(colleague2, cast.oscar.email)
@@ -116,7 +120,7 @@ def test_idle_sessions_end(cast: Cast, settings: Any) -> None:
     session = client.session
     session["np_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
     session.save()
-    response = client.get("/clusters/%d/" % cast.cluster.pk)
+    response = client.get(f"/clusters/{cast.cluster.pk}/")
     assert response.status_code == 302 and "expired=1" in response["Location"]
     assert "_auth_user_id" not in client.session
 
@@ -133,12 +137,14 @@ def test_sessions_end_after_the_absolute_limit_however_busy(cast: Cast, settings
 def test_people_see_their_sessions_and_can_end_them(cast: Cast) -> None:
     phone, laptop = Client(), Client()
     for client in (phone, laptop):
-        client.post(reverse("account_login"),
-                    {"login": cast.alice.email, "password": "correct horse battery"})
+        client.post(
+            reverse("account_login"),
+            {"login": cast.alice.email, "password": "correct horse battery"},
+        )
     page = laptop.get(reverse("usersessions_list"))
     assert page.status_code == 200
     laptop.post(reverse("usersessions_list"), {"action": "logout"})
-    assert phone.get("/clusters/%d/" % cast.cluster.pk).status_code == 302
+    assert phone.get(f"/clusters/{cast.cluster.pk}/").status_code == 302
 
 
 def test_coordinators_must_set_up_two_step_sign_in(cast: Cast) -> None:
@@ -152,8 +158,9 @@ def test_coordinators_must_set_up_two_step_sign_in(cast: Cast) -> None:
 
 def test_a_coordinator_with_totp_is_asked_for_the_code_at_sign_in(cast: Cast) -> None:
     client = Client()
-    response = client.post(reverse("account_login"),
-                           {"login": cast.cora.email, "password": "correct horse battery"})
+    response = client.post(
+        reverse("account_login"), {"login": cast.cora.email, "password": "correct horse battery"}
+    )
     assert response["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
     code = f"{hotp_value(TOTP_SECRET, next(yield_hotp_counters_from_time())):06d}"
@@ -162,13 +169,20 @@ def test_a_coordinator_with_totp_is_asked_for_the_code_at_sign_in(cast: Cast) ->
 
 
 def test_open_signup_is_closed(db: Any) -> None:
-    response = Client().post(reverse("account_signup"), {
-        "email": "stranger@example.test", "password1": "x8!kdkd9s0ss", "password2": "x8!kdkd9s0ss"})
+    response = Client().post(
+        reverse("account_signup"),
+        {
+            "email": "stranger@example.test",
+            "password1": "x8!kdkd9s0ss",
+            "password2": "x8!kdkd9s0ss",
+        },
+    )
     assert not User.objects.filter(email="stranger@example.test").exists()
     assert response.status_code == 200
 
 
 # --- Invitations -----------------------------------------------------------------------
+
 
 def invite_priya(cast: Cast) -> str:
     services.invite(cast.cluster, cast.alice, "priya@example.test")
@@ -200,9 +214,14 @@ def test_a_new_leader_joins_by_invitation_with_a_code_and_no_password(cast: Cast
     form = client.get(response["Location"])
     assert b"What matters to you" in form.content
     data: dict[str, Any] = {
-        "full_name": "Priya Shah", "job_title": "Headteacher", "years_in_leadership": "0",
-        "phone": "07700 900123", "preferred_days": ["2"], "preferred_time": "afternoon",
-        "max_travel_km": "10", "next": f"/clusters/{cast.cluster.pk}/",
+        "full_name": "Priya Shah",
+        "job_title": "Headteacher",
+        "years_in_leadership": "0",
+        "phone": "07700 900123",
+        "preferred_days": ["2"],
+        "preferred_time": "afternoon",
+        "max_travel_km": "10",
+        "next": f"/clusters/{cast.cluster.pk}/",
         "strengths": [Topic.objects.get(name="EAL").pk],
         "develop": [Topic.objects.get(name="Self-evaluation and SEF").pk],
     }
@@ -254,8 +273,9 @@ def test_an_existing_user_accepts_an_invitation_to_another_cluster(cast: Cast) -
     services.invite(cast.other_cluster, cast.oscar, cast.bob.email)
     from nextpractice.core.models import OutboundEmail
 
-    token = re.search(r"/join/([^/\s]+)/",
-                      OutboundEmail.objects.get(to=cast.bob.email).body).group(1)  # type: ignore[union-attr]
+    token = re.search(r"/join/([^/\s]+)/", OutboundEmail.objects.get(to=cast.bob.email).body).group(
+        1
+    )  # type: ignore[union-attr]
     response = client_for(cast.bob).post(reverse("join", args=[token]), {"answer": "accept"})
     assert response["Location"] == f"/clusters/{cast.other_cluster.pk}/"
     assert Membership.objects.filter(user=cast.bob, cluster=cast.other_cluster).exists()

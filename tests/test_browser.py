@@ -27,17 +27,29 @@ from .conftest import Mailbox, chromium_path, make_person, require_tool
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "assets" / "axe.min.js"
-SHOTS = Path(os.environ.get("TEST_OUTPUT", Path(__file__).parent.parent / "test-output")) / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+SHOTS = (
+    Path(os.environ.get("TEST_OUTPUT", Path(__file__).parent.parent / "test-output"))
+    / "screenshots"
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     path = chromium_path()
-    require_tool(path is not None, "Chromium is not installed at /usr/bin/chromium "
-                                   "(apt-get install chromium; .ci/run does this)")
+    require_tool(
+        path is not None,
+        "Chromium is not installed at /usr/bin/chromium "
+        "(apt-get install chromium; .ci/run does this)",
+    )
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls our tests
@@ -45,10 +57,15 @@ def chromium() -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=path, headless=True, args=CHROMIUM_ARGS,
+            executable_path=path,
+            headless=True,
+            args=CHROMIUM_ARGS,
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
@@ -75,7 +92,8 @@ def check(page: Any, name: str) -> None:
     )
     bad = [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result if v["impact"] in {"serious", "critical"}
+        for v in result
+        if v["impact"] in {"serious", "critical"}
     ]
     assert bad == [], f"axe on {name}: {json.dumps(bad, indent=1)}"
 
@@ -85,34 +103,49 @@ def journey_world(transactional_db: Any, smtp_server: Mailbox) -> dict[str, Any]
     if not Value.objects.exists():  # a transactional test before us flushed them
         load_taxonomy(Value, Topic)
     area = Area.objects.create(name="Northbridge")
-    settings = [Setting.objects.create(name=n, kind=k, area=area, urn=u) for n, k, u in [
-        ("Millbrook Primary School", SettingKind.PRIMARY, "107001"),
-        ("Little Acorns Day Nursery", SettingKind.DAY_NURSERY, "EY123456"),
-        ("Kelder Nursery School", SettingKind.NURSERY_SCHOOL, "107002"),
-        ("Brookside Pre-school", SettingKind.PRE_SCHOOL, "EY654321"),
-    ]]
+    settings = [
+        Setting.objects.create(name=n, kind=k, area=area, urn=u)
+        for n, k, u in [
+            ("Millbrook Primary School", SettingKind.PRIMARY, "107001"),
+            ("Little Acorns Day Nursery", SettingKind.DAY_NURSERY, "EY123456"),
+            ("Kelder Nursery School", SettingKind.NURSERY_SCHOOL, "107002"),
+            ("Brookside Pre-school", SettingKind.PRE_SCHOOL, "EY654321"),
+        ]
+    ]
     amira = make_person("amira@example.test", "Amira Hussain", settings[0])
     ben = make_person("ben@example.test", "Ben Carter", settings[1])
     meera = make_person("meera@example.test", "Meera Patel", settings[2])
-    cluster = Cluster.objects.create(name="Riverside leaders", area=area,
-                                     status=ClusterStatus.ACTIVE, created_by=amira)
+    cluster = Cluster.objects.create(
+        name="Riverside leaders", area=area, status=ClusterStatus.ACTIVE, created_by=amira
+    )
     for user in (amira, ben, meera):
-        Membership.objects.create(cluster=cluster, user=user, role=Role.MEMBER,
-                                  ground_rules_agreed_at=timezone.now(),
-                                  ground_rules_agreed_version=1)
-    return {"cluster": cluster, "amira": amira, "ben": ben, "smtp": smtp_server,
-            "settings": settings}
+        Membership.objects.create(
+            cluster=cluster,
+            user=user,
+            role=Role.MEMBER,
+            ground_rules_agreed_at=timezone.now(),
+            ground_rules_agreed_version=1,
+        )
+    return {
+        "cluster": cluster,
+        "amira": amira,
+        "ben": ben,
+        "smtp": smtp_server,
+        "settings": settings,
+    }
 
 
 def latest_code(smtp: Mailbox) -> str:
-    match = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", smtp.messages[-1].get_content(),
-                      re.MULTILINE)
+    match = re.search(
+        r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", smtp.messages[-1].get_content(), re.MULTILINE
+    )
     assert match
     return match.group(1)
 
 
 def test_a_leader_signs_in_by_code_opens_her_cluster_and_edits_her_profile(
-        live_server: Any, page: Any, journey_world: dict[str, Any]) -> None:
+    live_server: Any, page: Any, journey_world: dict[str, Any]
+) -> None:
     smtp = journey_world["smtp"]
     page.goto(live_server.url)
     check(page, "01-welcome")
@@ -150,7 +183,8 @@ def test_a_leader_signs_in_by_code_opens_her_cluster_and_edits_her_profile(
 
 
 def test_profile_errors_are_shown_inline_and_save_nothing(
-        live_server: Any, page: Any, journey_world: dict[str, Any]) -> None:
+    live_server: Any, page: Any, journey_world: dict[str, Any]
+) -> None:
     page.context.add_cookies([_session_cookie(live_server, journey_world["ben"])])
     page.goto(live_server.url + "/profile/")
     page.get_by_label("Job title").fill("")
@@ -163,11 +197,16 @@ def test_profile_errors_are_shown_inline_and_save_nothing(
 
 
 def test_a_new_head_joins_by_invitation_agrees_and_meets_her_cluster(
-        live_server: Any, page: Any, journey_world: dict[str, Any], settings: Any) -> None:
+    live_server: Any, page: Any, journey_world: dict[str, Any], settings: Any
+) -> None:
     settings.SITE_URL = live_server.url
     smtp = journey_world["smtp"]
-    services.invite(journey_world["cluster"], journey_world["amira"], "priya@example.test",
-                    message="We meet on Wednesdays at 3.")
+    services.invite(
+        journey_world["cluster"],
+        journey_world["amira"],
+        "priya@example.test",
+        message="We meet on Wednesdays at 3.",
+    )
     from nextpractice.core.mail import deliver_pending
 
     deliver_pending()
@@ -200,14 +239,18 @@ def test_a_new_head_joins_by_invitation_agrees_and_meets_her_cluster(
 
 
 def test_pages_work_on_a_phone_and_by_keyboard(
-        live_server: Any, chromium: Any, journey_world: dict[str, Any]) -> None:
-    context = chromium.new_context(bypass_csp=True, viewport={"width": 375, "height": 740},
-                                   is_mobile=True, has_touch=True)
+    live_server: Any, chromium: Any, journey_world: dict[str, Any]
+) -> None:
+    context = chromium.new_context(
+        bypass_csp=True, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
     context.add_cookies([_session_cookie(live_server, journey_world["amira"])])
     phone = context.new_page()
-    for path, name in [("/", "13-phone-home"),
-                       (f"/clusters/{journey_world['cluster'].pk}/", "14-phone-cluster"),
-                       ("/profile/", "15-phone-profile")]:
+    for path, name in [
+        ("/", "13-phone-home"),
+        (f"/clusters/{journey_world['cluster'].pk}/", "14-phone-cluster"),
+        ("/profile/", "15-phone-profile"),
+    ]:
         phone.goto(live_server.url + path)
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
@@ -227,6 +270,8 @@ def _session_cookie(live_server: Any, user: Any) -> dict[str, Any]:
 
     client = Client()
     client.force_login(user)
-    return {"name": django_settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-            "url": live_server.url}
+    return {
+        "name": django_settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }

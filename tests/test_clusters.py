@@ -26,7 +26,9 @@ def test_any_leader_can_start_a_cluster_and_is_its_first_member(cast: Cast) -> N
 
 
 def test_starting_a_cluster_without_a_name_shows_the_error_inline(cast: Cast) -> None:
-    response = client_for(cast.oscar).post(reverse("cluster_new"), {"name": "", "area": cast.area.pk})
+    response = client_for(cast.oscar).post(
+        reverse("cluster_new"), {"name": "", "area": cast.area.pk}
+    )
     assert response.status_code == 200
     assert b"There is a problem" in response.content
     assert b"govuk-form-group--error" in response.content
@@ -92,8 +94,10 @@ def test_agreeing_needs_the_box_ticked(cast: Cast) -> None:
 
 def test_changing_the_ground_rules_asks_everyone_else_again(cast: Cast) -> None:
     client = client_for(cast.alice)
-    client.post(reverse("cluster_ground_rules", args=[cast.cluster.pk]),
-                {"ground_rules": "We keep confidences. We challenge ideas, not people."})
+    client.post(
+        reverse("cluster_ground_rules", args=[cast.cluster.pk]),
+        {"ground_rules": "We keep confidences. We challenge ideas, not people."},
+    )
     assert Membership.objects.get(user=cast.alice).has_agreed
     assert not Membership.objects.get(user=cast.bob).has_agreed
     page = client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk]))
@@ -115,17 +119,25 @@ def test_removal_needs_more_than_half_of_the_other_members(cast: Cast, db: Any) 
     )
     proposal = RemovalProposal.objects.get()
     assert proposal.state == RemovalProposal.OPEN
-    assert client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk])).status_code == 200
+    assert (
+        client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk])).status_code
+        == 200
+    )
     # Bob cannot vote on his own removal.
     response = client_for(cast.bob).post(
-        reverse("cluster_removal_vote", args=[cast.cluster.pk, proposal.pk]), {"agrees": "no"})
+        reverse("cluster_removal_vote", args=[cast.cluster.pk, proposal.pk]), {"agrees": "no"}
+    )
     assert response.status_code == 403
     client_for(cast.fay).post(
-        reverse("cluster_removal_vote", args=[cast.cluster.pk, proposal.pk]), {"agrees": "yes"})
+        reverse("cluster_removal_vote", args=[cast.cluster.pk, proposal.pk]), {"agrees": "yes"}
+    )
     proposal.refresh_from_db()
     assert proposal.state == RemovalProposal.CARRIED
     # Bob loses access at once and is told by email.
-    assert client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk])).status_code == 404
+    assert (
+        client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk])).status_code
+        == 404
+    )
     email = OutboundEmail.objects.get(to=cast.bob.email)
     assert "no longer a member of Riverside" in email.subject
     assert "Shared a member's SEF outside the cluster." in email.body
@@ -142,7 +154,8 @@ def test_a_disagreeing_vote_does_not_carry_a_removal(cast: Cast) -> None:
 
 def test_a_removal_needs_a_reason(cast: Cast) -> None:
     response = client_for(cast.alice).post(
-        reverse("cluster_propose_removal", args=[cast.cluster.pk, cast.bob.pk]), {"reason": " "})
+        reverse("cluster_propose_removal", args=[cast.cluster.pk, cast.bob.pk]), {"reason": " "}
+    )
     assert response.status_code == 200 and b"There is a problem" in response.content
     assert not RemovalProposal.objects.exists()
 

@@ -17,8 +17,9 @@ from nextpractice.core.models import OutboundEmail
 from .conftest import Cast, Mailbox
 
 
-def test_a_sign_in_code_arrives_by_smtp_and_signs_the_leader_in(cast: Cast,
-                                                               smtp_server: Mailbox) -> None:
+def test_a_sign_in_code_arrives_by_smtp_and_signs_the_leader_in(
+    cast: Cast, smtp_server: Mailbox
+) -> None:
     client = Client()
     client.post(reverse("account_request_login_code"), {"email": cast.alice.email})
     assert len(smtp_server.messages) == 1
@@ -31,8 +32,9 @@ def test_a_sign_in_code_arrives_by_smtp_and_signs_the_leader_in(cast: Cast,
     assert client.session["_auth_user_id"] == str(cast.alice.pk)
 
 
-def test_an_invitation_is_delivered_once_even_if_delivered_twice(cast: Cast,
-                                                                smtp_server: Mailbox) -> None:
+def test_an_invitation_is_delivered_once_even_if_delivered_twice(
+    cast: Cast, smtp_server: Mailbox
+) -> None:
     services.invite(cast.cluster, cast.alice, "priya@example.test")
     queued = OutboundEmail.objects.get()
     assert mail.deliver(queued.pk) is True
@@ -46,13 +48,14 @@ def test_an_invitation_is_delivered_once_even_if_delivered_twice(cast: Cast,
     assert queued.body == ""  # the single-use link is not kept once sent
 
 
-def test_a_failed_delivery_is_kept_and_retried(cast: Cast, settings: Any,
-                                               smtp_server: Mailbox) -> None:
+def test_a_failed_delivery_is_kept_and_retried(
+    cast: Cast, settings: Any, smtp_server: Mailbox
+) -> None:
     services.invite(cast.cluster, cast.alice, "priya@example.test")
     queued = OutboundEmail.objects.get()
     good_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 1  # nothing listens there
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="refused"):
         mail.deliver(queued.pk)
     queued.refresh_from_db()
     assert (queued.sent_at, queued.attempts, queued.claimed_at) == (None, 1, None)

@@ -14,10 +14,15 @@ from nextpractice.conf import env
 
 def run_cli(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **extra_env}
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        environment.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "nextpractice", *args],
-        capture_output=True, text=True, env=environment, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
     )
 
 
@@ -40,7 +45,9 @@ def test_it_refuses_login_codes_that_live_longer_than_ten_minutes() -> None:
 
 
 def test_it_reads_postgres_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("X_DB", "postgresql://np:s%40cret@db.internal:6543/nextpractice?sslmode=require")
+    monkeypatch.setenv(
+        "X_DB", "postgresql://np:s%40cret@db.internal:6543/nextpractice?sslmode=require"
+    )
     config = env.database("X_DB", tmp_path / "x.sqlite3")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("nextpractice", "np", "s@cret")
@@ -65,8 +72,9 @@ def test_it_reads_secrets_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         env.string("X_PASSWORD")
 
 
-def test_it_generates_a_private_secret_key_once(monkeypatch: pytest.MonkeyPatch,
-                                                tmp_path: Path) -> None:
+def test_it_generates_a_private_secret_key_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("X_SECRET", raising=False)
     key_file = tmp_path / "var" / "secret_key"
     first = env.secret_key("X_SECRET", key_file)

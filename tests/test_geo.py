@@ -15,14 +15,18 @@ def test_it_inverts_the_projection_as_in_the_os_worked_example() -> None:
     assert lon == pytest.approx(1 + 43 / 60 + 4.5177 / 3600, abs=1e-7)
 
 
-@pytest.mark.parametrize(("easting", "northing", "lat", "lon"), [
-    # OS developer pack test point TP01 (St Mary's, Isles of Scilly), OSTN15 test files.
-    (91492.146, 11318.804, 49.92226393730, -6.29977752014),
-    # OS grid reference TR 143 599 (Kent), the OSTN transformation's published example.
-    (614300.0, 159900.0, 51.297880, 1.072628),
-])
-def test_it_lands_within_20_metres_of_published_points(easting: float, northing: float,
-                                                       lat: float, lon: float) -> None:
+@pytest.mark.parametrize(
+    ("easting", "northing", "lat", "lon"),
+    [
+        # OS developer pack test point TP01 (St Mary's, Isles of Scilly), OSTN15 test files.
+        (91492.146, 11318.804, 49.92226393730, -6.29977752014),
+        # OS grid reference TR 143 599 (Kent), the OSTN transformation's published example.
+        (614300.0, 159900.0, 51.297880, 1.072628),
+    ],
+)
+def test_it_lands_within_20_metres_of_published_points(
+    easting: float, northing: float, lat: float, lon: float
+) -> None:
     got_lat, got_lon = geo.grid_to_wgs84(easting, northing)
     assert geo.distance_km(got_lat, got_lon, lat, lon) * 1000 < 20
 

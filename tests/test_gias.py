@@ -29,13 +29,24 @@ def gias_file(*rows: dict[str, str], encoding: str = "utf-8") -> bytes:
 
 def school(urn: str, name: str, **extra: str) -> dict[str, str]:
     row = {
-        "URN": urn, "LA (code)": "380", "LA (name)": "Bradford", "EstablishmentNumber": "2001",
-        "EstablishmentName": name, "TypeOfEstablishment (name)": "Community school",
-        "EstablishmentStatus (name)": "Open", "OpenDate": "01-09-1974",
-        "PhaseOfEducation (name)": "Primary", "Street": "School Lane", "Town": "Bradford",
-        "Postcode": "bd7 1ax", "Easting": "414500", "Northing": "432900",
-        "SchoolWebsite": "www.example-primary.sch.uk", "NumberOfPupils": "412",
-        "PercentageFSM": "38.6", "GOR (name)": "Yorkshire and the Humber",
+        "URN": urn,
+        "LA (code)": "380",
+        "LA (name)": "Bradford",
+        "EstablishmentNumber": "2001",
+        "EstablishmentName": name,
+        "TypeOfEstablishment (name)": "Community school",
+        "EstablishmentStatus (name)": "Open",
+        "OpenDate": "01-09-1974",
+        "PhaseOfEducation (name)": "Primary",
+        "Street": "School Lane",
+        "Town": "Bradford",
+        "Postcode": "bd7 1ax",
+        "Easting": "414500",
+        "Northing": "432900",
+        "SchoolWebsite": "www.example-primary.sch.uk",
+        "NumberOfPupils": "412",
+        "PercentageFSM": "38.6",
+        "GOR (name)": "Yorkshire and the Humber",
     }
     row.update(extra)
     return row
@@ -49,11 +60,21 @@ def bradford(db: Any) -> Area:
 def test_it_imports_open_establishments_with_coordinates(bradford: Area) -> None:
     data = gias_file(
         school("107301", "Lilycroft Primary School"),
-        school("107302", "Green Lane Infant School, Nursery and Children's Centre",
-               **{"PercentageFSM": "SUPP"}),
-        school("107303", "Rainbow Nursery School", **{
-            "TypeOfEstablishment (name)": "Local authority nursery school",
-            "PhaseOfEducation (name)": "Nursery", "Easting": "", "Northing": ""}),
+        school(
+            "107302",
+            "Green Lane Infant School, Nursery and Children's Centre",
+            PercentageFSM="SUPP",
+        ),
+        school(
+            "107303",
+            "Rainbow Nursery School",
+            **{
+                "TypeOfEstablishment (name)": "Local authority nursery school",
+                "PhaseOfEducation (name)": "Nursery",
+                "Easting": "",
+                "Northing": "",
+            },
+        ),
     )
     report = gias.import_gias(data, area=bradford)
     assert (report.created, report.updated, report.rejected, report.skipped) == (3, 0, [], [])
@@ -88,21 +109,39 @@ def test_reimporting_updates_by_urn_instead_of_duplicating(bradford: Area) -> No
 
 def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area) -> None:
     data = gias_file(
-        school("107301", "Good Primary"),                                             # row 2
-        school("107304", "Closed Primary", **{"EstablishmentStatus (name)": "Closed",
-                                              "CloseDate": "31-08-2019"}),              # row 3
+        school("107301", "Good Primary"),  # row 2
+        school(
+            "107304",
+            "Closed Primary",
+            **{"EstablishmentStatus (name)": "Closed", "CloseDate": "31-08-2019"},
+        ),  # row 3
         school("107305", "Future Primary", **{"EstablishmentStatus (name)": "Proposed to open"}),
-        school("107306", "Closing Primary", **{
-            "EstablishmentStatus (name)": "Open, but proposed to close"}),            # row 5
-        school("401234", "Ysgol Gymraeg", **{"LA (code)": "660", "LA (name)": "Isle of Anglesey",
-                                             "GOR (name)": "Wales (pseudo)", "Postcode": "",
-                                             "Easting": "", "Northing": ""}),         # row 6
-        school("12", "Bad URN Primary"),                                               # row 7
-        school("107307", "Bad Postcode Primary", Postcode="NOT A CODE"),               # row 8
-        school("107308", "Elsewhere Primary", **{"LA (name)": "Leeds"}),               # row 9
-        school("107301", "Duplicate Primary"),                                         # row 10
-        school("107309", "Odd Number Primary", NumberOfPupils="lots"),                 # row 11
-        school("107310", "", ),                                                        # row 12
+        school(
+            "107306",
+            "Closing Primary",
+            **{"EstablishmentStatus (name)": "Open, but proposed to close"},
+        ),  # row 5
+        school(
+            "401234",
+            "Ysgol Gymraeg",
+            **{
+                "LA (code)": "660",
+                "LA (name)": "Isle of Anglesey",
+                "GOR (name)": "Wales (pseudo)",
+                "Postcode": "",
+                "Easting": "",
+                "Northing": "",
+            },
+        ),  # row 6
+        school("12", "Bad URN Primary"),  # row 7
+        school("107307", "Bad Postcode Primary", Postcode="NOT A CODE"),  # row 8
+        school("107308", "Elsewhere Primary", **{"LA (name)": "Leeds"}),  # row 9
+        school("107301", "Duplicate Primary"),  # row 10
+        school("107309", "Odd Number Primary", NumberOfPupils="lots"),  # row 11
+        school(
+            "107310",
+            "",
+        ),  # row 12
     )
     report = gias.import_gias(data, area=bradford)
     assert report.created == 2
@@ -118,37 +157,53 @@ def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area
         (12, "EstablishmentName is blank"),
     }
     assert {(p.row, p.reason) for p in report.skipped} == {
-        (3, "not open (Closed)"), (4, "not open (Proposed to open)")}
+        (3, "not open (Closed)"),
+        (4, "not open (Proposed to open)"),
+    }
 
 
 def test_blank_optional_fields_are_fine(bradford: Area) -> None:
-    row = school("107301", "Sparse Primary", Postcode="", Easting="", Northing="",
-                 SchoolWebsite="", NumberOfPupils="", PercentageFSM="", Street="", Town="")
+    row = school(
+        "107301",
+        "Sparse Primary",
+        Postcode="",
+        Easting="",
+        Northing="",
+        SchoolWebsite="",
+        NumberOfPupils="",
+        PercentageFSM="",
+        Street="",
+        Town="",
+    )
     report = gias.import_gias(gias_file(row), area=bradford)
     assert report.created == 1 and not report.rejected
 
 
 def test_a_windows_1252_export_is_read(bradford: Area) -> None:
-    data = gias_file(school("107301", "St Bede’s Primary"), encoding="cp1252")
+    data = gias_file(school("107301", "St Bede’s Primary"), encoding="cp1252")  # noqa: RUF001
     gias.import_gias(data, area=bradford)
-    assert Setting.objects.get().name == "St Bede’s Primary"
+    assert Setting.objects.get().name == "St Bede’s Primary"  # noqa: RUF001
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "The file is empty"),
-    (b"URN,EstablishmentName\r\n1,A\r\n", r"missing column\(s\) LA \(name\)"),
-    (b"name,town\r\nA,B\r\n", "not a GIAS establishment export"),
-    (b"PK\x03\x04\x00\x00binary spreadsheet", "not a CSV file"),
-    (b"\xff\xfe\x00U\x00R", "not a CSV file"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty"),
+        (b"URN,EstablishmentName\r\n1,A\r\n", r"missing column\(s\) LA \(name\)"),
+        (b"name,town\r\nA,B\r\n", "not a GIAS establishment export"),
+        (b"PK\x03\x04\x00\x00binary spreadsheet", "not a CSV file"),
+        (b"\xff\xfe\x00U\x00R", "not a CSV file"),
+    ],
+)
 def test_an_unreadable_file_writes_nothing(bradford: Area, data: bytes, message: str) -> None:
     with pytest.raises(gias.ImportFileError, match=message):
         gias.import_gias(data, area=bradford)
     assert Setting.objects.count() == 0
 
 
-def test_a_failure_while_writing_leaves_nothing_behind(bradford: Area,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_while_writing_leaves_nothing_behind(
+    bradford: Area, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
@@ -158,12 +213,17 @@ def test_a_failure_while_writing_leaves_nothing_behind(bradford: Area,
     assert Setting.objects.count() == 0
 
 
-def test_the_command_creates_areas_and_reports_rows(db: Any, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_creates_areas_and_reports_rows(
+    db: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "edubase.csv"
-    path.write_bytes(gias_file(school("107301", "A Primary"),
-                               school("107401", "B Primary", **{"LA (name)": "Leeds"}),
-                               school("x", "C Primary")))
+    path.write_bytes(
+        gias_file(
+            school("107301", "A Primary"),
+            school("107401", "B Primary", **{"LA (name)": "Leeds"}),
+            school("x", "C Primary"),
+        )
+    )
     call_command("import_gias", str(path))
     out = capsys.readouterr().out
     assert "row 4 (URN x): rejected: URN 'x' is not a valid URN" in out

@@ -21,34 +21,53 @@ BUDGET = {"home": 14, "cluster_detail": 14, "area_directory": 14}
 def grow(cast: Cast, settings_count: int) -> None:
     """Add settings, their leaders, and clusters of six, some of them Alice's."""
     start = Setting.objects.count()
-    new_settings = Setting.objects.bulk_create([
-        Setting(name=f"Bulk {i}", kind=SettingKind.DAY_NURSERY, area=cast.area, urn=f"EY{800000 + i}")
-        for i in range(start, settings_count)
-    ])
-    users = User.objects.bulk_create([
-        User(email=f"leader{s.pk}@example.test", full_name=f"Leader {s.pk}") for s in new_settings
-    ])
-    profiles = LeaderProfile.objects.bulk_create([
-        LeaderProfile(user=u, setting=s, completed_at=timezone.now())
-        for u, s in zip(users, new_settings, strict=True)
-    ])
+    new_settings = Setting.objects.bulk_create(
+        [
+            Setting(
+                name=f"Bulk {i}",
+                kind=SettingKind.DAY_NURSERY,
+                area=cast.area,
+                urn=f"EY{800000 + i}",
+            )
+            for i in range(start, settings_count)
+        ]
+    )
+    users = User.objects.bulk_create(
+        [User(email=f"leader{s.pk}@example.test", full_name=f"Leader {s.pk}") for s in new_settings]
+    )
+    profiles = LeaderProfile.objects.bulk_create(
+        [
+            LeaderProfile(user=u, setting=s, completed_at=timezone.now())
+            for u, s in zip(users, new_settings, strict=True)
+        ]
+    )
     topics = list(Topic.objects.all())
-    TopicChoice.objects.bulk_create([
-        TopicChoice(profile=p, topic=topics[(p.pk + k) % len(topics)],
-                    kind=TopicChoice.STRENGTH if k < 3 else TopicChoice.DEVELOP)
-        for p in profiles for k in range(5)
-    ])
+    TopicChoice.objects.bulk_create(
+        [
+            TopicChoice(
+                profile=p,
+                topic=topics[(p.pk + k) % len(topics)],
+                kind=TopicChoice.STRENGTH if k < 3 else TopicChoice.DEVELOP,
+            )
+            for p in profiles
+            for k in range(5)
+        ]
+    )
     # Alice's cluster gains members (up to seven), and the area gains many clusters.
     for user in users[: 7 - cast.cluster.member_count()]:
         Membership.objects.create(cluster=cast.cluster, user=user, ground_rules_agreed_version=1)
     for start_at in range(3, len(users) - 6, 6):
         cluster = Cluster.objects.create(name=f"Cluster {start_at}", area=cast.area)
-        Membership.objects.bulk_create([
-            Membership(cluster=cluster, user=u, ground_rules_agreed_version=1)
-            for u in users[start_at:start_at + 6]
-        ])
+        Membership.objects.bulk_create(
+            [
+                Membership(cluster=cluster, user=u, ground_rules_agreed_version=1)
+                for u in users[start_at : start_at + 6]
+            ]
+        )
         if start_at < 40:  # Alice is in several clusters once the network is big
-            Membership.objects.create(cluster=cluster, user=cast.alice, ground_rules_agreed_version=1)
+            Membership.objects.create(
+                cluster=cluster, user=cast.alice, ground_rules_agreed_version=1
+            )
 
 
 def count_queries(client: Any, url: str) -> int:
@@ -61,7 +80,10 @@ def count_queries(client: Any, url: str) -> int:
 def pages(cast: Cast) -> dict[str, tuple[Any, str]]:
     return {
         "home": (client_for(cast.alice), "/"),
-        "cluster_detail": (client_for(cast.alice), reverse("cluster_detail", args=[cast.cluster.pk])),
+        "cluster_detail": (
+            client_for(cast.alice),
+            reverse("cluster_detail", args=[cast.cluster.pk]),
+        ),
         "area_directory": (client_for(cast.cora), reverse("area_directory", args=[cast.area.pk])),
     }
 

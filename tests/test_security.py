@@ -36,10 +36,12 @@ def test_no_template_has_inline_script_or_event_handlers() -> None:
 
 def test_https_settings_turn_on_hsts_and_secure_cookies() -> None:
     result = run_cli(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS, "
         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)",
-        SITE_URL="https://nextpractice.example", SECRET_KEY=PRODUCTION_KEY,
+        SITE_URL="https://nextpractice.example",
+        SECRET_KEY=PRODUCTION_KEY,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["31536000", "True", "True", "True"]
@@ -47,9 +49,14 @@ def test_https_settings_turn_on_hsts_and_secure_cookies() -> None:
 
 def test_the_deployment_check_is_clean_in_production_settings(tmp_path: Path) -> None:
     result = run_cli(
-        "check", "--deploy", "--fail-level", "WARNING",
-        SITE_URL="https://nextpractice.example", ALLOWED_HOSTS="nextpractice.example",
-        SECRET_KEY=PRODUCTION_KEY, DEBUG="false",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SITE_URL="https://nextpractice.example",
+        ALLOWED_HOSTS="nextpractice.example",
+        SECRET_KEY=PRODUCTION_KEY,
+        DEBUG="false",
         NEXTPRACTICE_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr

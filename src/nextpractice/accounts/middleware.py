@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from .models import User
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -51,10 +54,10 @@ def require_second_factor(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponse:
         user = request.user
         if (
-            user.is_authenticated
+            isinstance(user, User)
             and not request.path.startswith(SECOND_FACTOR_EXEMPT)
-            and user.needs_second_factor  # type: ignore[union-attr]
-            and not user.authenticator_set.filter(type="totp").exists()  # type: ignore[union-attr]
+            and user.needs_second_factor
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             return redirect("mfa_activate_totp")
         return get_response(request)

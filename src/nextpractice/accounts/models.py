@@ -47,9 +47,9 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         ordering = ["full_name", "email"]
@@ -66,7 +66,9 @@ class User(AbstractUser):
     @property
     def is_coordinator(self) -> bool:
         if not hasattr(self, "_is_coordinator"):
-            self._is_coordinator = self.coordinated_areas.exists()
+            from nextpractice.directory.models import Area
+
+            self._is_coordinator = Area.objects.filter(coordinators=self).exists()
         return self._is_coordinator
 
     @property
@@ -97,7 +99,10 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     cluster = models.ForeignKey(
-        "clusters.Cluster", on_delete=models.CASCADE, null=True, blank=True,
+        "clusters.Cluster",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="invitations",
     )
     area = models.ForeignKey(
@@ -127,16 +132,21 @@ class Invitation(models.Model):
         token = secrets.token_urlsafe(32)
         now = timezone.now()
         invitation = cls.objects.create(
-            email=email.strip().lower(), token_hash=_hash(token), created_at=now,
-            expires_at=now + cls.LIFETIME, **fields,
+            email=email.strip().lower(),
+            token_hash=_hash(token),
+            created_at=now,
+            expires_at=now + cls.LIFETIME,
+            **fields,
         )
         return invitation, token
 
     @classmethod
     def find(cls, token: str) -> Invitation | None:
-        return cls.objects.select_related("cluster", "invited_by").filter(
-            token_hash=_hash(token)
-        ).first()
+        return (
+            cls.objects.select_related("cluster", "invited_by")
+            .filter(token_hash=_hash(token))
+            .first()
+        )
 
     @property
     def is_expired(self) -> bool:

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from nextpractice.clusters import services
+from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
 
 from .models import Invitation, User
@@ -24,11 +28,14 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "accounts/join_invalid.html", status=404)
     if not invitation.is_open:
-        return render(request, "accounts/join_invalid.html", {"invitation": invitation},
-                      status=410)
+        return render(request, "accounts/join_invalid.html", {"invitation": invitation}, status=410)
     user = request.user
     wrong_person = user.is_authenticated and user.email.lower() != invitation.email
-    context = {"invitation": invitation, "cluster": invitation.cluster, "wrong_person": wrong_person}
+    context: dict[str, Any] = {
+        "invitation": invitation,
+        "cluster": invitation.cluster,
+        "wrong_person": wrong_person,
+    }
     if request.method == "GET" or wrong_person:
         return render(request, "accounts/join.html", context)
 
@@ -43,7 +50,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if not user.is_authenticated:
         return _sign_in_by_code(request, invitation, token)
     try:
-        membership = services.accept(invitation, user)  # type: ignore[arg-type]
+        membership = services.accept(invitation, user)
     except services.ClusterError as e:
         context["error"] = str(e)
         return render(request, "accounts/join.html", context, status=409)
@@ -71,16 +78,21 @@ def _sign_in_by_code(request: HttpRequest, invitation: Invitation, token: str) -
             )
     if not ratelimit.consume(request, action="request_login_code", key=invitation.email):
         return render(request, "429.html", status=429)
-    LoginCodeVerificationProcess.initiate(request=request, user=user, email=invitation.email,
-                                          phone=None)
+    LoginCodeVerificationProcess.initiate(
+        request=request, user=user, email=invitation.email, phone=None
+    )
     return redirect(f"{reverse('account_confirm_login_code')}?next={reverse('join', args=[token])}")
 
 
 @login_required
 @require_safe
-def account(request: HttpRequest) -> HttpResponse:
-    authenticators = request.user.authenticator_set.values_list("type", flat=True)  # type: ignore[union-attr]
-    return render(request, "accounts/account.html", {
-        "has_totp": "totp" in set(authenticators),
-        "has_password": request.user.has_usable_password(),
-    })
+def account(request: AuthedHttpRequest) -> HttpResponse:
+    authenticators = Authenticator.objects.filter(user=request.user).values_list("type", flat=True)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "has_totp": "totp" in set(authenticators),
+            "has_password": request.user.has_usable_password(),
+        },
+    )

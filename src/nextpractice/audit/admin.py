@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from nextpractice.core.admin import ClusterContentAdmin
 
@@ -10,5 +13,5 @@ class AuditEntryAdmin(ClusterContentAdmin):
     list_display = ["created_at", "verb", "object_type", "object_id", "summary"]
     list_filter = ["verb"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the trail is read-only

@@ -17,12 +17,18 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     verb = models.CharField(max_length=60)
     cluster = models.ForeignKey(
-        "clusters.Cluster", on_delete=models.CASCADE, null=True, blank=True,
+        "clusters.Cluster",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="audit_entries",
     )
     object_type = models.CharField(max_length=60)

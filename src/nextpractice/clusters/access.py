@@ -27,7 +27,9 @@ def get_membership_for(user: Any, cluster_id: int) -> Membership:
     return membership
 
 
-def get_cluster_for(user: Any, cluster_id: int, *, agreed: bool = True) -> tuple[Cluster, Membership]:
+def get_cluster_for(
+    user: Any, cluster_id: int, *, agreed: bool = True
+) -> tuple[Cluster, Membership]:
     """The cluster and the user's membership, for reading its content.
 
     With ``agreed`` (the default) a member who has not yet agreed to the ground rules is

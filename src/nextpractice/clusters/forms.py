@@ -11,23 +11,34 @@ from .models import Role
 
 
 class StartClusterForm(StyledForm):
-    name = forms.CharField(max_length=120, label="Name of the cluster",
-                           help_text="For example: Riverside early years leaders")
+    name = forms.CharField(
+        max_length=120,
+        label="Name of the cluster",
+        help_text="For example: Riverside early years leaders",
+    )
     area = forms.ModelChoiceField(queryset=Area.objects.all(), label="Local authority")
 
 
 class InviteForm(StyledForm):
     email = forms.EmailField(label="Their email address")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, widget=forms.RadioSelect,
-                             label="They will join as")
-    message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              label="A note to go with the invitation (optional)",
-                              max_length=1000)
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.MEMBER,
+        widget=forms.RadioSelect,
+        label="They will join as",
+    )
+    message = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="A note to go with the invitation (optional)",
+        max_length=1000,
+    )
 
 
 class GroundRulesForm(StyledForm):
-    ground_rules = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}),
-                                   label="Ground rules", max_length=10000)
+    ground_rules = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}), label="Ground rules", max_length=10000
+    )
 
     def clean_ground_rules(self) -> str:
         text: str = self.cleaned_data["ground_rules"].strip()
@@ -38,7 +49,8 @@ class GroundRulesForm(StyledForm):
 
 class RemovalForm(StyledForm):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
         label="Which ground rule was broken, and how?",
         help_text="The person and every member will see this.",
     )

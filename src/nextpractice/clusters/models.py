@@ -38,16 +38,12 @@ class ClusterQuerySet(models.QuerySet["Cluster"]):
         """Clusters in which ``user`` is a current member or facilitator."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(
-            memberships__user=user, memberships__left_at=None
-        ).distinct()
+        return self.filter(memberships__user=user, memberships__left_at=None).distinct()
 
 
 class Cluster(models.Model):
     name = models.CharField(max_length=120)
-    area = models.ForeignKey(
-        "directory.Area", on_delete=models.PROTECT, related_name="clusters"
-    )
+    area = models.ForeignKey("directory.Area", on_delete=models.PROTECT, related_name="clusters")
     status = models.CharField(
         max_length=10, choices=ClusterStatus.choices, default=ClusterStatus.FORMING
     )
@@ -101,7 +97,8 @@ class Membership(models.Model):
         ordering = ["joined_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cluster", "user"], condition=Q(left_at=None),
+                fields=["cluster", "user"],
+                condition=Q(left_at=None),
                 name="one_current_membership",
             )
         ]
@@ -147,7 +144,8 @@ class RemovalProposal(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cluster", "subject"], condition=Q(state="open"),
+                fields=["cluster", "subject"],
+                condition=Q(state="open"),
                 name="one_open_removal_per_member",
             )
         ]
@@ -163,6 +161,7 @@ class RemovalVote(models.Model):
     voted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["proposal", "voter"], name="one_vote_each")
-        ]
+        constraints = [models.UniqueConstraint(fields=["proposal", "voter"], name="one_vote_each")]
+
+    def __str__(self) -> str:
+        return f"Vote {self.pk}"

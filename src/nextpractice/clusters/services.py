@@ -35,8 +35,9 @@ def places_left(cluster: Cluster) -> int:
 
 
 @transaction.atomic
-def invite(cluster: Cluster, by: User, email: str, role: str = Role.MEMBER,
-           message: str = "") -> Invitation:
+def invite(
+    cluster: Cluster, by: User, email: str, role: str = Role.MEMBER, message: str = ""
+) -> Invitation:
     email = email.strip().lower()
     # Serialise invitations to one cluster so that two at once cannot overfill it.
     Cluster.objects.select_for_update().filter(pk=cluster.pk).first()
@@ -53,7 +54,8 @@ def invite(cluster: Cluster, by: User, email: str, role: str = Role.MEMBER,
         email, invited_by=by, cluster=cluster, area=cluster.area, role=role, message=message
     )
     queue_email(
-        email, "emails/cluster_invitation",
+        email,
+        "emails/cluster_invitation",
         {"invitation": invitation, "cluster": cluster, "inviter": by, "token": token},
         forget_body=True,
     )
@@ -71,7 +73,8 @@ def invite_to_platform(area: Area, by: User, email: str) -> Invitation:
         raise ClusterError(f"{email} has already been invited.")
     invitation, token = Invitation.issue(email, invited_by=by, area=area)
     queue_email(
-        email, "emails/platform_invitation",
+        email,
+        "emails/platform_invitation",
         {"invitation": invitation, "area": area, "inviter": by, "token": token},
         forget_body=True,
     )
@@ -115,16 +118,22 @@ def decline(invitation: Invitation) -> None:
         declined_at=now
     ):
         raise ClusterError("This invitation has already been answered.")
-    record(None, "invitation.declined", invitation, "An invitation was declined",
-           invitation.cluster)
+    record(
+        None, "invitation.declined", invitation, "An invitation was declined", invitation.cluster
+    )
 
 
 @transaction.atomic
 def agree_ground_rules(membership: Membership) -> None:
     membership.agree()
     membership.save(update_fields=["ground_rules_agreed_at", "ground_rules_agreed_version"])
-    record(membership.user, "ground_rules.agreed", membership,
-           f"{membership.user} agreed the ground rules", membership.cluster)
+    record(
+        membership.user,
+        "ground_rules.agreed",
+        membership,
+        f"{membership.user} agreed the ground rules",
+        membership.cluster,
+    )
 
 
 @transaction.atomic
@@ -134,7 +143,8 @@ def change_ground_rules(cluster: Cluster, by: User, text: str) -> None:
     cluster.save(update_fields=["ground_rules", "ground_rules_version"])
     # The one who changed them has agreed to their own words; everyone else is asked again.
     cluster.memberships.filter(user=by, left_at=None).update(
-        ground_rules_agreed_at=timezone.now(), ground_rules_agreed_version=cluster.ground_rules_version
+        ground_rules_agreed_at=timezone.now(),
+        ground_rules_agreed_version=cluster.ground_rules_version,
     )
     record(by, "ground_rules.changed", cluster, f"{by} changed the ground rules", cluster)
 
@@ -147,8 +157,13 @@ def leave(membership: Membership) -> None:
     RemovalProposal.objects.filter(
         cluster=membership.cluster, subject=membership.user, state=RemovalProposal.OPEN
     ).update(state=RemovalProposal.WITHDRAWN, decided_at=timezone.now())
-    record(membership.user, "membership.left", membership,
-           f"{membership.user} left the cluster", membership.cluster)
+    record(
+        membership.user,
+        "membership.left",
+        membership,
+        f"{membership.user} left the cluster",
+        membership.cluster,
+    )
 
 
 def other_members(proposal: RemovalProposal) -> list[Membership]:
@@ -195,8 +210,9 @@ def vote(proposal: RemovalProposal, voter: User, agrees: bool) -> None:
     RemovalVote.objects.update_or_create(
         proposal=proposal, voter=voter, defaults={"agrees": agrees, "voted_at": timezone.now()}
     )
-    record(voter, "removal.voted", proposal, f"{voter} voted on a removal proposal",
-           proposal.cluster)
+    record(
+        voter, "removal.voted", proposal, f"{voter} voted on a removal proposal", proposal.cluster
+    )
     _decide(proposal)
 
 
@@ -213,8 +229,15 @@ def _decide(proposal: RemovalProposal) -> None:
         cluster=proposal.cluster, user=proposal.subject_id, left_at=None
     ).update(left_at=now, left_reason="removed")
     subject: Any = proposal.subject
-    queue_email(subject.email, "emails/removed",
-                {"cluster": proposal.cluster, "person": subject, "reason": proposal.reason})
-    record(None, "membership.removed", proposal,
-           f"{subject} was removed from the cluster by agreement of its members",
-           proposal.cluster)
+    queue_email(
+        subject.email,
+        "emails/removed",
+        {"cluster": proposal.cluster, "person": subject, "reason": proposal.reason},
+    )
+    record(
+        None,
+        "membership.removed",
+        proposal,
+        f"{subject} was removed from the cluster by agreement of its members",
+        proposal.cluster,
+    )

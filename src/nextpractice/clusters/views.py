@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_safe, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import AuditEntry
+from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import TopicChoice
 
 from . import services
@@ -20,11 +21,13 @@ from .models import Membership, RemovalProposal, Role
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cluster_new(request: HttpRequest) -> HttpResponse:
+def cluster_new(request: AuthedHttpRequest) -> HttpResponse:
     form = StartClusterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         cluster = services.start_cluster(
-            request.user, form.cleaned_data["name"], form.cleaned_data["area"]  # type: ignore[arg-type]
+            request.user,
+            form.cleaned_data["name"],
+            form.cleaned_data["area"],
         )
         messages.success(request, "Your cluster is started. Now invite the leaders you want in it.")
         return redirect("cluster_detail", cluster.pk)
@@ -33,11 +36,13 @@ def cluster_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def cluster_detail(request: HttpRequest, cluster_id: int) -> HttpResponse:
+def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     membership = get_membership_for(request.user, cluster_id)
     cluster = membership.cluster
     if not membership.has_agreed:
-        return render(request, "clusters/agree.html", {"cluster": cluster, "membership": membership})
+        return render(
+            request, "clusters/agree.html", {"cluster": cluster, "membership": membership}
+        )
     topics = TopicChoice.objects.select_related("topic").order_by("topic__position")
     members = list(
         cluster.memberships.filter(left_at=None)
@@ -47,21 +52,30 @@ def cluster_detail(request: HttpRequest, cluster_id: int) -> HttpResponse:
     )
     proposals = list(
         RemovalProposal.objects.filter(cluster=cluster, state=RemovalProposal.OPEN)
-        .select_related("subject", "proposed_by").prefetch_related("votes")
+        .select_related("subject", "proposed_by")
+        .prefetch_related("votes")
     )
     size = sum(1 for m in members if m.role == Role.MEMBER)
     pending = list(cluster.invitations.pending())
-    return render(request, "clusters/detail.html", {
-        "cluster": cluster, "membership": membership, "members": members,
-        "proposals": proposals, "size": size, "pending": pending,
-        "too_small": size < cluster.area.min_cluster_size,
-        "invite_form": InviteForm(),
-    })
+    return render(
+        request,
+        "clusters/detail.html",
+        {
+            "cluster": cluster,
+            "membership": membership,
+            "members": members,
+            "proposals": proposals,
+            "size": size,
+            "pending": pending,
+            "too_small": size < cluster.area.min_cluster_size,
+            "invite_form": InviteForm(),
+        },
+    )
 
 
 @login_required
 @require_POST
-def agree(request: HttpRequest, cluster_id: int) -> HttpResponse:
+def agree(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     membership = get_membership_for(request.user, cluster_id)
     if request.POST.get("agree") != "yes":
         messages.error(request, "Tick the box to say you agree to the ground rules.")
@@ -73,25 +87,32 @@ def agree(request: HttpRequest, cluster_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ground_rules_edit(request: HttpRequest, cluster_id: int) -> HttpResponse:
+def ground_rules_edit(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     cluster, _ = get_cluster_for(request.user, cluster_id)
     form = GroundRulesForm(request.POST or None, initial={"ground_rules": cluster.ground_rules})
     if request.method == "POST" and form.is_valid():
-        services.change_ground_rules(cluster, request.user, form.cleaned_data["ground_rules"])  # type: ignore[arg-type]
-        messages.success(request, "The ground rules are changed. Every member will be asked to agree again.")
+        services.change_ground_rules(cluster, request.user, form.cleaned_data["ground_rules"])
+        messages.success(
+            request, "The ground rules are changed. Every member will be asked to agree again."
+        )
         return redirect("cluster_detail", cluster_id)
     return render(request, "clusters/ground_rules_form.html", {"cluster": cluster, "form": form})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest, cluster_id: int) -> HttpResponse:
+def invite(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     cluster, _ = get_cluster_for(request.user, cluster_id)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invite(cluster, request.user, form.cleaned_data["email"],  # type: ignore[arg-type]
-                            form.cleaned_data["role"], form.cleaned_data["message"])
+            services.invite(
+                cluster,
+                request.user,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                form.cleaned_data["message"],
+            )
         except services.ClusterError as e:
             form.add_error("email", str(e))
         else:
@@ -102,7 +123,7 @@ def invite(request: HttpRequest, cluster_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def leave(request: HttpRequest, cluster_id: int) -> HttpResponse:
+def leave(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     membership = get_membership_for(request.user, cluster_id)
     if request.method == "POST":
         services.leave(membership)
@@ -113,11 +134,12 @@ def leave(request: HttpRequest, cluster_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def propose_removal(request: HttpRequest, cluster_id: int, user_id: int) -> HttpResponse:
+def propose_removal(request: AuthedHttpRequest, cluster_id: int, user_id: int) -> HttpResponse:
     cluster, _ = get_cluster_for(request.user, cluster_id)
     subject_membership = (
         Membership.objects.filter(cluster=cluster, user_id=user_id, left_at=None)
-        .select_related("user").first()
+        .select_related("user")
+        .first()
     )
     if subject_membership is None:
         raise Http404("No such member")
@@ -127,18 +149,20 @@ def propose_removal(request: HttpRequest, cluster_id: int, user_id: int) -> Http
     form = RemovalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.propose_removal(cluster, request.user, subject, form.cleaned_data["reason"])  # type: ignore[arg-type]
+            services.propose_removal(cluster, request.user, subject, form.cleaned_data["reason"])
         except services.ClusterError as e:
             form.add_error("reason", str(e))
         else:
             messages.success(request, "Your proposal is put to the other members.")
             return redirect("cluster_detail", cluster_id)
-    return render(request, "clusters/remove.html", {"cluster": cluster, "subject": subject, "form": form})
+    return render(
+        request, "clusters/remove.html", {"cluster": cluster, "subject": subject, "form": form}
+    )
 
 
 @login_required
 @require_POST
-def removal_vote(request: HttpRequest, cluster_id: int, proposal_id: int) -> HttpResponse:
+def removal_vote(request: AuthedHttpRequest, cluster_id: int, proposal_id: int) -> HttpResponse:
     cluster, _ = get_cluster_for(request.user, cluster_id)
     proposal = RemovalProposal.objects.filter(pk=proposal_id, cluster=cluster).first()
     if proposal is None:
@@ -146,7 +170,7 @@ def removal_vote(request: HttpRequest, cluster_id: int, proposal_id: int) -> Htt
     if proposal.subject_id == request.user.pk:
         raise PermissionDenied("You cannot vote on your own removal")
     try:
-        services.vote(proposal, request.user, request.POST.get("agrees") == "yes")  # type: ignore[arg-type]
+        services.vote(proposal, request.user, request.POST.get("agrees") == "yes")
     except services.ClusterError as e:
         messages.error(request, str(e))
     else:
@@ -156,7 +180,7 @@ def removal_vote(request: HttpRequest, cluster_id: int, proposal_id: int) -> Htt
 
 @login_required
 @require_safe
-def activity(request: HttpRequest, cluster_id: int) -> HttpResponse:
+def activity(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     cluster, _ = get_cluster_for(request.user, cluster_id)
     entries = AuditEntry.objects.filter(cluster=cluster).select_related("actor")[:200]
     return render(request, "clusters/activity.html", {"cluster": cluster, "entries": entries})

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role
-from nextpractice.directory.taxonomy import load_taxonomy
 from nextpractice.directory.models import (
     Area,
     Intake,
@@ -30,6 +29,7 @@ from nextpractice.directory.models import (
     Value,
     ValueRating,
 )
+from nextpractice.directory.taxonomy import load_taxonomy
 
 AREA_NAME = "Northbridge"
 DOMAIN = "demo.nextpractice.test"
@@ -38,34 +38,127 @@ DEMO_PASSWORD = "demo-only-password"  # noqa: S105 - printed for the demo; never
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOONLY"  # noqa: S105
 CENTRE = (53.745, -1.602)  # an invented town on the Pennine edge
 
+POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters an inward code may use
 PLACES = [
-    "Millbrook", "Ashworth", "Kelder", "Hollins", "Brackenfield", "Stoneleigh", "Thornhill",
-    "Wyke Lane", "Calder Vale", "Moorside", "Oakenshaw", "Lowfold", "Birchcliffe", "Greengate",
-    "Fernbank", "Highroyd", "Netherby", "Springwell", "Daisy Hill", "Rookwood",
-    "Westfield", "Holme Royd", "Clough Bank", "Elmtree", "Larkrise", "Brookside", "Harewood",
-    "Sunny Bank", "Woodlea", "Beckside",
+    "Millbrook",
+    "Ashworth",
+    "Kelder",
+    "Hollins",
+    "Brackenfield",
+    "Stoneleigh",
+    "Thornhill",
+    "Wyke Lane",
+    "Calder Vale",
+    "Moorside",
+    "Oakenshaw",
+    "Lowfold",
+    "Birchcliffe",
+    "Greengate",
+    "Fernbank",
+    "Highroyd",
+    "Netherby",
+    "Springwell",
+    "Daisy Hill",
+    "Rookwood",
+    "Westfield",
+    "Holme Royd",
+    "Clough Bank",
+    "Elmtree",
+    "Larkrise",
+    "Brookside",
+    "Harewood",
+    "Sunny Bank",
+    "Woodlea",
+    "Beckside",
 ]
 KIND_PLAN = [
-    (SettingKind.PRIMARY, 16, "Primary School"), (SettingKind.INFANT, 6, "Infant School"),
-    (SettingKind.NURSERY_SCHOOL, 5, "Nursery School"), (SettingKind.DAY_NURSERY, 12, "Day Nursery"),
-    (SettingKind.PRE_SCHOOL, 8, "Pre-school"), (SettingKind.CHILDMINDER, 6, "Childminding"),
+    (SettingKind.PRIMARY, 16, "Primary School"),
+    (SettingKind.INFANT, 6, "Infant School"),
+    (SettingKind.NURSERY_SCHOOL, 5, "Nursery School"),
+    (SettingKind.DAY_NURSERY, 12, "Day Nursery"),
+    (SettingKind.PRE_SCHOOL, 8, "Pre-school"),
+    (SettingKind.CHILDMINDER, 6, "Childminding"),
     (SettingKind.NURSERY_CLASS, 3, "Nursery Class"),
-    (SettingKind.CHILDRENS_CENTRE, 2, "Children's Centre"), (SettingKind.OTHER, 2, "Family Hub"),
+    (SettingKind.CHILDRENS_CENTRE, 2, "Children's Centre"),
+    (SettingKind.OTHER, 2, "Family Hub"),
 ]
-FIRST = ["Priya", "Ben", "Amira", "Meera", "Tom", "Grace", "Imran", "Sofia", "Daniel", "Hannah",
-         "Yusuf", "Chloe", "Aaron", "Fatima", "Lucy", "Marek", "Nadia", "Owen", "Rachel", "Sana",
-         "Liam", "Ayesha", "Joanne", "Kwame", "Emily", "Harpreet", "Zofia", "Gareth", "Leah",
-         "Omar"]
-LAST = ["Shah", "Carter", "Hussain", "Patel", "Whitaker", "Nowak", "Begum", "Lister", "Okafor",
-        "Brennan", "Ahmed", "Sutcliffe", "Kowalski", "Ibrahim", "Holroyd", "Mensah", "Akhtar",
-        "Greenwood", "Dobson", "Rahman"]
-LANGUAGES = ["Urdu", "Punjabi", "Polish", "Romanian", "Arabic", "Bengali", "Slovak", "Kurdish",
-             "Ukrainian", "Tigrinya", "Pashto", "Somali"]
+FIRST = [
+    "Priya",
+    "Ben",
+    "Amira",
+    "Meera",
+    "Tom",
+    "Grace",
+    "Imran",
+    "Sofia",
+    "Daniel",
+    "Hannah",
+    "Yusuf",
+    "Chloe",
+    "Aaron",
+    "Fatima",
+    "Lucy",
+    "Marek",
+    "Nadia",
+    "Owen",
+    "Rachel",
+    "Sana",
+    "Liam",
+    "Ayesha",
+    "Joanne",
+    "Kwame",
+    "Emily",
+    "Harpreet",
+    "Zofia",
+    "Gareth",
+    "Leah",
+    "Omar",
+]
+LAST = [
+    "Shah",
+    "Carter",
+    "Hussain",
+    "Patel",
+    "Whitaker",
+    "Nowak",
+    "Begum",
+    "Lister",
+    "Okafor",
+    "Brennan",
+    "Ahmed",
+    "Sutcliffe",
+    "Kowalski",
+    "Ibrahim",
+    "Holroyd",
+    "Mensah",
+    "Akhtar",
+    "Greenwood",
+    "Dobson",
+    "Rahman",
+]
+LANGUAGES = [
+    "Urdu",
+    "Punjabi",
+    "Polish",
+    "Romanian",
+    "Arabic",
+    "Bengali",
+    "Slovak",
+    "Kurdish",
+    "Ukrainian",
+    "Tigrinya",
+    "Pashto",
+    "Somali",
+]
 JOB_TITLES = {
-    SettingKind.PRIMARY: "Headteacher", SettingKind.INFANT: "Headteacher",
-    SettingKind.NURSERY_SCHOOL: "Headteacher", SettingKind.DAY_NURSERY: "Nursery manager",
-    SettingKind.PRE_SCHOOL: "Pre-school leader", SettingKind.CHILDMINDER: "Childminder",
-    SettingKind.NURSERY_CLASS: "EYFS lead", SettingKind.CHILDRENS_CENTRE: "Centre manager",
+    SettingKind.PRIMARY: "Headteacher",
+    SettingKind.INFANT: "Headteacher",
+    SettingKind.NURSERY_SCHOOL: "Headteacher",
+    SettingKind.DAY_NURSERY: "Nursery manager",
+    SettingKind.PRE_SCHOOL: "Pre-school leader",
+    SettingKind.CHILDMINDER: "Childminder",
+    SettingKind.NURSERY_CLASS: "EYFS lead",
+    SettingKind.CHILDRENS_CENTRE: "Centre manager",
     SettingKind.OTHER: "Hub manager",
 }
 
@@ -110,26 +203,43 @@ def build(seed: int = 2026) -> DemoLogins:
             decile = 1 + (number * 7) % 10  # spread evenly across all ten deciles
             fsm = max(2.0, min(68.0, 62 - decile * 5.5 + rng.uniform(-6, 6)))
             eal = max(0.0, min(90.0, 70 - decile * 6 + rng.uniform(-10, 10)))
-            name = (f"{rng.choice(FIRST)}'s {suffix} ({place})" if kind == SettingKind.CHILDMINDER
-                    else f"{place} {suffix}")
-            school = kind in {SettingKind.PRIMARY, SettingKind.INFANT, SettingKind.NURSERY_SCHOOL,
-                              SettingKind.NURSERY_CLASS}
-            settings.append(Setting(
-                name=name, kind=kind, area=area,
-                urn=f"{190000 + number * 37}" if school else f"EY{700000 + number * 113}",
-                address=f"{rng.randint(1, 140)} {place} Road, Northbridge",
-                postcode=f"NB{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-                latitude=CENTRE[0] + rng.uniform(-0.07, 0.07),
-                longitude=CENTRE[1] + rng.uniform(-0.11, 0.11),
-                website=f"https://{place.lower().replace(' ', '')}-{number}.example" if school else "",
-                size=rng.randint(180, 630) if kind == SettingKind.PRIMARY else rng.randint(8, 120),
-                percent_disadvantaged=Decimal(f"{fsm:.1f}"),
-                percent_eal=Decimal(f"{eal:.1f}"),
-                home_languages=", ".join(rng.sample(LANGUAGES, 3)) if eal > 15 else "English",
-                new_arrivals=(Intake.MANY if decile <= 3 else Intake.SOME if decile <= 6
-                              else Intake.NONE),
-                idaci_decile=decile,
-            ))
+            name = (
+                f"{rng.choice(FIRST)}'s {suffix} ({place})"
+                if kind == SettingKind.CHILDMINDER
+                else f"{place} {suffix}"
+            )
+            school = kind in {
+                SettingKind.PRIMARY,
+                SettingKind.INFANT,
+                SettingKind.NURSERY_SCHOOL,
+                SettingKind.NURSERY_CLASS,
+            }
+            settings.append(
+                Setting(
+                    name=name,
+                    kind=kind,
+                    area=area,
+                    urn=f"{190000 + number * 37}" if school else f"EY{700000 + number * 113}",
+                    address=f"{rng.randint(1, 140)} {place} Road, Northbridge",
+                    postcode=f"NB{rng.randint(1, 9)} {rng.randint(1, 9)}"
+                    + "".join(rng.choices(POSTCODE_LETTERS, k=2)),
+                    latitude=CENTRE[0] + rng.uniform(-0.07, 0.07),
+                    longitude=CENTRE[1] + rng.uniform(-0.11, 0.11),
+                    website=f"https://{place.lower().replace(' ', '')}-{number}.example"
+                    if school
+                    else "",
+                    size=rng.randint(180, 630)
+                    if kind == SettingKind.PRIMARY
+                    else rng.randint(8, 120),
+                    percent_disadvantaged=Decimal(f"{fsm:.1f}"),
+                    percent_eal=Decimal(f"{eal:.1f}"),
+                    home_languages=", ".join(rng.sample(LANGUAGES, 3)) if eal > 15 else "English",
+                    new_arrivals=(
+                        Intake.MANY if decile <= 3 else Intake.SOME if decile <= 6 else Intake.NONE
+                    ),
+                    idaci_decile=decile,
+                )
+            )
     Setting.objects.bulk_create(settings)
     settings = list(Setting.objects.filter(area=area).order_by("pk"))
 
@@ -143,7 +253,9 @@ def build(seed: int = 2026) -> DemoLogins:
         used.add(f"{first}.{last}")
         user = _person(f"{first}.{last}@{DOMAIN}".lower(), f"{first} {last}")
         profile = LeaderProfile.objects.create(
-            user=user, job_title=JOB_TITLES[SettingKind(setting.kind)], setting=setting,
+            user=user,
+            job_title=JOB_TITLES[SettingKind(setting.kind)],
+            setting=setting,
             years_in_leadership=0 if index == 0 else rng.choice([1, 2, 3, 5, 8, 12, 17, 22]),
             phone=f"07700 900{index:03d}",
             preferred_days=sorted(rng.sample(range(5), 3)),
@@ -152,11 +264,18 @@ def build(seed: int = 2026) -> DemoLogins:
             completed_at=timezone.now(),
         )
         persona = index % 4  # four broad outlooks, so like-minded groups exist
-        ValueRating.objects.bulk_create([
-            ValueRating(profile=profile, value=v, importance=max(1, min(5, (
-                5 if (i + persona) % 4 == 0 else 3) + rng.choice([-1, 0, 0, 1]))))
-            for i, v in enumerate(values)
-        ])
+        ValueRating.objects.bulk_create(
+            [
+                ValueRating(
+                    profile=profile,
+                    value=v,
+                    importance=max(
+                        1, min(5, (5 if (i + persona) % 4 == 0 else 3) + rng.choice([-1, 0, 0, 1]))
+                    ),
+                )
+                for i, v in enumerate(values)
+            ]
+        )
         picks = rng.sample(topics, 6)
         TopicChoice.objects.bulk_create(
             [TopicChoice(profile=profile, topic=t, kind=TopicChoice.STRENGTH) for t in picks[:3]]
@@ -164,8 +283,10 @@ def build(seed: int = 2026) -> DemoLogins:
         )
         leaders.append(user)
 
-    facilitators = [_person(f"jo.facilitator@{DOMAIN}", "Jo Fairbairn"),
-                    _person(f"chris.adviser@{DOMAIN}", "Chris Adeyemi")]
+    facilitators = [
+        _person(f"jo.facilitator@{DOMAIN}", "Jo Fairbairn"),
+        _person(f"chris.adviser@{DOMAIN}", "Chris Adeyemi"),
+    ]
     coordinator = _person(f"sam.coordinator@{DOMAIN}", "Sam Whitworth")
     area.coordinators.add(coordinator)
     TOTP.activate(coordinator, DEMO_TOTP_SECRET)
@@ -174,39 +295,69 @@ def build(seed: int = 2026) -> DemoLogins:
     researcher.save(update_fields=["is_researcher"])
 
     now = timezone.now()
-    names = ["Riverside", "Hilltop", "Canal Side", "Moorland", "Valley", "Brookfield",
-             "Old Town", "Northern Edge", "Mill Quarter", "Greenway"]
+    names = [
+        "Riverside",
+        "Hilltop",
+        "Canal Side",
+        "Moorland",
+        "Valley",
+        "Brookfield",
+        "Old Town",
+        "Northern Edge",
+        "Mill Quarter",
+        "Greenway",
+    ]
     cursor = 0
     for number, cname in enumerate(names):
         size = 3 if number == len(names) - 1 else (6 if number % 3 == 0 else 5)
-        members = leaders[cursor:cursor + size]
+        members = leaders[cursor : cursor + size]
         cursor += size
         forming = number == len(names) - 1
         cluster = Cluster.objects.create(
-            name=f"{cname} leaders", area=area, created_by=members[0],
+            name=f"{cname} leaders",
+            area=area,
+            created_by=members[0],
             status=ClusterStatus.FORMING if forming else ClusterStatus.ACTIVE,
         )
-        Membership.objects.bulk_create([
-            Membership(cluster=cluster, user=u, role=Role.MEMBER, ground_rules_agreed_at=now,
-                       ground_rules_agreed_version=1)
-            for u in members
-        ])
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    cluster=cluster,
+                    user=u,
+                    role=Role.MEMBER,
+                    ground_rules_agreed_at=now,
+                    ground_rules_agreed_version=1,
+                )
+                for u in members
+            ]
+        )
         if number < 3:  # three clusters have an external facilitator
-            Membership.objects.create(cluster=cluster, user=facilitators[number % 2],
-                                      role=Role.FACILITATOR, ground_rules_agreed_at=now,
-                                      ground_rules_agreed_version=1)
+            Membership.objects.create(
+                cluster=cluster,
+                user=facilitators[number % 2],
+                role=Role.FACILITATOR,
+                ground_rules_agreed_at=now,
+                ground_rules_agreed_version=1,
+            )
     return DemoLogins(
-        leader=leaders[0].email, fellow=leaders[1].email, facilitator=facilitators[0].email,
-        coordinator=coordinator.email, researcher=researcher.email,
+        leader=leaders[0].email,
+        fellow=leaders[1].email,
+        facilitator=facilitators[0].email,
+        coordinator=coordinator.email,
+        researcher=researcher.email,
     )
 
 
 def logins() -> DemoLogins:
     leaders = list(
         LeaderProfile.objects.filter(setting__area__name=AREA_NAME)
-        .order_by("setting_id").values_list("user__email", flat=True)[:2]
+        .order_by("setting_id")
+        .values_list("user__email", flat=True)[:2]
     )
     return DemoLogins(
-        leader=leaders[0], fellow=leaders[1], facilitator=f"jo.facilitator@{DOMAIN}",
-        coordinator=f"sam.coordinator@{DOMAIN}", researcher=f"dr.k@{DOMAIN}",
+        leader=leaders[0],
+        fellow=leaders[1],
+        facilitator=f"jo.facilitator@{DOMAIN}",
+        coordinator=f"sam.coordinator@{DOMAIN}",
+        researcher=f"dr.k@{DOMAIN}",
     )

@@ -56,7 +56,8 @@ def mark_errors(form: forms.BaseForm) -> None:
             widget = form.fields[name].widget
             base = widget.attrs.get("class", "")
             suffix = {
-                "govuk-input": "govuk-input--error", "govuk-select": "govuk-select--error",
+                "govuk-input": "govuk-input--error",
+                "govuk-select": "govuk-select--error",
                 "govuk-textarea": "govuk-textarea--error",
             }
             for key, err in suffix.items():

@@ -57,8 +57,10 @@ def deliver(pk: int) -> bool:
     message = OutboundEmail.objects.get(pk=pk)
     try:
         EmailMessage(
-            subject=message.subject, body=message.body,
-            from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to],
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.to],
         ).send()
     except Exception as e:  # any transport failure: record it and let a retry try again
         OutboundEmail.objects.filter(pk=pk).update(
@@ -67,7 +69,9 @@ def deliver(pk: int) -> bool:
         log.warning("email %s not delivered: %s", pk, type(e).__name__)
         raise
     OutboundEmail.objects.filter(pk=pk).update(
-        sent_at=timezone.now(), attempts=message.attempts + 1, last_error="",
+        sent_at=timezone.now(),
+        attempts=message.attempts + 1,
+        last_error="",
         **({"body": ""} if message.forget_body else {}),
     )
     return True

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from nextpractice.accounts.models import Invitation
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, RemovalProposal
+from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Area, LeaderProfile
 
 # Figures about fewer people than this are never shown to researchers.
@@ -20,9 +21,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "core/welcome.html")
     user = request.user
-    members = Membership.objects.filter(left_at=None).select_related(
-        "user", "user__profile", "user__profile__setting"
-    ).order_by("role", "user__full_name")
+    members = (
+        Membership.objects.filter(left_at=None)
+        .select_related("user", "user__profile", "user__profile__setting")
+        .order_by("role", "user__full_name")
+    )
     memberships = list(
         Membership.objects.filter(user=user, left_at=None)
         .select_related("cluster", "cluster__area")
@@ -31,30 +34,37 @@ def home(request: HttpRequest) -> HttpResponse:
     cluster_ids = [m.cluster_id for m in memberships]
     agreed_ids = [m.cluster_id for m in memberships if m.has_agreed]
     to_vote = list(
-        RemovalProposal.objects.filter(
-            cluster_id__in=agreed_ids, state=RemovalProposal.OPEN
-        ).exclude(subject=user).exclude(votes__voter=user).select_related("cluster", "subject")
+        RemovalProposal.objects.filter(cluster_id__in=agreed_ids, state=RemovalProposal.OPEN)
+        .exclude(subject=user)
+        .exclude(votes__voter=user)
+        .select_related("cluster", "subject")
     )
     invitations = list(
-        Invitation.objects.pending().filter(email__iexact=user.email)
-        .exclude(cluster_id__in=cluster_ids).select_related("cluster", "invited_by")
+        Invitation.objects.pending()
+        .filter(email__iexact=user.email)
+        .exclude(cluster_id__in=cluster_ids)
+        .select_related("cluster", "invited_by")
     )
     profile = LeaderProfile.objects.filter(user=user).first()
-    areas = list(user.coordinated_areas.all())  # type: ignore[attr-defined]
-    return render(request, "core/home.html", {
-        "memberships": memberships,
-        "to_vote": to_vote,
-        "invitations": invitations,
-        "profile": profile,
-        "areas": areas,
-    })
+    areas = list(Area.objects.filter(coordinators=user))
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": memberships,
+            "to_vote": to_vote,
+            "invitations": invitations,
+            "profile": profile,
+            "areas": areas,
+        },
+    )
 
 
 @login_required
 @require_safe
-def research(request: HttpRequest) -> HttpResponse:
+def research(request: AuthedHttpRequest) -> HttpResponse:
     """Anonymised aggregates: counts only, and none about a group smaller than MIN_GROUP."""
-    if not (request.user.is_researcher or request.user.is_superuser):  # type: ignore[union-attr]
+    if not (request.user.is_researcher or request.user.is_superuser):
         raise PermissionDenied
     rows = []
     for area in Area.objects.annotate(
@@ -62,23 +72,26 @@ def research(request: HttpRequest) -> HttpResponse:
         active=Count("clusters", filter=Q(clusters__status=ClusterStatus.ACTIVE), distinct=True),
         forming=Count("clusters", filter=Q(clusters__status=ClusterStatus.FORMING), distinct=True),
     ):
-        rows.append({
-            "area": area.name,
-            "leaders": area.leaders if area.leaders >= MIN_GROUP else None,
-            "active": area.active,
-            "forming": area.forming,
-        })
-    sizes = (
-        Cluster.objects.annotate(
-            n=Count("memberships", filter=Q(memberships__left_at=None, memberships__role="member"))
-        ).values_list("n", flat=True)
-    )
+        rows.append(
+            {
+                "area": area.name,
+                "leaders": area.leaders if area.leaders >= MIN_GROUP else None,
+                "active": area.active,
+                "forming": area.forming,
+            }
+        )
+    sizes = Cluster.objects.annotate(
+        n=Count("memberships", filter=Q(memberships__left_at=None, memberships__role="member"))
+    ).values_list("n", flat=True)
     size_counts: dict[int, int] = {}
     for n in sizes:
         size_counts[n] = size_counts.get(n, 0) + 1
     size_rows = [(n, c if c >= MIN_GROUP else None) for n, c in sorted(size_counts.items())]
-    return render(request, "core/research.html",
-                  {"rows": rows, "size_rows": size_rows, "min_group": MIN_GROUP})
+    return render(
+        request,
+        "core/research.html",
+        {"rows": rows, "size_rows": size_rows, "min_group": MIN_GROUP},
+    )
 
 
 @require_safe

@@ -9,7 +9,11 @@ from .models import Area, Setting
 
 def get_area_for(user: Any, area_id: int) -> Area:
     """An area its coordinator runs; anyone else gets 404."""
-    area = Area.objects.filter(pk=area_id, coordinators=user).first() if user.is_authenticated else None
+    area = (
+        Area.objects.filter(pk=area_id, coordinators=user).first()
+        if user.is_authenticated
+        else None
+    )
     if area is None:
         raise Http404("No such area")
     return area

@@ -21,24 +21,37 @@ class InlineRadios(forms.RadioSelect):
 class ProfileForm(StyledModelForm):
     full_name = forms.CharField(max_length=150, label="Your name")
     preferred_days = forms.TypedMultipleChoiceField(
-        choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Days that suit you for meetings",
     )
     strengths = forms.ModelMultipleChoiceField(
-        queryset=Topic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        label="Where you are strong", help_text="Others in your cluster may ask you about these.",
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Where you are strong",
+        help_text="Others in your cluster may ask you about these.",
     )
     develop = forms.ModelMultipleChoiceField(
-        queryset=Topic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Where you want to grow",
     )
 
     class Meta:
         model = LeaderProfile
-        fields = ["job_title", "setting", "years_in_leadership", "phone", "preferred_time",
-                  "max_travel_km"]
-        labels = {"years_in_leadership": "Years in a leadership role",
-                  "phone": "Phone number"}
+        fields = [
+            "job_title",
+            "setting",
+            "years_in_leadership",
+            "phone",
+            "preferred_time",
+            "max_travel_km",
+        ]
+        labels = {"years_in_leadership": "Years in a leadership role", "phone": "Phone number"}
         widgets = {"preferred_time": forms.RadioSelect}
 
     def __init__(self, *args: Any, user: Any, settings_qs: Any, **kwargs: Any) -> None:
@@ -64,8 +77,10 @@ class ProfileForm(StyledModelForm):
             self.fields["develop"].initial = [t for t, k in chosen if k == TopicChoice.DEVELOP]
         for value in self.values:
             field = forms.ChoiceField(
-                choices=IMPORTANCE, widget=forms.RadioSelect, label=value.name,
-                help_text=value.description or None,
+                choices=IMPORTANCE,
+                widget=forms.RadioSelect,
+                label=value.name,
+                help_text=value.description,
                 initial=str(ratings[value.pk]) if value.pk in ratings else None,
                 required=True,
             )
@@ -80,7 +95,9 @@ class ProfileForm(StyledModelForm):
         both = set(data.get("strengths") or []) & set(data.get("develop") or [])
         if both:
             names = ", ".join(t.name for t in both)
-            self.add_error("develop", f"Choose each area once, as a strength or to develop: {names}")
+            self.add_error(
+                "develop", f"Choose each area once, as a strength or to develop: {names}"
+            )
         return data
 
     def save(self, commit: bool = True) -> LeaderProfile:
@@ -94,16 +111,24 @@ class ProfileForm(StyledModelForm):
         self.user.full_name = self.cleaned_data["full_name"]
         self.user.save(update_fields=["full_name"])
         profile.ratings.all().delete()
-        ValueRating.objects.bulk_create([
-            ValueRating(profile=profile, value=v, importance=int(self.cleaned_data[f"value_{v.pk}"]))
-            for v in self.values
-        ])
+        ValueRating.objects.bulk_create(
+            [
+                ValueRating(
+                    profile=profile, value=v, importance=int(self.cleaned_data[f"value_{v.pk}"])
+                )
+                for v in self.values
+            ]
+        )
         profile.topics.all().delete()
         TopicChoice.objects.bulk_create(
-            [TopicChoice(profile=profile, topic=t, kind=TopicChoice.STRENGTH)
-             for t in self.cleaned_data["strengths"]]
-            + [TopicChoice(profile=profile, topic=t, kind=TopicChoice.DEVELOP)
-               for t in self.cleaned_data["develop"]]
+            [
+                TopicChoice(profile=profile, topic=t, kind=TopicChoice.STRENGTH)
+                for t in self.cleaned_data["strengths"]
+            ]
+            + [
+                TopicChoice(profile=profile, topic=t, kind=TopicChoice.DEVELOP)
+                for t in self.cleaned_data["develop"]
+            ]
         )
         return profile
 
@@ -129,16 +154,29 @@ def parse_closure_days(text: str) -> list[tuple[dt.date, str]]:
 class SettingForm(StyledModelForm):
     website = forms.URLField(assume_scheme="https", required=False, max_length=200)
     closure_days_text = forms.CharField(
-        label="Term-time closure days", required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        label="Term-time closure days",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text="One per line: the date as day/month/year, then what it is. "
-                  "For example: 27/11/2026 INSET day",
+        "For example: 27/11/2026 INSET day",
     )
 
     class Meta:
         model = Setting
-        fields = ["name", "kind", "urn", "address", "postcode", "website", "size",
-                  "percent_disadvantaged", "percent_eal", "home_languages", "new_arrivals",
-                  "idaci_decile"]
+        fields = [
+            "name",
+            "kind",
+            "urn",
+            "address",
+            "postcode",
+            "website",
+            "size",
+            "percent_disadvantaged",
+            "percent_eal",
+            "home_languages",
+            "new_arrivals",
+            "idaci_decile",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3}), "new_arrivals": forms.RadioSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -164,8 +202,10 @@ class SettingForm(StyledModelForm):
         setting: Setting = super().save()
         setting.closure_days.all().delete()
         ClosureDay.objects.bulk_create(
-            [ClosureDay(setting=setting, date=d, reason=r)
-             for d, r in dict(self.cleaned_data["closure_days_text"]).items()]
+            [
+                ClosureDay(setting=setting, date=d, reason=r)
+                for d, r in dict(self.cleaned_data["closure_days_text"]).items()
+            ]
         )
         return setting
 
@@ -174,13 +214,14 @@ class ImportForm(StyledForm):
     file = forms.FileField(
         label="GIAS establishment export (CSV)",
         help_text="Download 'All establishment data' for your local authority from "
-                  "Get Information about Schools, then upload it here.",
+        "Get Information about Schools, then upload it here.",
     )
 
 
 class InviteLeadersForm(StyledForm):
     emails = forms.CharField(
-        label="Email addresses", widget=forms.Textarea(attrs={"rows": 6}),
+        label="Email addresses",
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text="One per line. Each leader gets a link to join and fill in their profile.",
     )
 

@@ -27,11 +27,15 @@ _S_PPM = -20.4894
 
 def _meridional_arc(b: float, n: float, lat: float) -> float:
     dl, sl = lat - _LAT0, lat + _LAT0
-    return b * _F0 * (
-        (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * dl
-        - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(dl) * math.cos(sl)
-        + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * dl) * math.cos(2 * sl)
-        - 35 / 24 * n**3 * math.sin(3 * dl) * math.cos(3 * sl)
+    return (
+        b
+        * _F0
+        * (
+            (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * dl
+            - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(dl) * math.cos(sl)
+            + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * dl) * math.cos(2 * sl)
+            - 35 / 24 * n**3 * math.sin(3 * dl) * math.cos(3 * sl)
+        )
     )
 
 
@@ -58,8 +62,10 @@ def grid_to_osgb36(easting: float, northing: float) -> tuple[float, float]:
     x = 1 / (cos_lat * nu)
     xi = 1 / (cos_lat * 6 * nu**3) * (nu / rho + 2 * tan_lat**2)
     xii = 1 / (cos_lat * 120 * nu**5) * (5 + 28 * tan_lat**2 + 24 * tan_lat**4)
-    xiia = 1 / (cos_lat * 5040 * nu**7) * (
-        61 + 662 * tan_lat**2 + 1320 * tan_lat**4 + 720 * tan_lat**6
+    xiia = (
+        1
+        / (cos_lat * 5040 * nu**7)
+        * (61 + 662 * tan_lat**2 + 1320 * tan_lat**4 + 720 * tan_lat**6)
     )
     de = easting - _E0
     lat_out = lat - vii * de**2 + viii * de**4 - ix * de**6

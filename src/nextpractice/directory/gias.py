@@ -23,8 +23,12 @@ from .models import Area, Setting, SettingKind
 from .validators import URN_RE, normalise_postcode, normalise_urn
 
 REQUIRED_COLUMNS = (
-    "URN", "EstablishmentName", "LA (name)", "TypeOfEstablishment (name)",
-    "EstablishmentStatus (name)", "Postcode",
+    "URN",
+    "EstablishmentName",
+    "LA (name)",
+    "TypeOfEstablishment (name)",
+    "EstablishmentStatus (name)",
+    "Postcode",
 )
 OPEN_STATUSES = {"open", "open, but proposed to close"}
 # Welsh local authorities carry LA codes 660-681 in GIAS.
@@ -71,7 +75,9 @@ def decode(data: bytes) -> str:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError:
-            raise ImportFileError("The file's text encoding is not UTF-8 or Windows-1252.") from None
+            raise ImportFileError(
+                "The file's text encoding is not UTF-8 or Windows-1252."
+            ) from None
 
 
 def _kind(row: dict[str, str]) -> str:
@@ -120,8 +126,10 @@ def _england(row: dict[str, str]) -> None:
     region = row.get("GOR (name)", "").strip().lower()
     country = row.get("Country (name)", "").strip().lower()
     la_code = row.get("LA (code)", "").strip()
-    if "wales" in region or country == "wales" or (
-        la_code.isdigit() and int(la_code) in WELSH_LA_CODES
+    if (
+        "wales" in region
+        or country == "wales"
+        or (la_code.isdigit() and int(la_code) in WELSH_LA_CODES)
     ):
         raise RowError("outside England (Wales)")
     if region == "not applicable" or country in {"scotland", "northern ireland"}:
@@ -174,8 +182,18 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
 
 
 UPDATED_FIELDS = [
-    "name", "kind", "area", "address", "postcode", "latitude", "longitude", "website",
-    "size", "percent_disadvantaged", "is_open", "imported_at",
+    "name",
+    "kind",
+    "area",
+    "address",
+    "postcode",
+    "latitude",
+    "longitude",
+    "website",
+    "size",
+    "percent_disadvantaged",
+    "is_open",
+    "imported_at",
 ]
 
 
@@ -225,14 +243,17 @@ def import_gias(data: bytes, area: Area | None = None) -> ImportReport:
                 continue
             parsed[fields["urn"]] = (index, fields)
     except csv.Error as e:
-        raise ImportFileError(f"The file is not valid CSV near row {reader.line_num}: {e}") from None
+        raise ImportFileError(
+            f"The file is not valid CSV near row {reader.line_num}: {e}"
+        ) from None
     _write(parsed, area, report)
     return report
 
 
 @transaction.atomic
-def _write(parsed: dict[str, tuple[int, dict[str, Any]]], area: Area | None,
-           report: ImportReport) -> None:
+def _write(
+    parsed: dict[str, tuple[int, dict[str, Any]]], area: Area | None, report: ImportReport
+) -> None:
     now = timezone.now()
     areas: dict[str, Area] = {}
     if area is not None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -16,10 +16,11 @@ class Area(models.Model):
     name = models.CharField("local authority", max_length=120, unique=True)
     la_code = models.CharField("LA code", max_length=10, blank=True)
     coordinators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_areas"
+        django_settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_areas"
     )
     min_cluster_size = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(2)],
+        default=4,
+        validators=[MinValueValidator(2)],
         help_text="Clusters with fewer members are shown a warning.",
     )
     max_cluster_size = models.PositiveSmallIntegerField(
@@ -62,7 +63,12 @@ class Setting(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=SettingKind.choices)
     urn = models.CharField(
-        "URN", max_length=8, unique=True, null=True, blank=True, validators=[validate_urn],
+        "URN",
+        max_length=8,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_urn],
         help_text="6 or 7 digits, or EY, RP or EH followed by 6 digits.",
     )
     area = models.ForeignKey(
@@ -79,19 +85,29 @@ class Setting(models.Model):
     website = models.URLField(blank=True)
     size = models.PositiveIntegerField("number of places or pupils", null=True, blank=True)
     percent_disadvantaged = models.DecimalField(
-        "disadvantaged or eligible for free school meals (%)", max_digits=4, decimal_places=1,
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)],
+        "disadvantaged or eligible for free school meals (%)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     percent_eal = models.DecimalField(
-        "English as an additional language (%)", max_digits=4, decimal_places=1,
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)],
+        "English as an additional language (%)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     home_languages = models.CharField("main home languages", max_length=300, blank=True)
     new_arrivals = models.CharField(
         "new arrivals and refugee intake", max_length=4, choices=Intake.choices, blank=True
     )
     idaci_decile = models.PositiveSmallIntegerField(
-        "IDACI decile", null=True, blank=True,
+        "IDACI decile",
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="1 is the most deprived tenth of areas, 10 the least.",
     )
@@ -123,9 +139,7 @@ class ClosureDay(models.Model):
 
     class Meta:
         ordering = ["date"]
-        constraints = [
-            models.UniqueConstraint(fields=["setting", "date"], name="closure_day_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["setting", "date"], name="closure_day_once")]
 
     def __str__(self) -> str:
         return f"{self.date:%d %b %Y}: {self.reason}"
@@ -173,7 +187,7 @@ WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4
 
 class LeaderProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     job_title = models.CharField(max_length=100, blank=True)
     setting = models.ForeignKey(
@@ -186,14 +200,14 @@ class LeaderProfile(models.Model):
         max_length=30, blank=True, help_text="Shown only to fellow members of your clusters."
     )
     preferred_days = models.JSONField(default=list, blank=True)
-    preferred_time = models.CharField(
-        max_length=20, choices=PreferredTime.choices, blank=True
-    )
+    preferred_time = models.CharField(max_length=20, choices=PreferredTime.choices, blank=True)
     max_travel_km = models.PositiveSmallIntegerField(
-        "how far you will travel (km)", null=True, blank=True,
+        "how far you will travel (km)",
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
     )
-    values = models.ManyToManyField(Value, through="ValueRating", blank=True)
+    values = models.ManyToManyField(Value, through="ValueRating", blank=True)  # type: ignore[var-annotated]
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -225,6 +239,9 @@ class ValueRating(models.Model):
             models.UniqueConstraint(fields=["profile", "value"], name="value_rated_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.value_id}: {self.importance}"
+
 
 class TopicChoice(models.Model):
     """A profile's strength, or area it wants to develop, from the shared taxonomy."""
@@ -241,3 +258,6 @@ class TopicChoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["profile", "topic"], name="topic_chosen_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} ({self.kind})"

@@ -16,12 +16,35 @@ VALUES = [
 ]
 
 TOPICS = [
-    ("Inspection areas", ["Curriculum", "Early reading", "Maths", "SEND", "EAL", "Safeguarding",
-                          "Behaviour", "Outdoor provision", "Environment",
-                          "Parent partnership", "Transitions"]),
-    ("Everyday leadership", ["Staff management and HR", "Finance and budget", "Governance",
-                             "Self-evaluation and SEF", "Website and statutory information",
-                             "Funding bids", "Wellbeing", "Data"]),
+    (
+        "Inspection areas",
+        [
+            "Curriculum",
+            "Early reading",
+            "Maths",
+            "SEND",
+            "EAL",
+            "Safeguarding",
+            "Behaviour",
+            "Outdoor provision",
+            "Environment",
+            "Parent partnership",
+            "Transitions",
+        ],
+    ),
+    (
+        "Everyday leadership",
+        [
+            "Staff management and HR",
+            "Finance and budget",
+            "Governance",
+            "Self-evaluation and SEF",
+            "Website and statutory information",
+            "Funding bids",
+            "Wellbeing",
+            "Data",
+        ],
+    ),
 ]
 
 

@@ -8,28 +8,28 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_safe, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.clusters import services
 from nextpractice.clusters.models import Cluster, Role
+from nextpractice.core.types import AuthedHttpRequest
 
 from . import gias
 from .access import get_area_for, get_own_setting
 from .forms import ImportForm, InviteLeadersForm, ProfileForm, SettingForm
-from .models import Area, LeaderProfile, Setting
+from .models import LeaderProfile, Setting
 
 
 def _settings_to_choose(user: User) -> QuerySet[Setting]:
     """Settings in the areas this person is connected with (or all, if none yet)."""
     area_ids = set(
-        Invitation.objects.filter(email__iexact=user.email).exclude(area=None)
+        Invitation.objects.filter(email__iexact=user.email)
+        .exclude(area=None)
         .values_list("area_id", flat=True)
     )
-    area_ids |= set(
-        Cluster.objects.for_member(user).values_list("area_id", flat=True)
-    )
+    area_ids |= set(Cluster.objects.for_member(user).values_list("area_id", flat=True))
     profile = LeaderProfile.objects.filter(user=user).select_related("setting").first()
     if profile and profile.setting:
         area_ids.add(profile.setting.area_id)
@@ -46,24 +46,26 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def profile_edit(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     profile = LeaderProfile.objects.filter(user=user).first() or LeaderProfile(user=user)
-    form = ProfileForm(request.POST or None, instance=profile, user=user,
-                       settings_qs=_settings_to_choose(user))
+    form = ProfileForm(
+        request.POST or None, instance=profile, user=user, settings_qs=_settings_to_choose(user)
+    )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
             record(user, "profile.updated", form.instance, f"{user} updated their profile")
         messages.success(request, "Your profile is saved.")
         return redirect(_next_url(request, "/"))
-    return render(request, "directory/profile_form.html",
-                  {"form": form, "next": _next_url(request, "")})
+    return render(
+        request, "directory/profile_form.html", {"form": form, "next": _next_url(request, "")}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def setting_edit(request: HttpRequest) -> HttpResponse:
+def setting_edit(request: AuthedHttpRequest) -> HttpResponse:
     setting = get_own_setting(request.user)
     if setting is None:
         messages.info(request, "Choose your setting on your profile first.")
@@ -83,7 +85,7 @@ PAGE_SIZE = 50
 
 @login_required
 @require_safe
-def area_directory(request: HttpRequest, area_id: int) -> HttpResponse:
+def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     """The coordinator's view: settings, leaders' names, cluster names and sizes only."""
     area = get_area_for(request.user, area_id)
     query = request.GET.get("q", "").strip()
@@ -96,18 +98,26 @@ def area_directory(request: HttpRequest, area_id: int) -> HttpResponse:
         )
     page = Paginator(settings_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     clusters = area.clusters.annotate(
-        size=Count("memberships", filter=Q(memberships__left_at=None,
-                                           memberships__role=Role.MEMBER))
+        size=Count(
+            "memberships", filter=Q(memberships__left_at=None, memberships__role=Role.MEMBER)
+        )
     ).order_by("name")
-    return render(request, "directory/area.html", {
-        "area": area, "page": page, "clusters": clusters, "query": query,
-        "setting_count": area.settings.filter(is_open=True).count(),
-    })
+    return render(
+        request,
+        "directory/area.html",
+        {
+            "area": area,
+            "page": page,
+            "clusters": clusters,
+            "query": query,
+            "setting_count": area.settings.filter(is_open=True).count(),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def area_import(request: HttpRequest, area_id: int) -> HttpResponse:
+def area_import(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     area = get_area_for(request.user, area_id)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
@@ -117,14 +127,18 @@ def area_import(request: HttpRequest, area_id: int) -> HttpResponse:
         except gias.ImportFileError as e:
             form.add_error("file", str(e))
         else:
-            record(request.user, "settings.imported", area,
-                   f"Imported {report.created} new and {report.updated} updated settings")
+            record(
+                request.user,
+                "settings.imported",
+                area,
+                f"Imported {report.created} new and {report.updated} updated settings",
+            )
     return render(request, "directory/import.html", {"area": area, "form": form, "report": report})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def area_invite(request: HttpRequest, area_id: int) -> HttpResponse:
+def area_invite(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     area = get_area_for(request.user, area_id)
     form = InviteLeadersForm(request.POST or None)
     sent: list[str] = []
@@ -132,14 +146,15 @@ def area_invite(request: HttpRequest, area_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         for email in form.cleaned_data["emails"]:
             try:
-                services.invite_to_platform(area, request.user, email)  # type: ignore[arg-type]
+                services.invite_to_platform(area, request.user, email)
             except services.ClusterError as e:
                 problems.append(str(e))
             else:
                 sent.append(email)
         if sent:
             messages.success(request, f"{len(sent)} invitation(s) sent.")
-    return render(request, "directory/invite.html",
-                  {"area": area, "form": form, "sent": sent, "problems": problems})
-
-
+    return render(
+        request,
+        "directory/invite.html",
+        {"area": area, "form": form, "sent": sent, "problems": problems},
+    )

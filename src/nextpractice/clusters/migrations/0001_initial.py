@@ -7,81 +7,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Cluster',
+            name="Cluster",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('status', models.CharField(choices=[('forming', 'Forming'), ('active', 'Active'), ('paused', 'Paused'), ('closed', 'Closed')], default='forming', max_length=10)),
-                ('ground_rules', models.TextField(default="Confidentiality: what is shared in this cluster stays in this cluster. We do not name another member's setting, staff or families outside it without their agreement.\n\nEquality: we meet as equals. Every member has the same voice, whatever the size or type of their setting, and whatever their experience.\n\nHonesty: we say what we really see and think, and we bring our real problems, not our best face.\n\nSupportive challenge: feedback names strengths and next steps. We challenge ideas, never people, and we assume good intent.\n\nCommitment: we keep the dates we agree, and we send someone in our place or give our apologies in good time when we cannot come.\n\nChildren first: we never record information about individual children here.")),
-                ('ground_rules_version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clusters', to='directory.area')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("forming", "Forming"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("closed", "Closed"),
+                        ],
+                        default="forming",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "ground_rules",
+                    models.TextField(
+                        default="Confidentiality: what is shared in this cluster stays in this cluster. We do not name another member's setting, staff or families outside it without their agreement.\n\nEquality: we meet as equals. Every member has the same voice, whatever the size or type of their setting, and whatever their experience.\n\nHonesty: we say what we really see and think, and we bring our real problems, not our best face.\n\nSupportive challenge: feedback names strengths and next steps. We challenge ideas, never people, and we assume good intent.\n\nCommitment: we keep the dates we agree, and we send someone in our place or give our apologies in good time when we cannot come.\n\nChildren first: we never record information about individual children here."
+                    ),
+                ),
+                ("ground_rules_version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clusters",
+                        to="directory.area",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RemovalProposal',
+            name="RemovalProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('state', models.CharField(choices=[('open', 'Open'), ('carried', 'Carried'), ('withdrawn', 'Withdrawn')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='removals', to='clusters.cluster')),
-                ('proposed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("carried", "Carried"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="removals",
+                        to="clusters.cluster",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='RemovalVote',
+            name="RemovalVote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agrees', models.BooleanField()),
-                ('voted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='clusters.removalproposal')),
-                ('voter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("agrees", models.BooleanField()),
+                ("voted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="clusters.removalproposal",
+                    ),
+                ),
+                (
+                    "voter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('member', 'Member'), ('facilitator', 'Facilitator')], default='member', max_length=12)),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ground_rules_agreed_at', models.DateTimeField(blank=True, null=True)),
-                ('ground_rules_agreed_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('left_at', models.DateTimeField(blank=True, null=True)),
-                ('left_reason', models.CharField(blank=True, max_length=20)),
-                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='clusters.cluster')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("member", "Member"), ("facilitator", "Facilitator")],
+                        default="member",
+                        max_length=12,
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ground_rules_agreed_at", models.DateTimeField(blank=True, null=True)),
+                ("ground_rules_agreed_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("left_at", models.DateTimeField(blank=True, null=True)),
+                ("left_reason", models.CharField(blank=True, max_length=20)),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="clusters.cluster",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['joined_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('left_at', None)), fields=('cluster', 'user'), name='one_current_membership')],
+                "ordering": ["joined_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("left_at", None)),
+                        fields=("cluster", "user"),
+                        name="one_current_membership",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='removalproposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('cluster', 'subject'), name='one_open_removal_per_member'),
+            model_name="removalproposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "open")),
+                fields=("cluster", "subject"),
+                name="one_open_removal_per_member",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='removalvote',
-            constraint=models.UniqueConstraint(fields=('proposal', 'voter'), name='one_vote_each'),
+            model_name="removalvote",
+            constraint=models.UniqueConstraint(fields=("proposal", "voter"), name="one_vote_each"),
         ),
     ]

@@ -2,13 +2,13 @@
 
 import django.core.validators
 import django.db.models.deletion
-import nextpractice.directory.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import nextpractice.directory.validators
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,127 +17,422 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('group', models.CharField(blank=True, help_text='Inspection areas or everyday leadership.', max_length=40)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
+                (
+                    "group",
+                    models.CharField(
+                        blank=True,
+                        help_text="Inspection areas or everyday leadership.",
+                        max_length=40,
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Value',
+            name="Value",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='local authority')),
-                ('la_code', models.CharField(blank=True, max_length=10, verbose_name='LA code')),
-                ('min_cluster_size', models.PositiveSmallIntegerField(default=4, help_text='Clusters with fewer members are shown a warning.', validators=[django.core.validators.MinValueValidator(2)])),
-                ('max_cluster_size', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(12)])),
-                ('coordinators', models.ManyToManyField(blank=True, related_name='coordinated_areas', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=120, unique=True, verbose_name="local authority"),
+                ),
+                ("la_code", models.CharField(blank=True, max_length=10, verbose_name="LA code")),
+                (
+                    "min_cluster_size",
+                    models.PositiveSmallIntegerField(
+                        default=4,
+                        help_text="Clusters with fewer members are shown a warning.",
+                        validators=[django.core.validators.MinValueValidator(2)],
+                    ),
+                ),
+                (
+                    "max_cluster_size",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(2),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                    ),
+                ),
+                (
+                    "coordinators",
+                    models.ManyToManyField(
+                        blank=True, related_name="coordinated_areas", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Setting',
+            name="Setting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('day_nursery', 'Day nursery'), ('pre_school', 'Pre-school'), ('childminder', 'Childminder'), ('nursery_school', 'Maintained nursery school'), ('nursery_class', 'Nursery class'), ('infant', 'Infant school'), ('primary', 'Primary school'), ('childrens_centre', "Children's centre"), ('other', 'Other')], max_length=20)),
-                ('urn', models.CharField(blank=True, help_text='6 or 7 digits, or EY, RP or EH followed by 6 digits.', max_length=8, null=True, unique=True, validators=[nextpractice.directory.validators.validate_urn], verbose_name='URN')),
-                ('address', models.TextField(blank=True)),
-                ('postcode', models.CharField(blank=True, max_length=8, validators=[nextpractice.directory.validators.validate_postcode])),
-                ('latitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(49.0), django.core.validators.MaxValueValidator(61.0)])),
-                ('longitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-9.0), django.core.validators.MaxValueValidator(2.5)])),
-                ('website', models.URLField(blank=True)),
-                ('size', models.PositiveIntegerField(blank=True, null=True, verbose_name='number of places or pupils')),
-                ('percent_disadvantaged', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='disadvantaged or eligible for free school meals (%)')),
-                ('percent_eal', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='English as an additional language (%)')),
-                ('home_languages', models.CharField(blank=True, max_length=300, verbose_name='main home languages')),
-                ('new_arrivals', models.CharField(blank=True, choices=[('none', 'None'), ('some', 'Some'), ('many', 'Many')], max_length=4, verbose_name='new arrivals and refugee intake')),
-                ('idaci_decile', models.PositiveSmallIntegerField(blank=True, help_text='1 is the most deprived tenth of areas, 10 the least.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='IDACI decile')),
-                ('is_open', models.BooleanField(default=True)),
-                ('imported_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='settings', to='directory.area', verbose_name='local authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("day_nursery", "Day nursery"),
+                            ("pre_school", "Pre-school"),
+                            ("childminder", "Childminder"),
+                            ("nursery_school", "Maintained nursery school"),
+                            ("nursery_class", "Nursery class"),
+                            ("infant", "Infant school"),
+                            ("primary", "Primary school"),
+                            ("childrens_centre", "Children's centre"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "urn",
+                    models.CharField(
+                        blank=True,
+                        help_text="6 or 7 digits, or EY, RP or EH followed by 6 digits.",
+                        max_length=8,
+                        null=True,
+                        unique=True,
+                        validators=[nextpractice.directory.validators.validate_urn],
+                        verbose_name="URN",
+                    ),
+                ),
+                ("address", models.TextField(blank=True)),
+                (
+                    "postcode",
+                    models.CharField(
+                        blank=True,
+                        max_length=8,
+                        validators=[nextpractice.directory.validators.validate_postcode],
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(49.0),
+                            django.core.validators.MaxValueValidator(61.0),
+                        ],
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-9.0),
+                            django.core.validators.MaxValueValidator(2.5),
+                        ],
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                (
+                    "size",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="number of places or pupils"
+                    ),
+                ),
+                (
+                    "percent_disadvantaged",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="disadvantaged or eligible for free school meals (%)",
+                    ),
+                ),
+                (
+                    "percent_eal",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="English as an additional language (%)",
+                    ),
+                ),
+                (
+                    "home_languages",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="main home languages"
+                    ),
+                ),
+                (
+                    "new_arrivals",
+                    models.CharField(
+                        blank=True,
+                        choices=[("none", "None"), ("some", "Some"), ("many", "Many")],
+                        max_length=4,
+                        verbose_name="new arrivals and refugee intake",
+                    ),
+                ),
+                (
+                    "idaci_decile",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 is the most deprived tenth of areas, 10 the least.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="IDACI decile",
+                    ),
+                ),
+                ("is_open", models.BooleanField(default=True)),
+                ("imported_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="settings",
+                        to="directory.area",
+                        verbose_name="local authority",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='LeaderProfile',
+            name="LeaderProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job_title', models.CharField(blank=True, max_length=100)),
-                ('years_in_leadership', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(60)])),
-                ('phone', models.CharField(blank=True, help_text='Shown only to fellow members of your clusters.', max_length=30)),
-                ('preferred_days', models.JSONField(blank=True, default=list)),
-                ('preferred_time', models.CharField(blank=True, choices=[('morning', 'Morning'), ('lunchtime', 'Lunchtime'), ('afternoon', 'Mid-afternoon (around 3pm)'), ('after_school', 'After school (4pm or later)')], max_length=20)),
-                ('max_travel_km', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(200)], verbose_name='how far you will travel (km)')),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
-                ('setting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leaders', to='directory.setting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=100)),
+                (
+                    "years_in_leadership",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(60)],
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="Shown only to fellow members of your clusters.",
+                        max_length=30,
+                    ),
+                ),
+                ("preferred_days", models.JSONField(blank=True, default=list)),
+                (
+                    "preferred_time",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("morning", "Morning"),
+                            ("lunchtime", "Lunchtime"),
+                            ("afternoon", "Mid-afternoon (around 3pm)"),
+                            ("after_school", "After school (4pm or later)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "max_travel_km",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(200),
+                        ],
+                        verbose_name="how far you will travel (km)",
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "setting",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="leaders",
+                        to="directory.setting",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ValueRating',
+            name="ValueRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('importance', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('profile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='directory.leaderprofile')),
-                ('value', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='directory.value')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "importance",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ]
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings",
+                        to="directory.leaderprofile",
+                    ),
+                ),
+                (
+                    "value",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="directory.value"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='leaderprofile',
-            name='values',
-            field=models.ManyToManyField(blank=True, through='directory.ValueRating', to='directory.value'),
+            model_name="leaderprofile",
+            name="values",
+            field=models.ManyToManyField(
+                blank=True, through="directory.ValueRating", to="directory.value"
+            ),
         ),
         migrations.CreateModel(
-            name='ClosureDay',
+            name="ClosureDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('reason', models.CharField(blank=True, default='INSET day', max_length=100)),
-                ('setting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closure_days', to='directory.setting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("reason", models.CharField(blank=True, default="INSET day", max_length=100)),
+                (
+                    "setting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closure_days",
+                        to="directory.setting",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
-                'constraints': [models.UniqueConstraint(fields=('setting', 'date'), name='closure_day_once')],
+                "ordering": ["date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("setting", "date"), name="closure_day_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TopicChoice',
+            name="TopicChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('strength', 'Strength'), ('develop', 'Area to develop')], max_length=10)),
-                ('profile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topics', to='directory.leaderprofile')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='directory.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("strength", "Strength"), ("develop", "Area to develop")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topics",
+                        to="directory.leaderprofile",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="directory.topic"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('profile', 'topic'), name='topic_chosen_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("profile", "topic"), name="topic_chosen_once")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='valuerating',
-            constraint=models.UniqueConstraint(fields=('profile', 'value'), name='value_rated_once'),
+            model_name="valuerating",
+            constraint=models.UniqueConstraint(
+                fields=("profile", "value"), name="value_rated_once"
+            ),
         ),
     ]

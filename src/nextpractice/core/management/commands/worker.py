@@ -12,8 +12,11 @@ class Command(BaseCommand):
     help = "Run background tasks (email delivery and the like) until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", action="store_true",
-                            help="Run what is waiting, then stop (for cron and tests).")
+        parser.add_argument(
+            "--batch",
+            action="store_true",
+            help="Run what is waiting, then stop (for cron and tests).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Emails a dead worker claimed but never sent are picked up here first.

@@ -31,9 +31,13 @@ class Command(BaseCommand):
         except gias.ImportFileError as e:
             raise CommandError(f"Nothing imported: {e}") from None
         for problem in report.rejected:
-            self.stdout.write(f"row {problem.row} (URN {problem.urn or '-'}): rejected: {problem.reason}")
+            self.stdout.write(
+                f"row {problem.row} (URN {problem.urn or '-'}): rejected: {problem.reason}"
+            )
         for problem in report.skipped:
-            self.stdout.write(f"row {problem.row} (URN {problem.urn or '-'}): skipped: {problem.reason}")
+            self.stdout.write(
+                f"row {problem.row} (URN {problem.urn or '-'}): skipped: {problem.reason}"
+            )
         self.stdout.write(
             f"{report.created} created, {report.updated} updated, "
             f"{len(report.skipped)} skipped, {len(report.rejected)} rejected"

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from nextpractice.accounts.models import User
+
+
+class AuthedHttpRequest(HttpRequest):
+    """The request of a view behind login_required: its user is a real User."""
+
+    user: User
