@@ -279,3 +279,16 @@ def test_an_existing_user_accepts_an_invitation_to_another_cluster(cast: Cast) -
     response = client_for(cast.bob).post(reverse("join", args=[token]), {"answer": "accept"})
     assert response["Location"] == f"/clusters/{cast.other_cluster.pk}/"
     assert Membership.objects.filter(user=cast.bob, cluster=cast.other_cluster).exists()
+
+
+def test_a_forgotten_password_is_reset_by_email(cast: Cast) -> None:
+    client = Client()
+    client.post(reverse("account_reset_password"), {"email": cast.alice.email})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    assert link
+    form_page = client.get(link.group(1), follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1),
+        {"password1": "a new long passphrase", "password2": "a new long passphrase"},
+    )
+    assert Client().login(email=cast.alice.email, password="a new long passphrase")

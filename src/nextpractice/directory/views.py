@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -102,9 +103,11 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
             "memberships", filter=Q(memberships__left_at=None, memberships__role=Role.MEMBER)
         )
     ).order_by("name")
-    return render(
+    # HTMX search-as-you-type swaps in just the table; without JavaScript the form reloads.
+    template = "directory/_settings_table.html" if request.htmx else "directory/area.html"
+    response = render(
         request,
-        "directory/area.html",
+        template,
         {
             "area": area,
             "page": page,
@@ -113,6 +116,8 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
             "setting_count": area.settings.filter(is_open=True).count(),
         },
     )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

@@ -1,0 +1,89 @@
+"""The demo network: built the same way every time, with every part of the practice in it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from nextpractice.accounts.models import User
+from nextpractice.clusters.models import Cluster, ClusterStatus, Role
+from nextpractice.core import demo
+from nextpractice.core.logging import RedactFilter, redact
+from nextpractice.directory.models import LeaderProfile, Setting
+
+
+class Rollback(Exception):
+    pass
+
+
+def fingerprint() -> list[Any]:
+    return list(
+        Setting.objects.order_by("urn").values_list(
+            "urn", "name", "kind", "latitude", "longitude", "idaci_decile", "percent_disadvantaged"
+        )
+    )
+
+
+def build_then_roll_back() -> None:
+    with transaction.atomic():
+        demo.build()
+        raise Rollback(fingerprint())
+
+
+def test_the_demo_network_is_deterministic(db: Any) -> None:
+    with pytest.raises(Rollback) as built:
+        build_then_roll_back()
+    first = built.value.args[0]
+    assert not Setting.objects.exists()
+    demo.build()
+    assert fingerprint() == first
+
+
+def test_the_demo_network_has_every_part_of_the_practice(db: Any) -> None:
+    logins = demo.build()
+    settings = Setting.objects.filter(area__name="Northbridge")
+    assert settings.count() == 60
+    assert len(set(settings.values_list("kind", flat=True))) == 9
+    assert set(settings.values_list("idaci_decile", flat=True)) == set(range(1, 11))
+    assert LeaderProfile.objects.filter(completed_at__isnull=False).count() == 60
+    clusters = Cluster.objects.filter(area__name="Northbridge")
+    assert clusters.count() == 10
+    assert clusters.filter(status=ClusterStatus.FORMING).count() == 1
+    assert clusters.filter(memberships__role=Role.FACILITATOR).distinct().count() == 3
+    for cluster in clusters.exclude(status=ClusterStatus.FORMING):
+        assert 4 <= cluster.member_count() <= 7
+    assert User.objects.get(email=logins.coordinator).needs_second_factor
+    assert User.objects.get(email=logins.researcher).is_researcher
+    leader = User.objects.get(email=logins.leader)
+    assert leader.check_password(demo.DEMO_PASSWORD) and leader.profile.is_new_leader
+
+
+def test_the_demo_command_prints_the_logins_and_keeps_data_on_rerun(
+    db: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("demo", no_serve=True)
+    out = capsys.readouterr().out
+    assert "DEMO ONLY" in out and demo.DEMO_PASSWORD in out
+    assert "sam.coordinator@demo.nextpractice.test" in out and demo.DEMO_TOTP_SECRET in out
+    call_command("demo", no_serve=True)
+    assert "already loaded" in capsys.readouterr().out
+    assert Setting.objects.count() == 60
+
+
+def test_invitation_tokens_never_reach_the_logs() -> None:
+    assert redact('"GET /join/Xy_z-123abc/ HTTP/1.1"') == '"GET /join/[token]/ HTTP/1.1"'
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Not Found: %s",
+        ("/join/secret-token/",),
+        None,
+    )
+    RedactFilter().filter(record)
+    assert "secret-token" not in record.getMessage()
