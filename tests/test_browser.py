@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import yield_hotp_counters_from_time
 from django.utils import timezone
 
 from nextpractice.clusters import services
@@ -22,7 +24,7 @@ from nextpractice.core.models import OutboundEmail
 from nextpractice.directory.models import Area, Setting, SettingKind, Topic, Value
 from nextpractice.directory.taxonomy import load_taxonomy
 
-from .conftest import Mailbox, chromium_path, make_person, require_tool
+from .conftest import TOTP_SECRET, Mailbox, chromium_path, make_person, require_tool
 
 pytestmark = pytest.mark.browser
 
@@ -126,12 +128,21 @@ def journey_world(transactional_db: Any, smtp_server: Mailbox) -> dict[str, Any]
             ground_rules_agreed_at=timezone.now(),
             ground_rules_agreed_version=1,
         )
+    sam = make_person("sam@example.test", "Sam Whitworth")
+    area.coordinators.add(sam)
+    TOTP.activate(sam, TOTP_SECRET)
+    kerry = make_person("kerry@example.test", "Kerry Lomax")
+    kerry.is_researcher = True
+    kerry.save()
     return {
         "cluster": cluster,
         "amira": amira,
         "ben": ben,
         "smtp": smtp_server,
         "settings": settings,
+        "sam": sam,
+        "kerry": kerry,
+        "area": area,
     }
 
 
@@ -275,3 +286,73 @@ def _session_cookie(live_server: Any, user: Any) -> dict[str, Any]:
         "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
         "url": live_server.url,
     }
+
+
+def test_a_coordinator_signs_in_with_two_steps_and_imports_nothing_bad(
+    live_server: Any, page: Any, journey_world: dict[str, Any]
+) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill("sam@example.test")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in with password").click()
+    check(page, "16-two-step")
+    code = format_hotp_value(hotp_value(TOTP_SECRET, next(yield_hotp_counters_from_time())))
+    page.get_by_label("Code", exact=True).fill(code)
+    page.get_by_role("button", name=re.compile("Sign In|Continue|Confirm", re.I)).click()
+    page.get_by_role("link", name="Northbridge").click()
+    page.get_by_role("heading", name="Northbridge").wait_for()
+    check(page, "17-area-directory")
+    page.get_by_label("Search by name, URN or postcode").fill("Kelder")
+    page.get_by_text("No settings found.").or_(page.get_by_text("Kelder Nursery School")).wait_for()
+    page.wait_for_function("!document.body.innerText.includes('Millbrook Primary School')")
+    assert "q=Kelder" in page.url  # the search is in the address, so Back and links work
+    page.get_by_role("link", name="Import settings from GIAS").click()
+    page.get_by_label("GIAS establishment export (CSV)").set_input_files(
+        files=[{"name": "edubase.xlsx", "mimeType": "application/zip", "buffer": b"PK\x03\x04"}]
+    )
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("There is a problem").wait_for()
+    check(page, "18-import-error")
+
+
+SIGNED_IN_PAGES = [
+    ("amira", "/clusters/{cluster}/invite/", "19-invite"),
+    ("amira", "/clusters/{cluster}/ground-rules/", "20-ground-rules-edit"),
+    ("amira", "/clusters/{cluster}/activity/", "21-activity"),
+    ("amira", "/clusters/{cluster}/members/{ben}/remove/", "22-propose-removal"),
+    ("amira", "/clusters/{cluster}/leave/", "23-leave"),
+    ("amira", "/clusters/new/", "24-new-cluster"),
+    ("amira", "/my-setting/", "25-my-setting"),
+    ("amira", "/account/", "26-account"),
+    ("amira", "/accounts/sessions/", "27-sessions"),
+    ("amira", "/accounts/2fa/", "28-two-step"),
+    ("amira", "/accounts/email/", "29-email"),
+    ("amira", "/accounts/password/set/", "30-password"),
+    ("sam", "/areas/{area}/invite/", "31-invite-leaders"),
+    ("kerry", "/research/", "32-research"),
+    ("amira", "/no-such-page/", "33-not-found"),
+]
+
+
+def test_every_other_page_passes_axe(
+    live_server: Any, chromium: Any, journey_world: dict[str, Any]
+) -> None:
+    ids = {
+        "cluster": journey_world["cluster"].pk,
+        "ben": journey_world["ben"].pk,
+        "area": journey_world["area"].pk,
+    }
+    for who, path, name in SIGNED_IN_PAGES:
+        context = chromium.new_context(bypass_csp=True)
+        context.add_cookies([_session_cookie(live_server, journey_world[who])])
+        page = context.new_page()
+        page.goto(live_server.url + path.format(**ids))
+        assert page.locator("h1").count() == 1, f"{path} should have one main heading"
+        check(page, name)
+        context.close()
+
+
+def test_the_axe_gate_really_fails_on_a_serious_violation(page: Any) -> None:
+    page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
+    with pytest.raises(AssertionError, match="label"):
+        check(page, "00-axe-self-test")

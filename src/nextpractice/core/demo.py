@@ -348,6 +348,13 @@ def build(seed: int = 2026) -> DemoLogins:
     )
 
 
+def current_totp_code() -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.totp.internal.auth import yield_hotp_counters_from_time as counters
+
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, next(counters())))
+
+
 def logins() -> DemoLogins:
     leaders = list(
         LeaderProfile.objects.filter(setting__area__name=AREA_NAME)

@@ -14,8 +14,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="Load only; do not serve.")
         parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--code", action="store_true",
+            help="Print the demo coordinator's current two-step code, then stop.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["code"]:
+            self.stdout.write(demo.current_totp_code())
+            return
         call_command("migrate", interactive=False, verbosity=0)
         if demo.exists():
             logins = demo.logins()
@@ -30,7 +37,8 @@ class Command(BaseCommand):
     fellow       {logins.fellow}
     facilitator  {logins.facilitator}
     coordinator  {logins.coordinator}   (two-step sign-in: add the key
-                 {logins.totp_secret} to an authenticator app)
+                 {logins.totp_secret} to an authenticator app, or run
+                 .venv/bin/nextpractice demo --code for the current code)
     researcher   {logins.researcher}
 
   Or sign in with "Email me a sign-in code": emails are printed in this terminal.
