@@ -16,30 +16,26 @@ _CLASSES = {
 }
 
 
-class StyledForm(forms.Form):
+class StyledMixin:
     """Adds the design system's classes to widgets, and its error class to bad fields."""
 
     template_name = "includes/form_fields.html"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        style(self)
+        style(self)  # type: ignore[arg-type]
 
     def full_clean(self) -> None:
-        super().full_clean()
-        mark_errors(self)
+        super().full_clean()  # type: ignore[misc]
+        mark_errors(self)  # type: ignore[arg-type]
 
 
-class StyledModelForm(forms.ModelForm):
-    template_name = "includes/form_fields.html"
+class StyledForm(StyledMixin, forms.Form):
+    pass
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style(self)
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        mark_errors(self)
+class StyledModelForm(StyledMixin, forms.ModelForm):
+    pass
 
 
 def style(form: forms.BaseForm) -> None:

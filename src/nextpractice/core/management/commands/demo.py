@@ -15,7 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Load only; do not serve.")
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument(
-            "--code", action="store_true",
+            "--code",
+            action="store_true",
             help="Print the demo coordinator's current two-step code, then stop.",
         )
 
