@@ -157,6 +157,7 @@ CLUSTER_ADMIN = [
     "admin:clusters_removalproposal_changelist",
     "admin:audit_auditentry_changelist",
     "admin:core_outboundemail_changelist",
+    "admin:accounts_invitation_changelist",
 ]
 
 

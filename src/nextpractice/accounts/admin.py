@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from nextpractice.core.admin import ClusterContentAdmin
+
 from .models import Invitation, User
 
 
@@ -19,6 +21,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ClusterContentAdmin):
+    # Who is invited to which cluster is the cluster's business: superusers only, logged.
     list_display = ["email", "cluster", "created_at", "expires_at", "used_at", "declined_at"]
     readonly_fields = ["token_hash"]
