@@ -1,0 +1,219 @@
+"""The search: a memetic algorithm, after the strongest published MDGP methods.
+
+A small population of solutions, each improved by tabu search over one-moves and swaps
+(O(1) move evaluation from the unit-to-group matrix, compiled by numba); children are made
+by a group-based crossover (whole groups taken alternately from two parents, the rest placed
+greedily) and improved by tabu search; a child replaces the worst member when it is better
+and not a copy. When the population stops improving, all but the best are rebuilt.
+This follows the memetic framework of Lai & Hao (2016) and the population search of Yang
+et al. (2022, TPSDP), simplified to one phase.
+
+Deterministic: all randomness comes from ``seed``, and limits are checked only between
+kernel calls, whose lengths never depend on the clock. With an iteration limit the answer is
+exactly reproducible; with a time limit only, a faster machine follows the same path further.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import kernels
+from .problem import GroupingError, Problem
+
+# Tuned on the n=120 MDGPLIB instances (bench/RESULTS.md).
+DEPTH_PER_UNIT = 12  # tabu iterations without a new best before a tabu search stops
+TENURE_DIVISOR = 12  # tabu tenure: u/12 plus a random 0..u/12 iterations
+RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
+
+Progress = Callable[[float, float], None]  # (fraction done, best score so far)
+
+
+class Cancelled(Exception):
+    """The caller asked the search to stop; the best partition so far is attached."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__("the search was cancelled")
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Result:
+    assignment: NDArray[np.int64]  # group of each person
+    score: float
+    iterations: int
+    seconds: float
+    generations: int
+
+    def groups(self) -> list[list[int]]:
+        m = int(self.assignment.max()) + 1 if self.assignment.size else 0
+        return [list(np.flatnonzero(self.assignment == g)) for g in range(m)]
+
+
+@dataclass(frozen=True)
+class _Units:
+    D: NDArray[np.float64]
+    w: NDArray[np.int64]
+    CL: NDArray[np.uint8]
+    has_cl: bool
+    constant: float  # scores inside must-linked units, the same for every partition
+
+
+def _contract(problem: Problem) -> _Units:
+    units = problem.units
+    u = len(units)
+    index = np.empty(problem.n, dtype=np.int64)
+    for k, members in enumerate(units):
+        index[members] = k
+    if u == problem.n:  # no must-links: units are people
+        D = problem.scores
+        constant = 0.0
+    else:
+        onehot = np.zeros((problem.n, u))
+        onehot[np.arange(problem.n), index] = 1.0
+        block = onehot.T @ problem.scores @ onehot
+        constant = float(np.trace(block) / 2)
+        D = block.copy()
+        np.fill_diagonal(D, 0.0)
+    w = np.array([len(members) for members in units], dtype=np.int64)
+    has_cl = bool(problem.cannot_link)
+    CL = np.zeros((u, u) if has_cl else (1, 1), dtype=np.uint8)
+    for i, j in problem.cannot_link:
+        CL[index[i], index[j]] = CL[index[j], index[i]] = 1
+    return _Units(np.ascontiguousarray(D), w, CL, has_cl, constant)
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float | None = None,
+    max_iterations: int | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    population: int | None = None,
+) -> Result:
+    """Search for the best partition within the limits; at least one limit is needed.
+
+    ``max_iterations`` counts tabu-search iterations (each evaluates every move). Raises
+    GroupingError when no feasible partition can be built, and Cancelled (carrying the best
+    partition so far) when ``cancel()`` returns true.
+    """
+    if time_limit is None and max_iterations is None:
+        raise GroupingError("give a time limit or an iteration limit")
+    started = time.perf_counter()
+    units = _contract(problem)
+    u = units.w.size
+    lo, hi = problem.lower, problem.upper
+    rng = np.random.default_rng(seed)
+    size = population or (8 if u > 30 else 4)
+    depth = max(200, DEPTH_PER_UNIT * u)
+    tmin = trand = max(2, u // TENURE_DIVISOR)
+    used = 0
+    generations = 0
+
+    def next_seed() -> int:
+        return int(rng.integers(2**31 - 1))
+
+    def fraction() -> float:
+        done = 0.0
+        if time_limit:
+            done = (time.perf_counter() - started) / time_limit
+        if max_iterations:
+            done = max(done, used / max_iterations)
+        return min(1.0, done)
+
+    def improve(assign: NDArray[np.int64]) -> tuple[float, NDArray[np.int64]]:
+        nonlocal used
+        budget = depth * 50 if max_iterations is None else max(1, max_iterations - used)
+        best, best_assign, its = kernels.tabu_search(
+            units.D,
+            units.w,
+            lo,
+            hi,
+            units.CL,
+            units.has_cl,
+            assign.copy(),
+            budget,
+            depth,
+            tmin,
+            trand,
+            next_seed(),
+        )
+        used += int(its)
+        return float(best), best_assign
+
+    def fresh() -> NDArray[np.int64]:
+        for _ in range(50):
+            assign, ok = kernels.random_feasible(
+                units.w, lo, hi, units.CL, units.has_cl, next_seed()
+            )
+            if ok:
+                return assign
+        raise GroupingError(
+            "could not build any partition that keeps every link within the size bounds"
+        )
+
+    def result() -> Result:
+        k = int(np.argmax(scores))
+        people = pool[k][_unit_index(problem)]
+        return Result(
+            people, scores[k] + units.constant, used, time.perf_counter() - started, generations
+        )
+
+    def out_of_budget() -> bool:
+        return fraction() >= 1.0
+
+    pool: list[NDArray[np.int64]] = []
+    scores: list[float] = []
+    for _ in range(size):
+        s, a = improve(fresh())
+        pool.append(a)
+        scores.append(s)
+        if out_of_budget():
+            break
+    best_seen = max(scores)
+    stale = 0
+    while not out_of_budget():
+        if cancel is not None and cancel():
+            raise Cancelled(result())
+        generations += 1
+        if len(pool) < 2:
+            child = fresh()
+        else:
+            i, j = rng.choice(len(pool), size=2, replace=False)
+            child, ok = kernels.crossover(
+                units.D, units.w, lo, hi, units.CL, units.has_cl, pool[i], pool[j], next_seed()
+            )
+            if not ok:
+                child = fresh()
+        s, child = improve(child)
+        worst = int(np.argmin(scores))
+        if s > scores[worst] + 1e-9 and all(abs(s - t) > 1e-9 for t in scores):
+            pool[worst], scores[worst] = child, s
+        if max(scores) > best_seen + 1e-9:
+            best_seen, stale = max(scores), 0
+        else:
+            stale += 1
+        if stale >= RESTART_AFTER * size:  # the population has converged: rebuild all but the best
+            keep = int(np.argmax(scores))
+            for k in range(len(pool)):
+                if k != keep and not out_of_budget():
+                    scores[k], pool[k] = improve(fresh())
+            stale = 0
+        if progress is not None:
+            progress(fraction(), max(scores) + units.constant)
+    final = result()
+    problem.check(final.assignment)
+    return final
+
+
+def _unit_index(problem: Problem) -> NDArray[np.int64]:
+    index = np.empty(problem.n, dtype=np.int64)
+    for k, members in enumerate(problem.units):
+        index[members] = k
+    return index
