@@ -26,7 +26,7 @@ from . import kernels
 from .problem import GroupingError, Problem
 
 # Tuned on the n=120 MDGPLIB instances (bench/RESULTS.md).
-DEPTH_PER_UNIT = 12  # tabu iterations without a new best before a tabu search stops
+DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
 TENURE_DIVISOR = 12  # tabu tenure: u/12 plus a random 0..u/12 iterations
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
