@@ -28,6 +28,7 @@ from .problem import GroupingError, Problem
 # Tuned on the n=120 MDGPLIB instances (bench/RESULTS.md).
 DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
 TENURE_DIVISOR = 12  # tabu tenure: u/12 plus a random 0..u/12 iterations
+FIXED_SIZES_SHARE = 0.8  # of the budget spent with group sizes fixed (see _likely_sizes)
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
 Progress = Callable[[float, float], None]  # (fraction done, best score so far)
@@ -108,8 +109,17 @@ def solve(
     started = time.perf_counter()
     units = _contract(problem)
     u = units.w.size
-    lo, hi = problem.lower, problem.upper
     rng = np.random.default_rng(seed)
+    # Two phases: first with every group's size fixed at the most promising size vector
+    # (only swaps move, so the search is fast and focused), then with the bounds as given,
+    # so that any better size vector nearby is still found.
+    phases: list[tuple[NDArray[np.int64], NDArray[np.int64], float]] = [
+        (problem.lower, problem.upper, 1.0)
+    ]
+    likely = _likely_sizes(problem, units)
+    if likely is not None:
+        phases.insert(0, (likely, likely, FIXED_SIZES_SHARE))
+    lo, hi, phase_end = phases[0]
     size = population or (8 if u > 30 else 4)
     depth = max(200, DEPTH_PER_UNIT * u)
     tmin = trand = max(2, u // TENURE_DIVISOR)
@@ -144,7 +154,7 @@ def solve(
             trand,
             next_seed(),
         )
-        used += int(its)
+        used += max(1, int(its))  # a search with no move to make still spends budget
         return float(best), best_assign
 
     def fresh() -> NDArray[np.int64]:
@@ -166,19 +176,33 @@ def solve(
         )
 
     def out_of_budget() -> bool:
-        return fraction() >= 1.0
+        return fraction() >= phase_end
 
     pool: list[NDArray[np.int64]] = []
     scores: list[float] = []
-    for _ in range(size):
-        s, a = improve(fresh())
+    try:
+        first = fresh()
+    except GroupingError:
+        if len(phases) == 1:
+            raise
+        phases.pop(0)  # the links do not fit the fixed sizes: search the bounds as given
+        lo, hi, phase_end = phases[0]
+        first = fresh()
+    for k in range(size):
+        s, a = improve(first if k == 0 else fresh())
         pool.append(a)
         scores.append(s)
         if out_of_budget():
             break
     best_seen = max(scores)
     stale = 0
-    while not out_of_budget():
+    while True:
+        if out_of_budget():
+            phases.pop(0)
+            if not phases:
+                break
+            lo, hi, phase_end = phases[0]
+            continue
         if cancel is not None and cancel():
             raise Cancelled(result())
         generations += 1
@@ -210,6 +234,43 @@ def solve(
     final = result()
     problem.check(final.assignment)
     return final
+
+
+def _likely_sizes(problem: Problem, units: _Units) -> NDArray[np.int64] | None:
+    """The group sizes worth fixing first, or None when sizes are already fixed.
+
+    Every pair in a group adds about the mean score, so with positive scores the best
+    partitions have as many pairs as the bounds allow (as few with negative scores): the
+    size vector maximising mean score x pairs, found by dynamic programming over groups.
+    """
+    lo, hi = problem.lower, problem.upper
+    if np.array_equal(lo, hi) or units.w.max() > 1 or problem.n < 20:
+        return None
+    n = problem.n
+    mean = float(problem.scores.sum() / (n * (n - 1)))
+    sign = 1.0 if mean >= 0 else -1.0
+    neg = -np.inf
+    value = np.full(n + 1, neg)
+    value[0] = 0.0
+    choice = np.zeros((problem.m, n + 1), dtype=np.int64)
+    for g in range(problem.m):
+        new = np.full(n + 1, neg)
+        for size in range(int(lo[g]), int(hi[g]) + 1):
+            gain = sign * size * (size - 1) / 2
+            shifted = np.full(n + 1, neg)
+            shifted[size:] = value[: n + 1 - size] + gain
+            better = shifted > new
+            new[better] = shifted[better]
+            choice[g, better] = size
+        value = new
+    if value[n] == neg:
+        return None
+    sizes = np.zeros(problem.m, dtype=np.int64)
+    total = n
+    for g in range(problem.m - 1, -1, -1):
+        sizes[g] = choice[g, total]
+        total -= sizes[g]
+    return sizes
 
 
 def _unit_index(problem: Problem) -> NDArray[np.int64]:
