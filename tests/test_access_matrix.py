@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from nextpractice.accounts.models import Invitation
 from nextpractice.audit.models import AuditEntry
 from nextpractice.clusters import services
+from nextpractice.formation.models import FormationRound
 
 from .conftest import Cast, client_for
 
@@ -39,6 +40,7 @@ IN_CLUSTER_POST = {
 }
 SIGNED_IN = dict.fromkeys(ROLES, 200) | {"anonymous": LOGIN}
 COORDINATOR_ONLY = dict.fromkeys(ROLES, 404) | {"anonymous": LOGIN, "coordinator": 200}
+COORDINATOR_POST = COORDINATOR_ONLY | {"coordinator": ANY_REDIRECT}
 
 MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "home": ("get", dict.fromkeys(ROLES, 200)),
@@ -55,6 +57,13 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "area_directory": ("get", COORDINATOR_ONLY),
     "area_import": ("get", COORDINATOR_ONLY),
     "area_invite": ("get", COORDINATOR_ONLY),
+    "formation_rounds": ("get", COORDINATOR_ONLY),
+    "formation_round": ("get", COORDINATOR_ONLY),
+    "formation_progress": ("get", COORDINATOR_ONLY),
+    "formation_run": ("post", COORDINATOR_POST),
+    "formation_move": ("post", COORDINATOR_POST),
+    "formation_lock": ("post", COORDINATOR_POST),
+    "formation_publish": ("post", COORDINATOR_POST),
     "cluster_new": ("get", SIGNED_IN),
     "cluster_detail": ("get", IN_CLUSTER),
     "cluster_agree": ("post", IN_CLUSTER_POST),
@@ -94,6 +103,7 @@ def test_every_url_pattern_has_a_row() -> None:
 def world(cast: Cast) -> dict[str, Any]:
     _, token = Invitation.issue("priya@example.test", cluster=cast.cluster, invited_by=cast.alice)
     proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came.")
+    round_ = FormationRound.objects.create(area=cast.area, name="Autumn", created_by=cast.cora)
     people = {
         "anonymous": None,
         "member": cast.alice,
@@ -108,6 +118,8 @@ def world(cast: Cast) -> dict[str, Any]:
         "user_id": cast.bob.pk,
         "proposal_id": proposal.pk,
         "area_id": cast.area.pk,
+        "round_id": round_.pk,
+        "group": 0,
         "token": token,
     }
     return {"people": people, "kwargs": kwargs}

@@ -22,6 +22,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.utils import timezone
 
+from nextpractice.accounts.models import User
 from nextpractice.clusters import services
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role
 from nextpractice.core.models import OutboundEmail
@@ -360,3 +361,70 @@ def test_the_axe_gate_really_fails_on_a_serious_violation(page: Any) -> None:
     page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
     with pytest.raises(AssertionError, match="label"):
         check(page, "00-axe-self-test")
+
+
+def test_a_coordinator_runs_a_round_watches_it_moves_a_leader_and_publishes(
+    live_server: Any, page: Any, journey_world: dict[str, Any]
+) -> None:
+    import threading
+
+    from nextpractice.formation.models import FormationRound
+    from nextpractice.formation.services import run as services_run
+
+    area = journey_world["area"]
+    # Eight more leaders, not yet in a cluster, make a pool for two clusters.
+    for k in range(8):
+        setting = Setting.objects.create(
+            name=f"Pool setting {k}",
+            kind=SettingKind.PRIMARY,
+            area=area,
+            urn=f"1080{k:02d}",
+            latitude=53.74 + k / 500,
+            longitude=-1.60 + k / 400,
+        )
+        user = make_person(f"pool{k}@example.test", f"Pool Leader {k}", setting)
+        user.profile.years_in_leadership = k
+        user.profile.save()
+    round_ = FormationRound.objects.create(
+        area=area, name="Spring round", time_limit=3, created_by=journey_world["sam"]
+    )
+    page.context.add_cookies([_session_cookie(live_server, journey_world["sam"])])
+    page.goto(f"{live_server.url}/areas/{area.pk}/rounds/{round_.pk}/")
+    check(page, "34-round")
+    page.get_by_role("button", name="Run the matching").click()
+    page.locator("#progress-bar").wait_for()
+    check(page, "35-round-running")
+    # A worker picks the run up (here a thread doing the task's work: the database worker
+    # needs the main thread for its signal handlers); the page follows it by itself.
+    worker = threading.Thread(target=services_run, args=(round_.pk,))
+    worker.start()
+    page.get_by_role("heading", name="Proposed clusters").wait_for(timeout=30000)
+    worker.join(timeout=30)
+    check(page, "36-proposal")
+    mover = page.locator("select[id^=move-]").first
+    target = mover.locator("option").first.get_attribute("value")
+    person = mover.get_attribute("id").removeprefix("move-")
+    mover.select_option(target)
+    page.get_by_role("button", name=re.compile("^Move")).first.click()
+    page.get_by_text("Moved.").wait_for()
+    assert round_.placements.get(user_id=int(person)).group == int(target)
+    # Two clusters of four: the move leaves one too small, so publishing waits for a fix.
+    page.get_by_role("button", name="Publish and invite every leader").click()
+    page.get_by_text("outside 4 to 7 leaders").wait_for()
+    page.locator(f"#move-{person}").select_option(index=0)
+    page.locator(f"#move-{person}").locator("xpath=..").get_by_role("button").click()
+    page.get_by_text("Moved.").wait_for()
+    page.get_by_role("button", name="Publish and invite every leader").click()
+    page.get_by_text("Published: every leader has been invited").wait_for()
+    check(page, "37-published")
+    invited = OutboundEmail.objects.filter(subject__contains="Spring round")
+    assert invited.count() == 8
+    # An invited leader sees the invitation on her home page.
+    leader = User.objects.get(email="pool3@example.test")
+    context = page.context.browser.new_context(bypass_csp=True)
+    context.add_cookies([_session_cookie(live_server, leader)])
+    home = context.new_page()
+    home.goto(live_server.url)
+    assert "invited you to join" in home.locator("main").inner_text()
+    check(home, "38-invited-leader")
+    context.close()

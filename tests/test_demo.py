@@ -57,6 +57,11 @@ def test_the_demo_network_has_every_part_of_the_practice(db: Any) -> None:
     for cluster in clusters.exclude(status=ClusterStatus.FORMING):
         assert 4 <= cluster.member_count() <= 7
     assert User.objects.get(email=logins.coordinator).needs_second_factor
+    from nextpractice.formation import services as formation
+    from nextpractice.formation.models import FormationRound
+
+    round_ = FormationRound.objects.get(area__name="Northbridge")
+    assert formation.pool(round_).count() >= round_.min_size  # ready to run
     assert User.objects.get(email=logins.researcher).is_researcher
     leader = User.objects.get(email=logins.leader)
     assert leader.check_password(demo.DEMO_PASSWORD) and leader.profile.is_new_leader

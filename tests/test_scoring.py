@@ -23,8 +23,12 @@ NEAR_LEEDS = (53.8100, -1.5600)  # about 1.4 km
 
 
 def leader(key: int, **kw: object) -> Leader:
-    base: dict[str, object] = {"name": f"L{key}", "latitude": LEEDS[0], "longitude": LEEDS[1],
-                               "years": 5}
+    base: dict[str, object] = {
+        "name": f"L{key}",
+        "latitude": LEEDS[0],
+        "longitude": LEEDS[1],
+        "years": 5,
+    }
     base.update(kw)
     return Leader(key=key, **base)  # type: ignore[arg-type]
 
@@ -75,9 +79,15 @@ def test_wishes_add_a_bonus_and_two_new_leaders_a_small_penalty() -> None:
 
 def test_the_matrix_is_symmetric_and_ready_for_the_engine() -> None:
     rng = np.random.default_rng(1)
-    people = [leader(k, values={"A": int(rng.integers(1, 6)), "B": int(rng.integers(1, 6))},
-                     latitude=53.7 + rng.uniform(0, 0.2), longitude=-1.6 + rng.uniform(0, 0.3))
-              for k in range(12)]
+    people = [
+        leader(
+            k,
+            values={"A": int(rng.integers(1, 6)), "B": int(rng.integers(1, 6))},
+            latitude=53.7 + rng.uniform(0, 0.2),
+            longitude=-1.6 + rng.uniform(0, 0.3),
+        )
+        for k in range(12)
+    ]
     s = score_matrix(people)
     assert np.allclose(s, s.T) and np.all(np.diag(s) == 0) and np.all(np.isfinite(s))
 
@@ -88,11 +98,21 @@ def test_leaders_without_coordinates_are_flagged() -> None:
 
 
 def test_a_group_is_explained_in_plain_terms() -> None:
-    amira = leader(1, name="Amira", values={"Inclusion": 5, "Early language": 4, "Play": 2},
-                   strengths=frozenset({"SEND"}))
-    priya = leader(2, name="Priya", values={"Inclusion": 4, "Early language": 5, "Play": 5},
-                   develop=frozenset({"SEND"}), years=0,
-                   latitude=BRADFORD[0], longitude=BRADFORD[1])
+    amira = leader(
+        1,
+        name="Amira",
+        values={"Inclusion": 5, "Early language": 4, "Play": 2},
+        strengths=frozenset({"SEND"}),
+    )
+    priya = leader(
+        2,
+        name="Priya",
+        values={"Inclusion": 4, "Early language": 5, "Play": 5},
+        develop=frozenset({"SEND"}),
+        years=0,
+        latitude=BRADFORD[0],
+        longitude=BRADFORD[1],
+    )
     why = explain([amira, priya])
     assert why.shared_values == ["Early language", "Inclusion"]
     assert why.needs_met == [("Amira", "SEND", "Priya")]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("clusters/", include("nextpractice.clusters.urls")),
     path("", include("nextpractice.accounts.urls")),
     path("", include("nextpractice.directory.urls")),
+    path("", include("nextpractice.formation.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

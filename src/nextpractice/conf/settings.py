@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "nextpractice.directory",
     "nextpractice.clusters",
     "nextpractice.audit",
+    "nextpractice.formation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,6 +85,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database("DATABASE_URL", VAR_DIR / "nextpractice.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests on a file, not in memory: the browser tests' server and worker threads then
+    # wait for each other's writes instead of failing on shared-cache table locks.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A shared cache carries the login rate limits across worker processes: the database by

@@ -30,6 +30,7 @@ from nextpractice.directory.models import (
     ValueRating,
 )
 from nextpractice.directory.taxonomy import load_taxonomy
+from nextpractice.formation.models import FormationRound
 
 AREA_NAME = "Northbridge"
 DOMAIN = "demo.nextpractice.test"
@@ -339,6 +340,8 @@ def build(seed: int = 2026) -> DemoLogins:
                 ground_rules_agreed_at=now,
                 ground_rules_agreed_version=1,
             )
+    # Leaders not yet in a cluster make the pool of a formation round, ready to run.
+    FormationRound.objects.create(area=area, name="Northbridge spring 2027", created_by=coordinator)
     return DemoLogins(
         leader=leaders[0].email,
         fellow=leaders[1].email,

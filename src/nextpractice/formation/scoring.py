@@ -146,16 +146,26 @@ class GroupExplanation:
 def explain(group: Sequence[Leader]) -> GroupExplanation:
     """Why a group fits: values everyone rates 4 or 5, needs met by another member's
     strength, and the longest journey between two members."""
-    shared = sorted(set.intersection(*[
-        {k for k, v in leader.values.items() if v >= 4} for leader in group
-    ])) if group else []
+    shared = (
+        sorted(
+            set.intersection(*[{k for k, v in leader.values.items() if v >= 4} for leader in group])
+        )
+        if group
+        else []
+    )
     needs = sorted(
         (giver.name, topic, taker.name)
-        for taker in group for giver in group if giver is not taker
+        for taker in group
+        for giver in group
+        if giver is not taker
         for topic in taker.develop & giver.strengths
     )
-    distances = [d for i, a in enumerate(group) for b in group[i + 1:]
-                 if (d := distance_km(a, b)) is not None]
+    distances = [
+        d
+        for i, a in enumerate(group)
+        for b in group[i + 1 :]
+        if (d := distance_km(a, b)) is not None
+    ]
     return GroupExplanation(
         shared_values=shared,
         needs_met=needs,

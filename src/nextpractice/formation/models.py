@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", "Not run yet"
+    RUNNING = "running", "Running"
+    PROPOSED = "proposed", "Proposal ready"
+    PUBLISHED = "published", "Published"
+
+
+class FormationRound(models.Model):
+    """A coordinator's round of matching the area's leaders into new clusters."""
+
+    area = models.ForeignKey("directory.Area", on_delete=models.CASCADE, related_name="rounds")
+    name = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    min_size = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(2), MaxValueValidator(12)]
+    )
+    max_size = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(2), MaxValueValidator(12)]
+    )
+    include_members = models.BooleanField("include leaders already in a cluster", default=False)
+    w_values = models.FloatField(
+        "weight of shared values",
+        default=1.0,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    w_context = models.FloatField(
+        "weight of similar context",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    w_complement = models.FloatField(
+        "weight of strengths meeting needs",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    w_travel = models.FloatField(
+        "weight of journeys beyond what people will travel",
+        default=2.0,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    time_limit = models.PositiveSmallIntegerField(
+        "time limit (seconds)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    seed = models.PositiveIntegerField(default=1)
+    locked_groups = models.JSONField(default=list, blank=True)
+    progress = models.FloatField(default=0.0)
+    best_score = models.FloatField(null=True, blank=True)
+    random_average = models.FloatField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    clusters = models.ManyToManyField("clusters.Cluster", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Placement(models.Model):
+    """One leader's place in the round's proposal."""
+
+    round = models.ForeignKey(FormationRound, on_delete=models.CASCADE, related_name="placements")
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["group", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="placed_once_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"Placement {self.pk}"

@@ -1,0 +1,310 @@
+"""Formation rounds: from an area's leaders to proposed clusters, and on to real ones."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import OperationalError, transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from nextpractice.accounts.models import User
+from nextpractice.audit.models import record
+from nextpractice.clusters import services as cluster_services
+from nextpractice.clusters.models import Cluster, ClusterStatus, Membership
+from nextpractice.directory.models import Intake, LeaderProfile, SettingKind, TopicChoice
+from nextpractice.grouping import GroupingError, Problem, equal_bounds, kernels, solve
+
+from .models import FormationRound, Placement, RoundStatus
+from .scoring import Leader, Weights, explain, score_matrix, unlocated
+
+EARLY_YEARS = {
+    SettingKind.DAY_NURSERY,
+    SettingKind.PRE_SCHOOL,
+    SettingKind.CHILDMINDER,
+    SettingKind.NURSERY_SCHOOL,
+    SettingKind.CHILDRENS_CENTRE,
+}
+INTAKE: dict[str, int] = {Intake.NONE: 0, Intake.SOME: 1, Intake.MANY: 2}
+
+
+class FormationError(Exception):
+    """A step that cannot happen; the message is shown to the coordinator."""
+
+
+def pool(round_: FormationRound) -> QuerySet[LeaderProfile]:
+    """Leaders of the area with a completed profile; existing members only if chosen."""
+    qs = (
+        LeaderProfile.objects.filter(
+            setting__area=round_.area, completed_at__isnull=False, user__is_active=True
+        )
+        .select_related("user", "setting")
+        .prefetch_related(
+            "ratings__value",
+            Prefetch("topics", queryset=TopicChoice.objects.select_related("topic")),
+        )
+        .order_by("user_id")
+    )
+    if not round_.include_members:
+        in_clusters = Membership.objects.filter(left_at=None).values("user_id")
+        qs = qs.exclude(user_id__in=in_clusters)
+    return qs
+
+
+def to_leader(profile: LeaderProfile) -> Leader:
+    s = profile.setting
+    topics = list(profile.topics.all())
+    return Leader(
+        key=profile.user_id,
+        name=str(profile.user),
+        values={r.value.name: r.importance for r in profile.ratings.all()},
+        strengths=frozenset(t.topic.name for t in topics if t.kind == TopicChoice.STRENGTH),
+        develop=frozenset(t.topic.name for t in topics if t.kind == TopicChoice.DEVELOP),
+        latitude=s.latitude if s else None,
+        longitude=s.longitude if s else None,
+        max_travel_km=profile.max_travel_km,
+        years=profile.years_in_leadership,
+        percent_disadvantaged=float(s.percent_disadvantaged)
+        if s and s.percent_disadvantaged is not None
+        else None,
+        percent_eal=float(s.percent_eal) if s and s.percent_eal is not None else None,
+        new_arrivals=INTAKE.get(s.new_arrivals) if s and s.new_arrivals else None,
+        idaci_decile=s.idaci_decile if s else None,
+        early_years=(s.kind in EARLY_YEARS) if s else None,
+    )
+
+
+def weights(round_: FormationRound) -> Weights:
+    return Weights(
+        values=round_.w_values,
+        context=round_.w_context,
+        complement=round_.w_complement,
+        travel=round_.w_travel,
+    )
+
+
+def start(round_: FormationRound) -> None:
+    """Mark the round running and hand it to the worker."""
+    from .tasks import run_round
+
+    if round_.min_size > round_.max_size:
+        raise FormationError("The smallest cluster size is larger than the largest.")
+    with transaction.atomic():
+        updated = (
+            FormationRound.objects.filter(pk=round_.pk)
+            .exclude(status__in=[RoundStatus.RUNNING, RoundStatus.PUBLISHED])
+            .update(
+                status=RoundStatus.RUNNING,
+                progress=0.0,
+                error="",
+                started_at=timezone.now(),
+                finished_at=None,
+            )
+        )
+        if not updated:
+            raise FormationError("This round is already running or published.")
+        pk = round_.pk
+        transaction.on_commit(lambda: run_round.enqueue(pk))
+
+
+def run(round_id: int) -> None:
+    """The background work: score the pool, search, store the proposal. Locked clusters
+    keep their members; everyone else is grouped afresh."""
+    round_ = FormationRound.objects.get(pk=round_id)
+    profiles = list(pool(round_))
+    locked = set(round_.locked_groups)
+    kept = {p.user_id: p.group for p in round_.placements.all() if p.group in locked}
+    free = [p for p in profiles if p.user_id not in kept]
+    try:
+        if len(free) < round_.min_size:
+            raise FormationError(
+                f"Only {len(free)} leaders are left to group; "
+                f"at least {round_.min_size} are needed."
+            )
+        leaders = [to_leader(p) for p in free]
+        lower, upper = equal_bounds(len(leaders), round_.min_size, round_.max_size)
+        problem = Problem.build(score_matrix(leaders, weights(round_)), lower, upper)
+        last = 0.0
+
+        def progress(fraction: float, best: float) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= 0.5:  # a write every half second is plenty for a progress bar
+                last = now
+                # If the database is busy, the next tick will do.
+                with contextlib.suppress(OperationalError):
+                    FormationRound.objects.filter(pk=round_id).update(
+                        progress=fraction, best_score=best
+                    )
+
+        result = solve(
+            problem, time_limit=float(round_.time_limit), seed=round_.seed, progress=progress
+        )
+        random_avg = random_average(problem, seed=round_.seed)
+    except (GroupingError, FormationError) as e:
+        FormationRound.objects.filter(pk=round_id).update(
+            status=RoundStatus.DRAFT, error=str(e)[:300], finished_at=timezone.now()
+        )
+        return
+    spare = [g for g in range(len(lower) + len(locked)) if g not in locked]
+    with transaction.atomic():
+        round_.placements.exclude(group__in=locked).delete()
+        Placement.objects.bulk_create(
+            [
+                Placement(round=round_, user_id=leader.key, group=spare[int(g)])
+                for leader, g in zip(leaders, result.assignment, strict=True)
+            ]
+        )
+        FormationRound.objects.filter(pk=round_id).update(
+            status=RoundStatus.PROPOSED,
+            progress=1.0,
+            best_score=result.score,
+            random_average=random_avg,
+            finished_at=timezone.now(),
+        )
+
+
+def random_average(problem: Problem, seed: int, samples: int = 200) -> float:
+    """The average score of random feasible partitions: the yardstick for a proposal."""
+    w = np.ones(problem.n, dtype=np.int64)
+    cl = np.zeros((1, 1), dtype=np.uint8)
+    totals = []
+    for k in range(samples):
+        assign, ok = kernels.random_feasible(w, problem.lower, problem.upper, cl, False, seed + k)
+        if ok:
+            totals.append(kernels.score(problem.scores, assign))
+    return float(np.mean(totals)) if totals else 0.0
+
+
+@dataclass
+class ProposedGroup:
+    index: int
+    members: list[LeaderProfile]
+    score: float
+    shared_values: list[str]
+    needs_met: list[tuple[str, str, str]]
+    furthest_km: float | None
+    has_experienced: bool
+    poorly_matched: list[str]
+    locked: bool
+    size_ok: bool
+
+
+def proposal(round_: FormationRound) -> list[ProposedGroup]:
+    """The proposal as the coordinator sees it, each group scored and explained. Only
+    within-group pairs are scored, so this stays fast for a pool of any size."""
+    by_user = {p.user_id: p for p in pool(round_)}
+    groups: dict[int, list[LeaderProfile]] = {}
+    for placement in round_.placements.all():
+        profile = by_user.get(placement.user_id)
+        if profile is not None:
+            groups.setdefault(placement.group, []).append(profile)
+    w = weights(round_)
+    out = []
+    for index in sorted(groups):
+        members = groups[index]
+        leaders = [to_leader(p) for p in members]
+        s = score_matrix(leaders, w)
+        n = len(leaders)
+        mean_each = s.sum(axis=1) / max(1, n - 1)
+        why = explain(leaders)
+        # Someone whose average fit is well below the group's is "poorly matched".
+        cut = float(np.mean(mean_each)) - 0.5 if n > 1 else -np.inf
+        out.append(
+            ProposedGroup(
+                index=index,
+                members=members,
+                score=float(np.triu(s, 1).sum()),
+                shared_values=why.shared_values,
+                needs_met=why.needs_met,
+                furthest_km=why.furthest_km,
+                has_experienced=why.has_experienced,
+                poorly_matched=[
+                    lead.name for lead, m in zip(leaders, mean_each, strict=True) if m < cut
+                ],
+                locked=index in round_.locked_groups,
+                size_ok=round_.min_size <= n <= round_.max_size,
+            )
+        )
+    return out
+
+
+@transaction.atomic
+def move(round_: FormationRound, user_id: int, group: int) -> None:
+    if round_.status != RoundStatus.PROPOSED:
+        raise FormationError("Only a proposal that is ready and not yet published can change.")
+    placement = round_.placements.filter(user_id=user_id).first()
+    if placement is None:
+        raise FormationError("That leader is not in this proposal.")
+    groups = set(round_.placements.values_list("group", flat=True))
+    if group not in groups:
+        raise FormationError("There is no such cluster in this proposal.")
+    if placement.group in round_.locked_groups or group in round_.locked_groups:
+        raise FormationError("Unlock the cluster first.")
+    if round_.placements.filter(group=group).count() >= round_.max_size:
+        raise FormationError(f"That cluster already has {round_.max_size} leaders.")
+    placement.group = group
+    placement.save(update_fields=["group"])
+
+
+@transaction.atomic
+def toggle_lock(round_: FormationRound, group: int) -> None:
+    locked = set(round_.locked_groups)
+    locked ^= {group}
+    round_.locked_groups = sorted(locked)
+    round_.save(update_fields=["locked_groups"])
+
+
+@transaction.atomic
+def publish(round_: FormationRound, by: User) -> list[Cluster]:
+    """Create each proposed cluster (forming) and invite its members."""
+    round_ = FormationRound.objects.select_for_update().get(pk=round_.pk)
+    if round_.status != RoundStatus.PROPOSED:
+        raise FormationError("Only a ready proposal can be published, and only once.")
+    groups = proposal(round_)
+    bad = [g.index + 1 for g in groups if not g.size_ok]
+    if bad:
+        raise FormationError(
+            f"Clusters {', '.join(map(str, bad))} are outside {round_.min_size} to "
+            f"{round_.max_size} leaders: move people first."
+        )
+    clusters = []
+    for number, group in enumerate(groups, start=1):
+        cluster = Cluster.objects.create(
+            name=f"{round_.name}: cluster {number}",
+            area=round_.area,
+            status=ClusterStatus.FORMING,
+            created_by=by,
+        )
+        for member in group.members:
+            cluster_services.invite(
+                cluster, by, member.user.email, message=f"Proposed by {by} in {round_.name}."
+            )
+        clusters.append(cluster)
+    round_.clusters.set(clusters)
+    round_.status = RoundStatus.PUBLISHED
+    round_.published_at = timezone.now()
+    round_.save(update_fields=["status", "published_at"])
+    record(by, "formation.published", round_, f"{by} published {round_} ({len(clusters)} clusters)")
+    return clusters
+
+
+def invitation_answers(round_: FormationRound) -> dict[str, Any]:
+    """Accepted, declined and waiting invitations from a published round."""
+    from nextpractice.accounts.models import Invitation
+
+    invitations = Invitation.objects.filter(cluster__in=round_.clusters.all())
+    return {
+        "accepted": invitations.exclude(used_at=None).count(),
+        "declined": list(invitations.exclude(declined_at=None).values_list("email", flat=True)),
+        "waiting": invitations.pending().count(),
+    }
+
+
+def flagged(round_: FormationRound) -> list[str]:
+    """Leaders whose setting has no coordinates: travel cannot be judged for them."""
+    return [leader.name for leader in unlocated([to_leader(p) for p in pool(round_)])]

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def run_round(round_id: int) -> None:
+    services.run(round_id)

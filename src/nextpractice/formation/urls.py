@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("areas/<int:area_id>/rounds/", views.rounds, name="formation_rounds"),
+    path("areas/<int:area_id>/rounds/<int:round_id>/", views.round_detail, name="formation_round"),
+    path(
+        "areas/<int:area_id>/rounds/<int:round_id>/progress/",
+        views.round_progress,
+        name="formation_progress",
+    ),
+    path("areas/<int:area_id>/rounds/<int:round_id>/run/", views.round_run, name="formation_run"),
+    path(
+        "areas/<int:area_id>/rounds/<int:round_id>/move/", views.round_move, name="formation_move"
+    ),
+    path(
+        "areas/<int:area_id>/rounds/<int:round_id>/groups/<int:group>/lock/",
+        views.round_lock,
+        name="formation_lock",
+    ),
+    path(
+        "areas/<int:area_id>/rounds/<int:round_id>/publish/",
+        views.round_publish,
+        name="formation_publish",
+    ),
+]

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from nextpractice.core.types import AuthedHttpRequest
+from nextpractice.directory.access import get_area_for
+
+from . import services
+from .forms import MoveForm, RoundForm
+from .models import FormationRound, RoundStatus
+
+
+def get_round_for(request: AuthedHttpRequest, area_id: int, round_id: int) -> FormationRound:
+    """A round of an area the user coordinates; anyone else gets 404."""
+    area = get_area_for(request.user, area_id)
+    round_ = FormationRound.objects.filter(pk=round_id, area=area).select_related("area").first()
+    if round_ is None:
+        raise Http404("No such round")
+    return round_
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rounds(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
+    area = get_area_for(request.user, area_id)
+    form = RoundForm(request.POST or None, initial={"name": f"{area} clusters"})
+    if request.method == "POST" and form.is_valid():
+        round_ = form.save(commit=False)
+        round_.area, round_.created_by = area, request.user
+        round_.save()
+        return redirect("formation_round", area.pk, round_.pk)
+    return render(
+        request,
+        "formation/rounds.html",
+        {
+            "area": area,
+            "form": form,
+            "rounds": FormationRound.objects.filter(area=area),
+        },
+    )
+
+
+@login_required
+@require_safe
+def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    show = round_.status in {RoundStatus.PROPOSED, RoundStatus.PUBLISHED}
+    groups = services.proposal(round_) if show else []
+    return render(
+        request,
+        "formation/round.html",
+        {
+            "round": round_,
+            "area": round_.area,
+            "groups": groups,
+            "pool_size": services.pool(round_).count(),
+            "flagged": services.flagged(round_),
+            "answers": services.invitation_answers(round_)
+            if round_.status == RoundStatus.PUBLISHED
+            else None,
+        },
+    )
+
+
+@login_required
+@require_safe
+def round_progress(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    response = render(request, "formation/_progress.html", {"round": round_})
+    if round_.status != RoundStatus.RUNNING:
+        response["HX-Refresh"] = "true"  # finished: show the proposal
+    return response
+
+
+def _act(
+    request: AuthedHttpRequest, round_: FormationRound, action: object, done: str
+) -> HttpResponse:
+    try:
+        action()  # type: ignore[operator]
+    except services.FormationError as e:
+        messages.error(request, str(e))
+    else:
+        if done:
+            messages.success(request, done)
+    return redirect("formation_round", round_.area_id, round_.pk)
+
+
+@login_required
+@require_POST
+def round_run(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    return _act(request, round_, lambda: services.start(round_), "")
+
+
+@login_required
+@require_POST
+def round_move(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a leader and a cluster to move them to.")
+        return redirect("formation_round", area_id, round_id)
+    return _act(
+        request,
+        round_,
+        lambda: services.move(round_, form.cleaned_data["user"], form.cleaned_data["group"]),
+        "Moved.",
+    )
+
+
+@login_required
+@require_POST
+def round_lock(request: AuthedHttpRequest, area_id: int, round_id: int, group: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    return _act(request, round_, lambda: services.toggle_lock(round_, group), "")
+
+
+@login_required
+@require_POST
+def round_publish(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    return _act(
+        request,
+        round_,
+        lambda: services.publish(round_, request.user),
+        "Published: every leader has been invited to their cluster.",
+    )

@@ -1,0 +1,183 @@
+"""A formation round: the coordinator matches the area's leaders into proposed clusters,
+adjusts, and publishes; each leader is invited to their cluster."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from nextpractice.accounts.models import Invitation, User
+from nextpractice.clusters.models import Cluster, ClusterStatus
+from nextpractice.directory.models import (
+    Area,
+    LeaderProfile,
+    Setting,
+    SettingKind,
+    Topic,
+    TopicChoice,
+    Value,
+    ValueRating,
+)
+from nextpractice.formation import services
+from nextpractice.formation.models import FormationRound, RoundStatus
+
+from .conftest import TOTP_SECRET, make_person
+
+
+@pytest.fixture
+def area_with_leaders(db: Any) -> dict[str, Any]:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    rng = random.Random(4)
+    area = Area.objects.create(name="Northbridge")
+    sam = make_person("sam@example.test", "Sam Coordinator")
+    area.coordinators.add(sam)
+    TOTP.activate(sam, TOTP_SECRET)
+    values, topics = list(Value.objects.all()), list(Topic.objects.all())
+    leaders = []
+    for k in range(22):
+        setting = Setting.objects.create(
+            name=f"Setting {k}",
+            kind=SettingKind.PRIMARY,
+            area=area,
+            urn=f"1{k:05d}",
+            latitude=None if k == 0 else 53.7 + rng.uniform(0, 0.1),
+            longitude=None if k == 0 else -1.6 + rng.uniform(0, 0.1),
+            idaci_decile=1 + k % 10,
+        )
+        user = User.objects.create_user(f"leader{k}@example.test", None, full_name=f"Leader {k}")
+        profile = LeaderProfile.objects.create(
+            user=user,
+            setting=setting,
+            years_in_leadership=k % 6,
+            max_travel_km=10,
+            completed_at=timezone.now(),
+        )
+        ValueRating.objects.bulk_create(
+            [ValueRating(profile=profile, value=v, importance=rng.randint(1, 5)) for v in values]
+        )
+        picks = rng.sample(topics, 4)
+        TopicChoice.objects.bulk_create(
+            [TopicChoice(profile=profile, topic=t, kind="strength") for t in picks[:2]]
+            + [TopicChoice(profile=profile, topic=t, kind="develop") for t in picks[2:]]
+        )
+        leaders.append(user)
+    round_ = FormationRound.objects.create(
+        area=area, name="Autumn 2026", created_by=sam, time_limit=1
+    )
+    client = Client()
+    client.force_login(sam)
+    return {"area": area, "sam": sam, "leaders": leaders, "round": round_, "client": client}
+
+
+def run(round_: FormationRound) -> FormationRound:
+    services.start(round_)
+    services.run(round_.pk)  # what the worker does
+    round_.refresh_from_db()
+    return round_
+
+
+def test_a_round_proposes_clusters_of_the_right_sizes_with_reasons(
+    area_with_leaders: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    round_ = run(area_with_leaders["round"])
+    assert round_.status == RoundStatus.PROPOSED and round_.progress == 1.0
+    groups = services.proposal(round_)
+    assert sum(len(g.members) for g in groups) == 22
+    assert all(4 <= len(g.members) <= 7 for g in groups)
+    assert round_.best_score > round_.random_average
+    assert sum(g.score for g in groups) == pytest.approx(round_.best_score, rel=1e-6)
+    page = area_with_leaders["client"].get(
+        reverse("formation_round", args=[round_.area_id, round_.pk])
+    )
+    text = page.content.decode()
+    assert "Proposed clusters" in text and "Furthest journey" in text
+    assert "Travel cannot be judged for 1 leader" in text and "Leader 0" in text
+
+
+def test_the_coordinator_moves_a_leader_and_locks_a_cluster(
+    area_with_leaders: dict[str, Any],
+) -> None:
+    round_ = run(area_with_leaders["round"])
+    groups = services.proposal(round_)
+    source = next(g for g in groups if len(g.members) > 4)
+    target = next(g for g in groups if len(g.members) < 7 and g.index != source.index)
+    person = source.members[0].user_id
+    client = area_with_leaders["client"]
+    client.post(
+        reverse("formation_move", args=[round_.area_id, round_.pk]),
+        {"user": person, "group": target.index},
+    )
+    assert round_.placements.get(user_id=person).group == target.index
+    client.post(reverse("formation_lock", args=[round_.area_id, round_.pk, target.index]))
+    round_.refresh_from_db()
+    assert round_.locked_groups == [target.index]
+    kept = set(round_.placements.filter(group=target.index).values_list("user_id", flat=True))
+    round_ = run(round_)  # re-run the rest
+    assert (
+        set(round_.placements.filter(group=target.index).values_list("user_id", flat=True)) == kept
+    )
+    with pytest.raises(services.FormationError, match="Unlock the cluster first"):
+        services.move(round_, person, source.index)
+
+
+def test_publishing_creates_forming_clusters_and_invites_everyone(
+    area_with_leaders: dict[str, Any],
+) -> None:
+    round_ = run(area_with_leaders["round"])
+    response = area_with_leaders["client"].post(
+        reverse("formation_publish", args=[round_.area_id, round_.pk]), follow=True
+    )
+    assert b"Published" in response.content
+    clusters = Cluster.objects.filter(area=round_.area)
+    assert clusters.count() == len(services.proposal(round_))
+    assert all(c.status == ClusterStatus.FORMING for c in clusters)
+    assert Invitation.objects.filter(cluster__in=clusters).count() == 22
+    # The coordinator is not a member of any of them: they never see inside.
+    assert not clusters.filter(memberships__user=area_with_leaders["sam"]).exists()
+    with pytest.raises(services.FormationError, match="only once"):
+        services.publish(round_, area_with_leaders["sam"])
+    # A leader declines; the coordinator sees it.
+    from nextpractice.clusters import services as cluster_services
+
+    cluster_services.decline(Invitation.objects.get(email="leader3@example.test"))
+    page = area_with_leaders["client"].get(
+        reverse("formation_round", args=[round_.area_id, round_.pk])
+    )
+    assert b"1 declined: leader3@example.test" in page.content
+
+
+def test_a_pool_too_small_is_reported_not_run(area_with_leaders: dict[str, Any]) -> None:
+    round_ = area_with_leaders["round"]
+    LeaderProfile.objects.exclude(
+        user__email__in=["leader1@example.test", "leader2@example.test"]
+    ).update(completed_at=None)
+    round_ = run(round_)
+    assert round_.status == RoundStatus.DRAFT
+    assert "Only 2 leaders" in round_.error
+
+
+def test_bad_round_settings_are_shown_inline(area_with_leaders: dict[str, Any]) -> None:
+    area = area_with_leaders["area"]
+    response = area_with_leaders["client"].post(
+        reverse("formation_rounds", args=[area.pk]),
+        {
+            "name": "Spring",
+            "min_size": "6",
+            "max_size": "4",
+            "w_values": "1",
+            "w_context": "1",
+            "w_complement": "1",
+            "w_travel": "-2",
+            "time_limit": "10",
+        },
+    )
+    text = response.content.decode()
+    assert "The largest cluster must be at least the smallest" in text
+    assert "greater than or equal to 0" in text
+    assert not FormationRound.objects.filter(name="Spring").exists()
