@@ -64,6 +64,8 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "formation_move": ("post", COORDINATOR_POST),
     "formation_lock": ("post", COORDINATOR_POST),
     "formation_publish": ("post", COORDINATOR_POST),
+    "formation_wish": ("post", COORDINATOR_POST),
+    "formation_wish_delete": ("post", COORDINATOR_POST),
     "cluster_new": ("get", SIGNED_IN),
     "cluster_detail": ("get", IN_CLUSTER),
     "cluster_agree": ("post", IN_CLUSTER_POST),
@@ -120,6 +122,7 @@ def world(cast: Cast) -> dict[str, Any]:
         "area_id": cast.area.pk,
         "round_id": round_.pk,
         "group": 0,
+        "wish_id": 1,
         "token": token,
     }
     return {"people": people, "kwargs": kwargs}

@@ -181,3 +181,45 @@ def test_bad_round_settings_are_shown_inline(area_with_leaders: dict[str, Any]) 
     assert "The largest cluster must be at least the smallest" in text
     assert "greater than or equal to 0" in text
     assert not FormationRound.objects.filter(name="Spring").exists()
+
+
+def test_a_leader_who_prefers_not_to_be_with_another_never_is(
+    area_with_leaders: dict[str, Any],
+) -> None:
+    round_ = area_with_leaders["round"]
+    a, b = area_with_leaders["leaders"][1], area_with_leaders["leaders"][2]
+    client = area_with_leaders["client"]
+    pa, pb = a.profile.pk, b.profile.pk
+    client.post(
+        reverse("formation_wish", args=[round_.area_id, round_.pk]),
+        {"leader": pa, "kind": "avoid", "other": pb},
+    )
+    assert round_.wishes.get().kind == "avoid"
+    for seed in (1, 2, 3):
+        round_.seed = seed
+        round_.save()
+        round_ = run(round_)
+        assert round_.placements.get(user=a).group != round_.placements.get(user=b).group
+        round_.status = RoundStatus.DRAFT
+        round_.save()
+
+
+def test_a_wish_needs_two_leaders_of_the_pool(area_with_leaders: dict[str, Any]) -> None:
+    round_ = area_with_leaders["round"]
+    a = area_with_leaders["leaders"][1]
+    with pytest.raises(services.FormationError, match="two different leaders"):
+        services.add_wish(round_, a.pk, a.pk, "like")
+    with pytest.raises(services.FormationError, match="pool"):
+        services.add_wish(round_, a.pk, area_with_leaders["sam"].pk, "like")
+
+
+def test_the_coordinator_is_told_when_experience_is_too_thin(
+    area_with_leaders: dict[str, Any],
+) -> None:
+    round_ = area_with_leaders["round"]
+    assert services.experience_note(round_) == ""
+    LeaderProfile.objects.update(years_in_leadership=1)
+    LeaderProfile.objects.filter(user__email="leader5@example.test").update(years_in_leadership=9)
+    assert "Only 1 of the 22 leaders have three or more years' experience, for 4 clusters" in (
+        services.experience_note(round_)
+    )

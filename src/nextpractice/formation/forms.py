@@ -5,8 +5,9 @@ from typing import Any
 from django import forms
 
 from nextpractice.core.forms import StyledModelForm
+from nextpractice.directory.models import LeaderProfile
 
-from .models import FormationRound
+from .models import FormationRound, RoundWish
 
 
 class RoundForm(StyledModelForm):
@@ -35,3 +36,22 @@ class RoundForm(StyledModelForm):
 class MoveForm(forms.Form):
     user = forms.IntegerField()
     group = forms.IntegerField(min_value=0)
+
+
+class WishForm(forms.Form):
+    leader: forms.ModelChoiceField[LeaderProfile] = forms.ModelChoiceField(
+        queryset=LeaderProfile.objects.none(), label="Leader"
+    )
+    kind = forms.ChoiceField(choices=RoundWish.KINDS, label="Wish")
+    other: forms.ModelChoiceField[LeaderProfile] = forms.ModelChoiceField(
+        queryset=LeaderProfile.objects.none(), label="Other leader"
+    )
+
+    def __init__(self, *args: Any, pool: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("leader", "other"):
+            field = self.fields[name]
+            field.queryset = pool  # type: ignore[attr-defined]
+            field.label_from_instance = lambda p: str(p.user)  # type: ignore[attr-defined]
+            field.widget.attrs["class"] = "govuk-select"
+        self.fields["kind"].widget.attrs["class"] = "govuk-select"

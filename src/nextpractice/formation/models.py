@@ -90,3 +90,29 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"Placement {self.pk}"
+
+
+class RoundWish(models.Model):
+    """A leader's wish, recorded by the coordinator: to work with someone (a bonus in the
+    scores) or not to be with someone (a hard constraint)."""
+
+    LIKE = "like"
+    AVOID = "avoid"
+    KINDS = [(LIKE, "would like to work with"), (AVOID, "prefers not to be with")]
+
+    round = models.ForeignKey(FormationRound, on_delete=models.CASCADE, related_name="wishes")
+    leader = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    other = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=5, choices=KINDS)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "leader", "other"], name="one_wish_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"Wish {self.pk}"

@@ -19,7 +19,7 @@ from nextpractice.clusters.models import Cluster, ClusterStatus, Membership
 from nextpractice.directory.models import Intake, LeaderProfile, SettingKind, TopicChoice
 from nextpractice.grouping import GroupingError, Problem, equal_bounds, kernels, solve
 
-from .models import FormationRound, Placement, RoundStatus
+from .models import FormationRound, Placement, RoundStatus, RoundWish
 from .scoring import Leader, Weights, explain, score_matrix, unlocated
 
 EARLY_YEARS = {
@@ -55,7 +55,7 @@ def pool(round_: FormationRound) -> QuerySet[LeaderProfile]:
     return qs
 
 
-def to_leader(profile: LeaderProfile) -> Leader:
+def to_leader(profile: LeaderProfile, would_like: frozenset[int] = frozenset()) -> Leader:
     s = profile.setting
     topics = list(profile.topics.all())
     return Leader(
@@ -75,6 +75,7 @@ def to_leader(profile: LeaderProfile) -> Leader:
         new_arrivals=INTAKE.get(s.new_arrivals) if s and s.new_arrivals else None,
         idaci_decile=s.idaci_decile if s else None,
         early_years=(s.kind in EARLY_YEARS) if s else None,
+        would_like=would_like,
     )
 
 
@@ -125,9 +126,19 @@ def run(round_id: int) -> None:
                 f"Only {len(free)} leaders are left to group; "
                 f"at least {round_.min_size} are needed."
             )
-        leaders = [to_leader(p) for p in free]
+        likes: dict[int, set[int]] = {}
+        avoid: list[tuple[int, int]] = []
+        position = {p.user_id: k for k, p in enumerate(free)}
+        for wish in round_.wishes.all():
+            if wish.kind == RoundWish.LIKE:
+                likes.setdefault(wish.leader_id, set()).add(wish.other_id)
+            elif wish.leader_id in position and wish.other_id in position:
+                avoid.append((position[wish.leader_id], position[wish.other_id]))
+        leaders = [to_leader(p, frozenset(likes.get(p.user_id, ()))) for p in free]
         lower, upper = equal_bounds(len(leaders), round_.min_size, round_.max_size)
-        problem = Problem.build(score_matrix(leaders, weights(round_)), lower, upper)
+        problem = Problem.build(
+            score_matrix(leaders, weights(round_)), lower, upper, cannot_link=avoid
+        )
         last = 0.0
 
         def progress(fraction: float, best: float) -> None:
@@ -308,3 +319,33 @@ def invitation_answers(round_: FormationRound) -> dict[str, Any]:
 def flagged(round_: FormationRound) -> list[str]:
     """Leaders whose setting has no coordinates: travel cannot be judged for them."""
     return [leader.name for leader in unlocated([to_leader(p) for p in pool(round_)])]
+
+
+def experience_note(round_: FormationRound) -> str:
+    """Each cluster should have a leader with three or more years' experience; say so when
+    the pool cannot allow it."""
+    profiles = list(pool(round_))
+    if len(profiles) < round_.min_size:
+        return ""
+    experienced = sum(1 for p in profiles if to_leader(p).experienced)
+    clusters = equal_bounds(len(profiles), round_.min_size, round_.max_size)[0].__len__()
+    if experienced < clusters:
+        return (
+            f"Only {experienced} of the {len(profiles)} leaders have three or more years' "
+            f"experience, for {clusters} clusters: some clusters will have none."
+        )
+    return ""
+
+
+@transaction.atomic
+def add_wish(round_: FormationRound, leader_id: int, other_id: int, kind: str) -> None:
+    if leader_id == other_id:
+        raise FormationError("Choose two different leaders.")
+    in_pool = set(
+        pool(round_).filter(user_id__in=[leader_id, other_id]).values_list("user_id", flat=True)
+    )
+    if in_pool != {leader_id, other_id}:
+        raise FormationError("Both leaders must be in this round's pool.")
+    RoundWish.objects.update_or_create(
+        round=round_, leader_id=leader_id, other_id=other_id, defaults={"kind": kind}
+    )

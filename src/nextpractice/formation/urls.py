@@ -24,4 +24,12 @@ urlpatterns = [
         views.round_publish,
         name="formation_publish",
     ),
+    path(
+        "areas/<int:area_id>/rounds/<int:round_id>/wishes/", views.round_wish, name="formation_wish"
+    ),
+    path(
+        "areas/<int:area_id>/rounds/<int:round_id>/wishes/<int:wish_id>/delete/",
+        views.round_wish_delete,
+        name="formation_wish_delete",
+    ),
 ]

@@ -10,8 +10,8 @@ from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
 
 from . import services
-from .forms import MoveForm, RoundForm
-from .models import FormationRound, RoundStatus
+from .forms import MoveForm, RoundForm, WishForm
+from .models import FormationRound, RoundStatus, RoundWish
 
 
 def get_round_for(request: AuthedHttpRequest, area_id: int, round_id: int) -> FormationRound:
@@ -59,6 +59,9 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
             "groups": groups,
             "pool_size": services.pool(round_).count(),
             "flagged": services.flagged(round_),
+            "experience_note": services.experience_note(round_),
+            "wishes": round_.wishes.select_related("leader", "other"),
+            "wish_form": WishForm(pool=services.pool(round_)),
             "answers": services.invitation_answers(round_)
             if round_.status == RoundStatus.PUBLISHED
             else None,
@@ -129,3 +132,34 @@ def round_publish(request: AuthedHttpRequest, area_id: int, round_id: int) -> Ht
         lambda: services.publish(round_, request.user),
         "Published: every leader has been invited to their cluster.",
     )
+
+
+@login_required
+@require_POST
+def round_wish(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    form = WishForm(request.POST, pool=services.pool(round_))
+    if not form.is_valid():
+        messages.error(request, "Choose two leaders and what the first one wishes.")
+        return redirect("formation_round", area_id, round_id)
+    return _act(
+        request,
+        round_,
+        lambda: services.add_wish(
+            round_,
+            form.cleaned_data["leader"].user_id,
+            form.cleaned_data["other"].user_id,
+            form.cleaned_data["kind"],
+        ),
+        "The wish is recorded; it counts from the next run.",
+    )
+
+
+@login_required
+@require_POST
+def round_wish_delete(
+    request: AuthedHttpRequest, area_id: int, round_id: int, wish_id: int
+) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+    RoundWish.objects.filter(round=round_, pk=wish_id).delete()
+    return redirect("formation_round", area_id, round_id)
