@@ -58,6 +58,14 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "area_import": ("get", COORDINATOR_ONLY),
     "area_invite": ("get", COORDINATOR_ONLY),
     "formation_rounds": ("get", COORDINATOR_ONLY),
+    # Leaders with a completed profile and setting see the page; others are sent to it.
+    "find_cluster": (
+        "get",
+        dict.fromkeys(ROLES, ANY_REDIRECT)
+        | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200},
+    ),
+    # Oscar (the outsider) has asked to join; the cluster's people answer.
+    "cluster_join_decide": ("post", IN_CLUSTER_POST),
     "formation_round": ("get", COORDINATOR_ONLY),
     "formation_progress": ("get", COORDINATOR_ONLY),
     "formation_run": ("post", COORDINATOR_POST),
@@ -106,6 +114,7 @@ def world(cast: Cast) -> dict[str, Any]:
     _, token = Invitation.issue("priya@example.test", cluster=cast.cluster, invited_by=cast.alice)
     proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came.")
     round_ = FormationRound.objects.create(area=cast.area, name="Autumn", created_by=cast.cora)
+    join = services.ask_to_join(cast.cluster, cast.oscar, "May I?")
     people = {
         "anonymous": None,
         "member": cast.alice,
@@ -123,6 +132,7 @@ def world(cast: Cast) -> dict[str, Any]:
         "round_id": round_.pk,
         "group": 0,
         "wish_id": 1,
+        "request_id": join.pk,
         "token": token,
     }
     return {"people": people, "kwargs": kwargs}

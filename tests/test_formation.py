@@ -223,3 +223,55 @@ def test_the_coordinator_is_told_when_experience_is_too_thin(
     assert "Only 1 of the 22 leaders have three or more years' experience, for 4 clusters" in (
         services.experience_note(round_)
     )
+
+
+def test_find_me_a_cluster_ranks_clusters_with_room_and_members_decide(
+    area_with_leaders: dict[str, Any],
+) -> None:
+    from nextpractice.clusters.models import JoinRequest, Membership
+    from nextpractice.core.models import OutboundEmail
+
+    leaders = area_with_leaders["leaders"]
+    area = area_with_leaders["area"]
+    like_me, unlike_me, full = (
+        Cluster.objects.create(name=n, area=area, status=ClusterStatus.ACTIVE)
+        for n in ("Alike", "Different", "Full")
+    )
+    seeker = leaders[0]
+    mine = {r.value_id: r.importance for r in seeker.profile.ratings.all()}
+    for user in leaders[1:5]:
+        user.profile.ratings.all().delete()
+        ValueRating.objects.bulk_create(
+            [ValueRating(profile=user.profile, value_id=v, importance=i) for v, i in mine.items()]
+        )
+        Membership.objects.create(cluster=like_me, user=user, ground_rules_agreed_version=1)
+    for user in leaders[5:9]:
+        user.profile.ratings.all().delete()
+        ValueRating.objects.bulk_create(
+            [
+                ValueRating(profile=user.profile, value_id=v, importance=6 - i)
+                for v, i in mine.items()
+            ]
+        )
+        Membership.objects.create(cluster=unlike_me, user=user, ground_rules_agreed_version=1)
+    for user in leaders[9:16]:
+        Membership.objects.create(cluster=full, user=user, ground_rules_agreed_version=1)
+    client = Client()
+    client.force_login(seeker)
+    page = client.get(reverse("find_cluster")).content.decode()
+    assert page.index("Alike") < page.index("Different")
+    assert "Full" not in page
+    assert "Leader 1" not in page  # nobody inside is named before they say yes
+    client.post(reverse("find_cluster"), {"cluster": like_me.pk, "message": "Hello all"})
+    join = JoinRequest.objects.get(cluster=like_me, user=seeker)
+    assert OutboundEmail.objects.filter(subject__contains="asks to join Alike").count() == 4
+    assert client.post(reverse("find_cluster"), {"cluster": full.pk}).status_code == 404
+    member = Client()
+    member.force_login(leaders[2])
+    cluster_page = member.get(reverse("cluster_detail", args=[like_me.pk])).content.decode()
+    assert "asks to join" in cluster_page and "Hello all" in cluster_page
+    member.post(reverse("cluster_join_decide", args=[like_me.pk, join.pk]), {"accept": "yes"})
+    join.refresh_from_db()
+    assert join.state == JoinRequest.ACCEPTED
+    assert Membership.objects.filter(cluster=like_me, user=seeker, left_at=None).exists()
+    assert OutboundEmail.objects.filter(to=seeker.email, subject__contains="join Alike").exists()

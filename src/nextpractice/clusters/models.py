@@ -165,3 +165,39 @@ class RemovalVote(models.Model):
 
     def __str__(self) -> str:
         return f"Vote {self.pk}"
+
+
+class JoinRequest(models.Model):
+    """A leader asks to join a cluster with room ("find me a cluster"); a member decides."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    STATES = [(PENDING, "Waiting"), (ACCEPTED, "Accepted"), (DECLINED, "Declined")]
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "user"],
+                condition=Q(state="pending"),
+                name="one_pending_request_per_cluster",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Join request {self.pk}"

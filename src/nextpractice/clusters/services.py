@@ -12,7 +12,15 @@ from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
 from nextpractice.directory.models import Area
 
-from .models import Cluster, ClusterStatus, Membership, RemovalProposal, RemovalVote, Role
+from .models import (
+    Cluster,
+    ClusterStatus,
+    JoinRequest,
+    Membership,
+    RemovalProposal,
+    RemovalVote,
+    Role,
+)
 
 
 class ClusterError(Exception):
@@ -241,3 +249,46 @@ def _decide(proposal: RemovalProposal) -> None:
         f"{subject} was removed from the cluster by agreement of its members",
         proposal.cluster,
     )
+
+
+@transaction.atomic
+def ask_to_join(cluster: Cluster, user: User, message: str = "") -> JoinRequest:
+    if cluster.memberships.filter(user=user, left_at=None).exists():
+        raise ClusterError("You are already in this cluster.")
+    if cluster.member_count() >= cluster.area.max_cluster_size:
+        raise ClusterError("This cluster is full.")
+    try:
+        with transaction.atomic():
+            request = JoinRequest.objects.create(cluster=cluster, user=user, message=message)
+    except IntegrityError:
+        raise ClusterError("You have already asked to join this cluster.") from None
+    for member in cluster.memberships.filter(left_at=None).select_related("user"):
+        queue_email(
+            member.user.email,
+            "emails/join_request",
+            {"cluster": cluster, "person": user, "message": message},
+        )
+    record(user, "join.requested", request, f"{user} asked to join the cluster", cluster)
+    return request
+
+
+@transaction.atomic
+def decide_join(request: JoinRequest, by: User, accept: bool) -> None:
+    request = (
+        JoinRequest.objects.select_for_update()
+        .select_related("cluster__area", "user")
+        .get(pk=request.pk)
+    )
+    if request.state != JoinRequest.PENDING:
+        raise ClusterError("Someone has already answered this request.")
+    cluster = request.cluster
+    if accept and cluster.member_count() >= cluster.area.max_cluster_size:
+        raise ClusterError("The cluster is full now.")
+    request.state = JoinRequest.ACCEPTED if accept else JoinRequest.DECLINED
+    request.decided_by, request.decided_at = by, timezone.now()
+    request.save(update_fields=["state", "decided_by", "decided_at"])
+    if accept:
+        Membership.objects.get_or_create(cluster=cluster, user=request.user, left_at=None)
+    queue_email(request.user.email, "emails/join_answer", {"cluster": cluster, "accepted": accept})
+    verb = "accepted" if accept else "declined"
+    record(by, f"join.{verb}", request, f"{by} {verb} {request.user}'s request to join", cluster)

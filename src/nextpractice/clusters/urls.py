@@ -20,4 +20,9 @@ urlpatterns = [
         name="cluster_removal_vote",
     ),
     path("<int:cluster_id>/activity/", views.activity, name="cluster_activity"),
+    path(
+        "<int:cluster_id>/join-requests/<int:request_id>/",
+        views.join_decide,
+        name="cluster_join_decide",
+    ),
 ]

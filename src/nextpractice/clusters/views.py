@@ -16,7 +16,7 @@ from nextpractice.directory.models import TopicChoice
 from . import services
 from .access import get_cluster_for, get_membership_for
 from .forms import GroundRulesForm, InviteForm, RemovalForm, StartClusterForm
-from .models import Membership, RemovalProposal, Role
+from .models import JoinRequest, Membership, RemovalProposal, Role
 
 
 @login_required
@@ -56,6 +56,11 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         .prefetch_related("votes")
     )
     size = sum(1 for m in members if m.role == Role.MEMBER)
+    join_requests = list(
+        JoinRequest.objects.filter(cluster=cluster, state=JoinRequest.PENDING).select_related(
+            "user__profile__setting"
+        )
+    )
     pending = list(cluster.invitations.pending())
     return render(
         request,
@@ -69,6 +74,7 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "pending": pending,
             "too_small": size < cluster.area.min_cluster_size,
             "invite_form": InviteForm(),
+            "join_requests": join_requests,
         },
     )
 
@@ -184,3 +190,19 @@ def activity(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     cluster, _ = get_cluster_for(request.user, cluster_id)
     entries = AuditEntry.objects.filter(cluster=cluster).select_related("actor")[:200]
     return render(request, "clusters/activity.html", {"cluster": cluster, "entries": entries})
+
+
+@login_required
+@require_POST
+def join_decide(request: AuthedHttpRequest, cluster_id: int, request_id: int) -> HttpResponse:
+    cluster, _ = get_cluster_for(request.user, cluster_id)
+    join_request = JoinRequest.objects.filter(pk=request_id, cluster=cluster).first()
+    if join_request is None:
+        raise Http404("No such request")
+    try:
+        services.decide_join(join_request, request.user, request.POST.get("accept") == "yes")
+    except services.ClusterError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Your answer is sent.")
+    return redirect("cluster_detail", cluster_id)

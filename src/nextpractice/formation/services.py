@@ -20,7 +20,7 @@ from nextpractice.directory.models import Intake, LeaderProfile, SettingKind, To
 from nextpractice.grouping import GroupingError, Problem, equal_bounds, kernels, solve
 
 from .models import FormationRound, Placement, RoundStatus, RoundWish
-from .scoring import Leader, Weights, explain, score_matrix, unlocated
+from .scoring import Leader, Weights, distance_km, explain, score_matrix, unlocated
 
 EARLY_YEARS = {
     SettingKind.DAY_NURSERY,
@@ -349,3 +349,87 @@ def add_wish(round_: FormationRound, leader_id: int, other_id: int, kind: str) -
     RoundWish.objects.update_or_create(
         round=round_, leader_id=leader_id, other_id=other_id, defaults={"kind": kind}
     )
+
+
+@dataclass
+class ClusterFit:
+    cluster: Cluster
+    size: int
+    fit: float
+    shared_values: list[str]
+    needs_met: list[str]
+    nearest_km: float | None
+    requested: bool
+
+
+def clusters_with_room(profile: LeaderProfile) -> list[ClusterFit]:
+    """Clusters of the leader's area with room, best fit first, explained without naming
+    anyone inside them."""
+    from django.db.models import Count, Q
+
+    from nextpractice.clusters.models import JoinRequest, Role
+
+    if profile.setting is None:
+        return []
+    area = profile.setting.area
+    members = (
+        Membership.objects.filter(left_at=None, role=Role.MEMBER)
+        .select_related("user__profile__setting")
+        .prefetch_related(
+            "user__profile__ratings__value",
+            Prefetch("user__profile__topics", queryset=TopicChoice.objects.select_related("topic")),
+        )
+    )
+    clusters = (
+        Cluster.objects.filter(area=area, status__in=[ClusterStatus.FORMING, ClusterStatus.ACTIVE])
+        .exclude(memberships__user=profile.user, memberships__left_at=None)
+        .annotate(
+            size=Count(
+                "memberships", filter=Q(memberships__left_at=None, memberships__role=Role.MEMBER)
+            )
+        )
+        .filter(size__lt=area.max_cluster_size)
+        .prefetch_related(Prefetch("memberships", queryset=members, to_attr="current"))
+    )
+    asked = set(
+        JoinRequest.objects.filter(user=profile.user, state=JoinRequest.PENDING).values_list(
+            "cluster_id", flat=True
+        )
+    )
+    me = to_leader(
+        LeaderProfile.objects.select_related("setting", "user")
+        .prefetch_related(
+            "ratings__value",
+            Prefetch("topics", queryset=TopicChoice.objects.select_related("topic")),
+        )
+        .get(pk=profile.pk)
+    )
+    out = []
+    for cluster in clusters:
+        others = [
+            to_leader(m.user.profile)
+            for m in cluster.current  # type: ignore[attr-defined]
+            if hasattr(m.user, "profile")
+        ]
+        if not others:
+            continue
+        s = score_matrix([me, *others])
+        strengths = frozenset().union(*(o.strengths for o in others))
+        distances = [d for o in others if (d := distance_km(me, o)) is not None]
+        out.append(
+            ClusterFit(
+                cluster=cluster,
+                size=cluster.size,  # type: ignore[attr-defined]
+                fit=float(s[0, 1:].mean()),
+                shared_values=sorted(
+                    k
+                    for k, v in me.values.items()
+                    if v >= 4
+                    and sum(1 for o in others if o.values.get(k, 0) >= 4) * 2 > len(others)
+                ),
+                needs_met=sorted(me.develop & strengths),
+                nearest_km=round(min(distances), 1) if distances else None,
+                requested=cluster.pk in asked,
+            )
+        )
+    return sorted(out, key=lambda c: -c.fit)

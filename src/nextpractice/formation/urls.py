@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("find-a-cluster/", views.find_cluster, name="find_cluster"),
     path("areas/<int:area_id>/rounds/", views.rounds, name="formation_rounds"),
     path("areas/<int:area_id>/rounds/<int:round_id>/", views.round_detail, name="formation_round"),
     path(

@@ -6,8 +6,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nextpractice.clusters import services as cluster_services
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
+from nextpractice.directory.models import LeaderProfile
 
 from . import services
 from .forms import MoveForm, RoundForm, WishForm
@@ -163,3 +165,30 @@ def round_wish_delete(
     round_ = get_round_for(request, area_id, round_id)
     RoundWish.objects.filter(round=round_, pk=wish_id).delete()
     return redirect("formation_round", area_id, round_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def find_cluster(request: AuthedHttpRequest) -> HttpResponse:
+    """ "Find me a cluster": clusters of my area with room, best fit first; ask to join."""
+    profile = (
+        LeaderProfile.objects.filter(user=request.user).select_related("setting__area").first()
+    )
+    if profile is None or profile.completed_at is None or profile.setting is None:
+        messages.info(request, "Fill in your profile, with your setting, to be matched.")
+        return redirect("profile_edit")
+    fits = services.clusters_with_room(profile)
+    if request.method == "POST":
+        chosen = next((f for f in fits if str(f.cluster.pk) == request.POST.get("cluster")), None)
+        if chosen is None:
+            raise Http404("No such cluster with room")
+        try:
+            cluster_services.ask_to_join(
+                chosen.cluster, request.user, request.POST.get("message", "")[:1000]
+            )
+        except cluster_services.ClusterError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"Your request has gone to the members of {chosen.cluster}.")
+        return redirect("find_cluster")
+    return render(request, "formation/find.html", {"fits": fits, "area": profile.setting.area})
