@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install assets clean
+.PHONY: demo test lint install assets clean bench bench-baseline
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
 # Rebuild the vendored design system and test assets (needs node and npm; the built files
@@ -32,3 +32,14 @@ assets:
 
 clean:
 	rm -rf $(VENV) var test-output
+
+# Benchmarks (minutes, not part of the test suite): results go to bench/results/ and the
+# summary into bench/RESULTS.md by hand. bench-baseline installs the anti-clustering
+# package in its own venv (it pins numpy<2).
+bench-baseline:
+	$(PYTHON) -m venv bench/.venv-anticlust
+	bench/.venv-anticlust/bin/pip install --quiet anti-clustering
+
+bench: $(STAMP)
+	$(BIN)/python bench/mdgplib_bench.py
+	$(BIN)/python bench/formation_bench.py

@@ -39,8 +39,10 @@ def machine() -> str:
         pass
     import numba
 
-    return (f"{cpu}, {os.cpu_count()} logical CPUs (the engine uses one); Python "
-            f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} logical CPUs (the engine uses one); Python "
+        f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}"
+    )
 
 
 def random_greedy(problem: Problem, seed: int) -> float:
@@ -82,9 +84,13 @@ def anticlust(problem: Problem, path: Path, seed: int, timeout: float) -> float 
     if len(set(problem.lower.tolist() + problem.upper.tolist())) != 1:
         return "cannot express"
     try:
-        out = subprocess.run([str(BASELINE_PY), str(HERE / "anticlust_baseline.py"), str(path),
-                              str(seed)], capture_output=True, text=True, timeout=timeout,
-                             check=True).stdout
+        out = subprocess.run(
+            [str(BASELINE_PY), str(HERE / "anticlust_baseline.py"), str(path), str(seed)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        ).stdout
     except subprocess.TimeoutExpired:
         return f"over {timeout:.0f} s"
     labels = np.array([int(x) for x in out.split()])
@@ -108,21 +114,43 @@ def jit_speed(path: Path) -> tuple[float, float]:
         "_,_,it=K.tabu_search(p.scores,w,p.lower,p.upper,cl,False,a.copy(),n,10**9,10,10,1)\n"
         "print(it/(time.perf_counter()-t))\n"
     )
-    fast = float(subprocess.run([sys.executable, "-c", code, str(path), "20000"],
-                                capture_output=True, text=True, check=True).stdout)
-    slow = float(subprocess.run([sys.executable, "-c", code, str(path), "20"],
-                                capture_output=True, text=True, check=True,
-                                env={**os.environ, "NUMBA_DISABLE_JIT": "1"}).stdout)
+    fast = float(
+        subprocess.run(
+            [sys.executable, "-c", code, str(path), "20000"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    slow = float(
+        subprocess.run(
+            [sys.executable, "-c", code, str(path), "20"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "NUMBA_DISABLE_JIT": "1"},
+        ).stdout
+    )
     return fast, slow
 
 
-def run(files: list[Path], known: dict[str, float], limit: float, out: Path,
-        baseline_timeout: float) -> list[dict[str, object]]:
+def run(
+    files: list[Path], known: dict[str, float], limit: float, out: Path, baseline_timeout: float
+) -> list[dict[str, object]]:
     rows = []
     with out.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["instance", "best_known", "objective", "gap_percent", "seconds",
-                         "random_greedy_gap_percent", "anticlust_gap_percent"])
+        writer.writerow(
+            [
+                "instance",
+                "best_known",
+                "objective",
+                "gap_percent",
+                "seconds",
+                "random_greedy_gap_percent",
+                "anticlust_gap_percent",
+            ]
+        )
         for path in files:
             problem = mdgplib.read(path)
             started = time.perf_counter()
@@ -134,11 +162,22 @@ def run(files: list[Path], known: dict[str, float], limit: float, out: Path,
             rg = (ref - random_greedy(problem, SEED)) / ref * 100
             ac = anticlust(problem, path, SEED, baseline_timeout)
             ac_gap = f"{(ref - ac) / ref * 100:.4f}" if isinstance(ac, float) else ac
-            writer.writerow([path.stem, ref, f"{result.score:.6f}", f"{gap:.4f}",
-                             f"{seconds:.2f}", f"{rg:.4f}", ac_gap])
+            writer.writerow(
+                [
+                    path.stem,
+                    ref,
+                    f"{result.score:.6f}",
+                    f"{gap:.4f}",
+                    f"{seconds:.2f}",
+                    f"{rg:.4f}",
+                    ac_gap,
+                ]
+            )
             f.flush()
-            print(f"{path.stem}: gap {gap:.4f}%  (random+greedy {rg:.2f}%, anticlust {ac_gap})",
-                  flush=True)
+            print(
+                f"{path.stem}: gap {gap:.4f}%  (random+greedy {rg:.2f}%, anticlust {ac_gap})",
+                flush=True,
+            )
             rows.append({"instance": path.stem, "gap": gap, "rg": rg, "ac": ac_gap})
     return rows
 
@@ -148,9 +187,12 @@ def summary(name: str, rows: list[dict[str, object]], limit: float) -> str:
     at = sum(1 for g in gaps if g <= 1e-9)
     rg = [float(r["rg"]) for r in rows]  # type: ignore[arg-type]
     ac = [float(r["ac"]) for r in rows if _is_number(r["ac"])]
-    lines = [f"| {name} | {len(rows)} | {limit:.0f} s | {np.mean(gaps):.4f}% | {max(gaps):.4f}% "
-             f"| {at} of {len(rows)} | {np.mean(rg):.2f}% | "
-             + (f"{np.mean(ac):.2f}% ({len(ac)} instances)" if ac else "n/a") + " |"]
+    lines = [
+        f"| {name} | {len(rows)} | {limit:.0f} s | {np.mean(gaps):.4f}% | {max(gaps):.4f}% "
+        f"| {at} of {len(rows)} | {np.mean(rg):.2f}% | "
+        + (f"{np.mean(ac):.2f}% ({len(ac)} instances)" if ac else "n/a")
+        + " |"
+    ]
     return "\n".join(lines)
 
 
@@ -175,11 +217,15 @@ def main() -> None:
     sets = [("n120", "*_n120_*.txt", 10.0, 120.0), ("n240", "RanReal_n240_*.txt", 30.0, 300.0)]
     print(f"Machine: {machine()}\nSeed: {SEED}\n")
     fast, slow = jit_speed(data / "instances" / "RanReal_n120_ss_01.txt")
-    print(f"Tabu search on RanReal_n120_ss_01: {fast:,.0f} iterations/s with numba, "
-          f"{slow:,.1f} without ({fast / slow:,.0f}x)\n")
-    table = ["| set | instances | time limit | average gap | worst gap | at or above best known "
-             "| random + greedy repair | anti-clustering exchange |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    print(
+        f"Tabu search on RanReal_n120_ss_01: {fast:,.0f} iterations/s with numba, "
+        f"{slow:,.1f} without ({fast / slow:,.0f}x)\n"
+    )
+    table = [
+        "| set | instances | time limit | average gap | worst gap | at or above best known "
+        "| random + greedy repair | anti-clustering exchange |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for name, pattern, limit, timeout in sets:
         if args.only and name != args.only:
             continue

@@ -32,6 +32,9 @@ EARLY_YEARS = {
 INTAKE: dict[str, int] = {Intake.NONE: 0, Intake.SOME: 1, Intake.MANY: 2}
 
 
+SAVE_RESERVE = 0.5  # seconds kept back from a round's time limit for what follows the search
+
+
 class FormationError(Exception):
     """A step that cannot happen; the message is shown to the coordinator."""
 
@@ -115,6 +118,7 @@ def start(round_: FormationRound) -> None:
 def run(round_id: int) -> None:
     """The background work: score the pool, search, store the proposal. Locked clusters
     keep their members; everyone else is grouped afresh."""
+    began = time.monotonic()
     round_ = FormationRound.objects.get(pk=round_id)
     profiles = list(pool(round_))
     locked = set(round_.locked_groups)
@@ -152,9 +156,10 @@ def run(round_id: int) -> None:
                         progress=fraction, best_score=best
                     )
 
-        result = solve(
-            problem, time_limit=float(round_.time_limit), seed=round_.seed, progress=progress
-        )
+        # The time limit is the coordinator's wait from start to proposal: the search gets
+        # what is left after scoring, less a moment for the yardstick and saving.
+        search_time = max(0.5, round_.time_limit - (time.monotonic() - began) - SAVE_RESERVE)
+        result = solve(problem, time_limit=search_time, seed=round_.seed, progress=progress)
         random_avg = random_average(problem, seed=round_.seed)
     except (GroupingError, FormationError) as e:
         FormationRound.objects.filter(pk=round_id).update(
