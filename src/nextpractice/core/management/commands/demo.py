@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -45,4 +47,7 @@ class Command(BaseCommand):
   Or sign in with "Email me a sign-in code": emails are printed in this terminal.
 """)
         if not options["no_serve"]:
+            # A background worker beside the web server, in the same terminal: invitations
+            # and formation rounds run there. Ctrl-C stops both (one process group).
+            subprocess.Popen([sys.executable, "-m", "nextpractice", "worker"])
             call_command("serve", bind=options["bind"], skip_setup=False)
