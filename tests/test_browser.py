@@ -336,6 +336,8 @@ SIGNED_IN_PAGES = [
     ("sam", "/areas/{area}/invite/", "31-invite-leaders"),
     ("kerry", "/research/", "32-research"),
     ("amira", "/no-such-page/", "33-not-found"),
+    ("amira", "/find-a-cluster/", "39-find-a-cluster"),
+    ("sam", "/areas/{area}/rounds/", "40-formation-rounds"),
 ]
 
 

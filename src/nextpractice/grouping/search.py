@@ -25,10 +25,11 @@ from numpy.typing import NDArray
 from . import kernels
 from .problem import GroupingError, Problem
 
-# Tuned on the n=120 MDGPLIB instances (bench/RESULTS.md).
+# Tuned on MDGPLIB n=120 and n=240 instances (bench/RESULTS.md).
 DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
-TENURE_DIVISOR = 12  # tabu tenure: u/12 plus a random 0..u/12 iterations
-FIXED_SIZES_SHARE = 0.8  # of the budget spent with group sizes fixed (see _likely_sizes)
+TENURE_DIVISOR = 24  # tabu tenure: u/24 plus a random 0..u/24 iterations
+FIXED_SIZES_SHARE = 0.4  # of the budget spent with group sizes fixed (see _likely_sizes)
+POPULATION = 4  # a small population converges fast enough for limits of seconds
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
 Progress = Callable[[float, float], None]  # (fraction done, best score so far)
@@ -120,7 +121,7 @@ def solve(
     if likely is not None:
         phases.insert(0, (likely, likely, FIXED_SIZES_SHARE))
     lo, hi, phase_end = phases[0]
-    size = population or (8 if u > 30 else 4)
+    size = population or POPULATION
     depth = max(200, DEPTH_PER_UNIT * u)
     tmin = trand = max(2, u // TENURE_DIVISOR)
     used = 0
