@@ -5,6 +5,7 @@ A new URL pattern without a row here fails the suite: decide who may see it firs
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -73,6 +74,13 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "formation_lock": ("post", COORDINATOR_POST),
     "formation_publish": ("post", COORDINATOR_POST),
     "formation_wish": ("post", COORDINATOR_POST),
+    "formation_invite": ("post", COORDINATOR_POST),
+    # Leaders of the round's area answer whether to be matched; nobody else sees it.
+    "formation_opt_in": (
+        "get",
+        dict.fromkeys(ROLES, 404)
+        | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200},
+    ),
     "formation_wish_delete": ("post", COORDINATOR_POST),
     "cluster_new": ("get", SIGNED_IN),
     "cluster_detail": ("get", IN_CLUSTER),
@@ -113,7 +121,9 @@ def test_every_url_pattern_has_a_row() -> None:
 def world(cast: Cast) -> dict[str, Any]:
     _, token = Invitation.issue("priya@example.test", cluster=cast.cluster, invited_by=cast.alice)
     proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came.")
-    round_ = FormationRound.objects.create(area=cast.area, name="Autumn", created_by=cast.cora)
+    round_ = FormationRound.objects.create(
+        area=cast.area, name="Autumn", created_by=cast.cora, opt_in_by=date(2026, 12, 1)
+    )
     join = services.ask_to_join(cast.cluster, cast.oscar, "May I?")
     people = {
         "anonymous": None,

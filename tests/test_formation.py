@@ -275,3 +275,34 @@ def test_find_me_a_cluster_ranks_clusters_with_room_and_members_decide(
     assert join.state == JoinRequest.ACCEPTED
     assert Membership.objects.filter(cluster=like_me, user=seeker, left_at=None).exists()
     assert OutboundEmail.objects.filter(to=seeker.email, subject__contains="join Alike").exists()
+
+
+def test_with_an_opt_in_date_only_leaders_who_opt_in_are_matched(
+    area_with_leaders: dict[str, Any],
+) -> None:
+    from datetime import date
+
+    from nextpractice.core.models import OutboundEmail
+
+    round_ = area_with_leaders["round"]
+    round_.opt_in_by = date(2026, 12, 4)
+    round_.save()
+    assert services.pool(round_).count() == 0
+    area_with_leaders["client"].post(reverse("formation_invite", args=[round_.area_id, round_.pk]))
+    emails = OutboundEmail.objects.filter(subject__contains="Join a new peer-support cluster")
+    assert emails.count() == 22
+    assert f"/rounds/{round_.pk}/opt-in/" in emails.first().body  # type: ignore[union-attr]
+    for k, user in enumerate(area_with_leaders["leaders"]):
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("formation_opt_in", args=[round_.pk]))
+        assert b"Join a new cluster?" in page.content
+        client.post(
+            reverse("formation_opt_in", args=[round_.pk]), {"joining": "yes" if k < 12 else "no"}
+        )
+    assert services.pool(round_).count() == 12
+    # A second invitation goes only to those who have not answered: nobody now.
+    area_with_leaders["client"].post(reverse("formation_invite", args=[round_.area_id, round_.pk]))
+    assert emails.count() == 22
+    round_ = run(round_)
+    assert round_.placements.count() == 12

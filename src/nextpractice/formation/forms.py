@@ -15,6 +15,7 @@ class RoundForm(StyledModelForm):
         model = FormationRound
         fields = [
             "name",
+            "opt_in_by",
             "min_size",
             "max_size",
             "include_members",
@@ -25,6 +26,7 @@ class RoundForm(StyledModelForm):
             "time_limit",
         ]
         labels = {"min_size": "Smallest cluster", "max_size": "Largest cluster"}
+        widgets = {"opt_in_by": forms.DateInput(attrs={"type": "date"})}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

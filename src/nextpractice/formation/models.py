@@ -56,6 +56,13 @@ class FormationRound(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
     seed = models.PositiveIntegerField(default=1)
+    opt_in_by = models.DateField(
+        "leaders opt in by",
+        null=True,
+        blank=True,
+        help_text="Leave empty to include every leader with a completed profile. With a date, "
+        "only leaders who opt in are matched.",
+    )
     locked_groups = models.JSONField(default=list, blank=True)
     progress = models.FloatField(default=0.0)
     best_score = models.FloatField(null=True, blank=True)
@@ -116,3 +123,22 @@ class RoundWish(models.Model):
 
     def __str__(self) -> str:
         return f"Wish {self.pk}"
+
+
+class OptIn(models.Model):
+    """A leader's answer to a round's invitation to be matched."""
+
+    round = models.ForeignKey(FormationRound, on_delete=models.CASCADE, related_name="opt_ins")
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    joining = models.BooleanField()
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="one_answer_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"Opt-in {self.pk}"

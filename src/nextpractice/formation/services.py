@@ -16,10 +16,11 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters import services as cluster_services
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership
+from nextpractice.core.mail import queue_email
 from nextpractice.directory.models import Intake, LeaderProfile, SettingKind, TopicChoice
 from nextpractice.grouping import GroupingError, Problem, equal_bounds, kernels, solve
 
-from .models import FormationRound, Placement, RoundStatus, RoundWish
+from .models import FormationRound, OptIn, Placement, RoundStatus, RoundWish
 from .scoring import Leader, Weights, distance_km, explain, score_matrix, unlocated
 
 EARLY_YEARS = {
@@ -55,7 +56,38 @@ def pool(round_: FormationRound) -> QuerySet[LeaderProfile]:
     if not round_.include_members:
         in_clusters = Membership.objects.filter(left_at=None).values("user_id")
         qs = qs.exclude(user_id__in=in_clusters)
+    if round_.opt_in_by is not None:
+        joining = OptIn.objects.filter(round=round_, joining=True).values("user_id")
+        qs = qs.filter(user_id__in=joining)
     return qs
+
+
+def area_leaders(round_: FormationRound) -> QuerySet[LeaderProfile]:
+    """Everyone the round can invite to opt in: leaders of the area's settings."""
+    return LeaderProfile.objects.filter(setting__area=round_.area, user__is_active=True)
+
+
+@transaction.atomic
+def invite_to_opt_in(round_: FormationRound, by: User) -> int:
+    """Email every leader of the area who has not answered yet; returns how many."""
+    if round_.opt_in_by is None:
+        raise FormationError("Set the date by which leaders opt in first.")
+    answered = OptIn.objects.filter(round=round_).values("user_id")
+    count = 0
+    for profile in area_leaders(round_).exclude(user_id__in=answered).select_related("user"):
+        queue_email(profile.user.email, "emails/opt_in", {"round": round_, "person": profile.user})
+        count += 1
+    record(by, "formation.opt_in_sent", round_, f"{by} invited {count} leaders to opt in")
+    return count
+
+
+@transaction.atomic
+def answer_opt_in(round_: FormationRound, user: User, joining: bool) -> None:
+    if round_.status == RoundStatus.PUBLISHED:
+        raise FormationError("This round has already been published.")
+    OptIn.objects.update_or_create(
+        round=round_, user=user, defaults={"joining": joining, "answered_at": timezone.now()}
+    )
 
 
 def to_leader(profile: LeaderProfile, would_like: frozenset[int] = frozenset()) -> Leader:

@@ -4,6 +4,12 @@ from . import views
 
 urlpatterns = [
     path("find-a-cluster/", views.find_cluster, name="find_cluster"),
+    path("rounds/<int:round_id>/opt-in/", views.opt_in, name="formation_opt_in"),
+    path(
+        "areas/<int:area_id>/rounds/<int:round_id>/invite/",
+        views.round_invite,
+        name="formation_invite",
+    ),
     path("areas/<int:area_id>/rounds/", views.rounds, name="formation_rounds"),
     path("areas/<int:area_id>/rounds/<int:round_id>/", views.round_detail, name="formation_round"),
     path(

@@ -62,6 +62,11 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
             "pool_size": services.pool(round_).count(),
             "flagged": services.flagged(round_),
             "experience_note": services.experience_note(round_),
+            "opt_ins": {
+                "joining": round_.opt_ins.filter(joining=True).count(),
+                "not_joining": round_.opt_ins.filter(joining=False).count(),
+                "leaders": services.area_leaders(round_).count(),
+            },
             "wishes": round_.wishes.select_related("leader", "other"),
             "wish_form": WishForm(pool=services.pool(round_)),
             "answers": services.invitation_answers(round_)
@@ -192,3 +197,47 @@ def find_cluster(request: AuthedHttpRequest) -> HttpResponse:
             messages.success(request, f"Your request has gone to the members of {chosen.cluster}.")
         return redirect("find_cluster")
     return render(request, "formation/find.html", {"fits": fits, "area": profile.setting.area})
+
+
+@login_required
+@require_POST
+def round_invite(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    round_ = get_round_for(request, area_id, round_id)
+
+    def send() -> None:
+        count = services.invite_to_opt_in(round_, request.user)
+        messages.success(request, f"{count} leader{'s' if count != 1 else ''} invited to opt in.")
+
+    return _act(request, round_, send, "")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opt_in(request: AuthedHttpRequest, round_id: int) -> HttpResponse:
+    """A leader of the round's area says whether to be matched."""
+    round_ = (
+        FormationRound.objects.filter(pk=round_id, area__settings__leaders__user=request.user)
+        .select_related("area")
+        .first()
+    )
+    if round_ is None or round_.opt_in_by is None:
+        raise Http404("No such round")
+    if request.method == "POST":
+        try:
+            services.answer_opt_in(round_, request.user, request.POST.get("joining") == "yes")
+        except services.FormationError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "Thank you: your answer is recorded.")
+        return redirect("formation_opt_in", round_id)
+    answer = round_.opt_ins.filter(user=request.user).first()
+    profile = LeaderProfile.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "formation/opt_in.html",
+        {
+            "round": round_,
+            "answer": answer,
+            "profile_done": profile is not None and profile.completed_at is not None,
+        },
+    )
