@@ -35,15 +35,14 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from nextpractice.accounts.models import User  # noqa: E402
+from nextpractice.core.demo import fill_matching  # noqa: E402
 from nextpractice.directory import gias  # noqa: E402
 from nextpractice.directory.models import (  # noqa: E402
     Area,
     LeaderProfile,
     Setting,
     Topic,
-    TopicChoice,
     Value,
-    ValueRating,
 )
 from nextpractice.formation import services  # noqa: E402
 from nextpractice.formation.models import FormationRound  # noqa: E402
@@ -95,24 +94,7 @@ def main() -> None:
             max_travel_km=rng.choice([5, 8, 10, 15]),
             completed_at=timezone.now(),
         )
-        persona = k % 4
-        ValueRating.objects.bulk_create(
-            [
-                ValueRating(
-                    profile=profile,
-                    value=v,
-                    importance=max(
-                        1, min(5, (5 if (i + persona) % 4 == 0 else 3) + rng.choice([-1, 0, 0, 1]))
-                    ),
-                )
-                for i, v in enumerate(values)
-            ]
-        )
-        picks = rng.sample(topics, 6)
-        TopicChoice.objects.bulk_create(
-            [TopicChoice(profile=profile, topic=t, kind="strength") for t in picks[:3]]
-            + [TopicChoice(profile=profile, topic=t, kind="develop") for t in picks[3:]]
-        )
+        fill_matching(profile, rng, values, topics, persona=k % 4)
     print(
         f"Imported {report.created} settings in {imported:.2f} s "
         f"({len(report.rejected)} rejected); {N} leaders with profiles"

@@ -139,7 +139,15 @@ def journey_world(transactional_db: Any, smtp_server: Mailbox) -> dict[str, Any]
     kerry = make_person("kerry@example.test", "Kerry Lomax")
     kerry.is_researcher = True
     kerry.save()
+    from datetime import date
+
+    from nextpractice.formation.models import FormationRound
+
+    opt_round = FormationRound.objects.create(
+        area=area, name="Winter round", created_by=sam, opt_in_by=date(2026, 12, 18)
+    )
     return {
+        "round": opt_round,
         "cluster": cluster,
         "amira": amira,
         "ben": ben,
@@ -338,6 +346,8 @@ SIGNED_IN_PAGES = [
     ("amira", "/no-such-page/", "33-not-found"),
     ("amira", "/find-a-cluster/", "39-find-a-cluster"),
     ("sam", "/areas/{area}/rounds/", "40-formation-rounds"),
+    ("amira", "/rounds/{round}/opt-in/", "41-opt-in"),
+    ("sam", "/areas/{area}/rounds/{round}/", "42-round-with-opt-in"),
 ]
 
 
@@ -348,6 +358,7 @@ def test_every_other_page_passes_axe(
         "cluster": journey_world["cluster"].pk,
         "ben": journey_world["ben"].pk,
         "area": journey_world["area"].pk,
+        "round": journey_world["round"].pk,
     }
     for who, path, name in SIGNED_IN_PAGES:
         context = chromium.new_context(bypass_csp=True)

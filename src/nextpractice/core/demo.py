@@ -181,6 +181,34 @@ def _person(email: str, name: str) -> User:
     return user
 
 
+def fill_matching(
+    profile: LeaderProfile,
+    rng: random.Random,
+    values: list[Value],
+    topics: list[Topic],
+    persona: int,
+) -> None:
+    """Invented value ratings (one of four broad outlooks, so like-minded groups exist,
+    with some noise) and three strengths and three areas to develop."""
+    ValueRating.objects.bulk_create(
+        [
+            ValueRating(
+                profile=profile,
+                value=v,
+                importance=max(
+                    1, min(5, (5 if (i + persona) % 4 == 0 else 3) + rng.choice([-1, 0, 0, 1]))
+                ),
+            )
+            for i, v in enumerate(values)
+        ]
+    )
+    picks = rng.sample(topics, 6)
+    TopicChoice.objects.bulk_create(
+        [TopicChoice(profile=profile, topic=t, kind=TopicChoice.STRENGTH) for t in picks[:3]]
+        + [TopicChoice(profile=profile, topic=t, kind=TopicChoice.DEVELOP) for t in picks[3:]]
+    )
+
+
 def exists() -> bool:
     return Area.objects.filter(name=AREA_NAME).exists()
 
@@ -264,24 +292,7 @@ def build(seed: int = 2026) -> DemoLogins:
             max_travel_km=rng.choice([5, 8, 10, 15]),
             completed_at=timezone.now(),
         )
-        persona = index % 4  # four broad outlooks, so like-minded groups exist
-        ValueRating.objects.bulk_create(
-            [
-                ValueRating(
-                    profile=profile,
-                    value=v,
-                    importance=max(
-                        1, min(5, (5 if (i + persona) % 4 == 0 else 3) + rng.choice([-1, 0, 0, 1]))
-                    ),
-                )
-                for i, v in enumerate(values)
-            ]
-        )
-        picks = rng.sample(topics, 6)
-        TopicChoice.objects.bulk_create(
-            [TopicChoice(profile=profile, topic=t, kind=TopicChoice.STRENGTH) for t in picks[:3]]
-            + [TopicChoice(profile=profile, topic=t, kind=TopicChoice.DEVELOP) for t in picks[3:]]
-        )
+        fill_matching(profile, rng, values, topics, persona=index % 4)
         leaders.append(user)
 
     facilitators = [
