@@ -33,7 +33,7 @@ EARLY_YEARS = {
 INTAKE: dict[str, int] = {Intake.NONE: 0, Intake.SOME: 1, Intake.MANY: 2}
 
 
-SAVE_RESERVE = 0.5  # seconds kept back from a round's time limit for what follows the search
+SAVE_RESERVE = 1.0  # seconds kept back from a round's time limit for what follows the search
 
 
 class FormationError(Exception):

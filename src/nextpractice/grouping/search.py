@@ -29,6 +29,7 @@ from .problem import GroupingError, Problem
 DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
 TENURE_DIVISOR = 24  # tabu tenure: u/24 plus a random 0..u/24 iterations
 FIXED_SIZES_SHARE = 0.4  # of the budget spent with group sizes fixed (see _likely_sizes)
+LARGE_POOL = 250  # units beyond which a single tabu search call is capped (see improve)
 POPULATION = 4  # a small population converges fast enough for limits of seconds
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
@@ -141,6 +142,10 @@ def solve(
     def improve(assign: NDArray[np.int64]) -> tuple[float, NDArray[np.int64]]:
         nonlocal used
         budget = depth * 50 if max_iterations is None else max(1, max_iterations - used)
+        if u > LARGE_POOL:
+            # Each iteration costs about u*u move evaluations: keep one call to a few
+            # tenths of a second, so the time limit holds for large pools too.
+            budget = min(budget, max(50, int(2e8 // (u * u))))
         best, best_assign, its = kernels.tabu_search(
             units.D,
             units.w,
