@@ -217,11 +217,11 @@ def test_the_coordinator_is_told_when_experience_is_too_thin(
     area_with_leaders: dict[str, Any],
 ) -> None:
     round_ = area_with_leaders["round"]
-    assert services.experience_note(round_) == ""
+    assert services.experience_note(round_, list(services.pool(round_))) == ""
     LeaderProfile.objects.update(years_in_leadership=1)
     LeaderProfile.objects.filter(user__email="leader5@example.test").update(years_in_leadership=9)
     assert "Only 1 of the 22 leaders have three or more years' experience, for 4 clusters" in (
-        services.experience_note(round_)
+        services.experience_note(round_, list(services.pool(round_)))
     )
 
 

@@ -7,11 +7,6 @@ from django.db import models
 from django.utils import timezone
 
 
-class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
-    def for_cluster_member(self, user: Any, cluster: Any) -> AuditEntryQuerySet:
-        return self.filter(cluster=cluster)
-
-
 class AuditEntry(models.Model):
     """Who did what to which object, when. Written by services, read by members."""
 
@@ -34,8 +29,6 @@ class AuditEntry(models.Model):
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40, blank=True)
     summary = models.CharField(max_length=300)
-
-    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

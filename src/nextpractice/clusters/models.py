@@ -63,17 +63,9 @@ class Cluster(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def active_memberships(self) -> models.QuerySet[Membership]:
-        return self.memberships.filter(left_at=None)
-
     def member_count(self) -> int:
         """Members proper; an external facilitator does not count towards the size."""
         return self.memberships.filter(left_at=None, role=Role.MEMBER).count()
-
-    def membership_of(self, user: Any) -> Membership | None:
-        if not user.is_authenticated:
-            return None
-        return self.memberships.filter(user=user, left_at=None).first()
 
 
 class Role(models.TextChoices):

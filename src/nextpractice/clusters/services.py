@@ -182,11 +182,6 @@ def other_members(proposal: RemovalProposal) -> list[Membership]:
     )
 
 
-def votes_needed(proposal: RemovalProposal) -> int:
-    """More than half of the members other than the one proposed for removal."""
-    return len(other_members(proposal)) // 2 + 1
-
-
 @transaction.atomic
 def propose_removal(cluster: Cluster, by: User, subject: User, reason: str) -> RemovalProposal:
     if by.pk == subject.pk:
@@ -227,7 +222,8 @@ def vote(proposal: RemovalProposal, voter: User, agrees: bool) -> None:
 def _decide(proposal: RemovalProposal) -> None:
     voters = {m.user_id for m in other_members(proposal)}
     agree = proposal.votes.filter(agrees=True, voter__in=voters).count()
-    if agree < votes_needed(proposal):
+    # Carried by more than half of the members other than the one proposed for removal.
+    if agree < len(voters) // 2 + 1:
         return
     now = timezone.now()
     proposal.state, proposal.decided_at = RemovalProposal.CARRIED, now

@@ -14,10 +14,6 @@ from .validators import normalise_postcode, normalise_urn
 IMPORTANCE = [(str(i), str(i)) for i in range(1, 6)]
 
 
-class InlineRadios(forms.RadioSelect):
-    pass
-
-
 class ProfileForm(StyledModelForm):
     full_name = forms.CharField(max_length=150, label="Your name")
     preferred_days = forms.TypedMultipleChoiceField(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings as django_settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -50,11 +48,6 @@ class Intake(models.TextChoices):
     NONE = "none", "None"
     SOME = "some", "Some"
     MANY = "many", "Many"
-
-
-class SettingQuerySet(models.QuerySet["Setting"]):
-    def for_coordinator(self, user: Any) -> SettingQuerySet:
-        return self.filter(area__coordinators=user)
 
 
 class Setting(models.Model):
@@ -114,8 +107,6 @@ class Setting(models.Model):
     is_open = models.BooleanField(default=True)
     imported_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = SettingQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -10,12 +10,13 @@ s_ij = w_values * value similarity + w_context * context similarity
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+
+from nextpractice.directory import geo
 
 EXPERIENCED_YEARS = 3
 DEFAULT_TRAVEL_KM = 10.0
@@ -61,13 +62,9 @@ class Weights:
 
 
 def distance_km(a: Leader, b: Leader) -> float | None:
-    if not (a.located and b.located):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
-    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)  # type: ignore[arg-type]
-    dp = p2 - p1
-    dl = math.radians(b.longitude - a.longitude)  # type: ignore[operator]
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    return geo.distance_km(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
 def value_similarity(a: Leader, b: Leader) -> float:

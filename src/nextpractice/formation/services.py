@@ -18,7 +18,14 @@ from nextpractice.clusters import services as cluster_services
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership
 from nextpractice.core.mail import queue_email
 from nextpractice.directory.models import Intake, LeaderProfile, SettingKind, TopicChoice
-from nextpractice.grouping import GroupingError, Problem, equal_bounds, kernels, solve
+from nextpractice.grouping import (
+    GroupingError,
+    Problem,
+    choose_group_count,
+    equal_bounds,
+    kernels,
+    solve,
+)
 
 from .models import FormationRound, OptIn, Placement, RoundStatus, RoundWish
 from .scoring import Leader, Weights, distance_km, explain, score_matrix, unlocated
@@ -242,10 +249,12 @@ class ProposedGroup:
     size_ok: bool
 
 
-def proposal(round_: FormationRound) -> list[ProposedGroup]:
+def proposal(
+    round_: FormationRound, profiles: list[LeaderProfile] | None = None
+) -> list[ProposedGroup]:
     """The proposal as the coordinator sees it, each group scored and explained. Only
     within-group pairs are scored, so this stays fast for a pool of any size."""
-    by_user = {p.user_id: p for p in pool(round_)}
+    by_user = {p.user_id: p for p in (pool(round_) if profiles is None else profiles)}
     groups: dict[int, list[LeaderProfile]] = {}
     for placement in round_.placements.all():
         profile = by_user.get(placement.user_id)
@@ -353,19 +362,18 @@ def invitation_answers(round_: FormationRound) -> dict[str, Any]:
     }
 
 
-def flagged(round_: FormationRound) -> list[str]:
+def flagged(profiles: list[LeaderProfile]) -> list[str]:
     """Leaders whose setting has no coordinates: travel cannot be judged for them."""
-    return [leader.name for leader in unlocated([to_leader(p) for p in pool(round_)])]
+    return [leader.name for leader in unlocated([to_leader(p) for p in profiles])]
 
 
-def experience_note(round_: FormationRound) -> str:
+def experience_note(round_: FormationRound, profiles: list[LeaderProfile]) -> str:
     """Each cluster should have a leader with three or more years' experience; say so when
     the pool cannot allow it."""
-    profiles = list(pool(round_))
     if len(profiles) < round_.min_size:
         return ""
     experienced = sum(1 for p in profiles if to_leader(p).experienced)
-    clusters = equal_bounds(len(profiles), round_.min_size, round_.max_size)[0].__len__()
+    clusters = choose_group_count(len(profiles), round_.min_size, round_.max_size)
     if experienced < clusters:
         return (
             f"Only {experienced} of the {len(profiles)} leaders have three or more years' "

@@ -51,7 +51,9 @@ def rounds(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
 def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
     show = round_.status in {RoundStatus.PROPOSED, RoundStatus.PUBLISHED}
-    groups = services.proposal(round_) if show else []
+    # The pool, with its ratings and topics, is read once and serves every part of the page.
+    profiles = list(services.pool(round_))
+    groups = services.proposal(round_, profiles) if show else []
     return render(
         request,
         "formation/round.html",
@@ -59,16 +61,16 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
             "round": round_,
             "area": round_.area,
             "groups": groups,
-            "pool_size": services.pool(round_).count(),
-            "flagged": services.flagged(round_),
-            "experience_note": services.experience_note(round_),
+            "pool_size": len(profiles),
+            "flagged": services.flagged(profiles),
+            "experience_note": services.experience_note(round_, profiles),
             "opt_ins": {
                 "joining": round_.opt_ins.filter(joining=True).count(),
                 "not_joining": round_.opt_ins.filter(joining=False).count(),
                 "leaders": services.area_leaders(round_).count(),
             },
             "wishes": round_.wishes.select_related("leader", "other"),
-            "wish_form": WishForm(pool=services.pool(round_)),
+            "wish_form": WishForm(pool=services.pool(round_).prefetch_related(None)),
             "answers": services.invitation_answers(round_)
             if round_.status == RoundStatus.PUBLISHED
             else None,

@@ -64,6 +64,7 @@ class _Units:
     CL: NDArray[np.uint8]
     has_cl: bool
     constant: float  # scores inside must-linked units, the same for every partition
+    index: NDArray[np.int64]  # the unit of each person
 
 
 def _contract(problem: Problem) -> _Units:
@@ -87,7 +88,7 @@ def _contract(problem: Problem) -> _Units:
     CL = np.zeros((u, u) if has_cl else (1, 1), dtype=np.uint8)
     for i, j in problem.cannot_link:
         CL[index[i], index[j]] = CL[index[j], index[i]] = 1
-    return _Units(np.ascontiguousarray(D), w, CL, has_cl, constant)
+    return _Units(np.ascontiguousarray(D), w, CL, has_cl, constant, index)
 
 
 def solve(
@@ -176,7 +177,7 @@ def solve(
 
     def result() -> Result:
         k = int(np.argmax(scores))
-        people = pool[k][_unit_index(problem)]
+        people = pool[k][units.index]
         return Result(
             people, scores[k] + units.constant, used, time.perf_counter() - started, generations
         )
@@ -277,10 +278,3 @@ def _likely_sizes(problem: Problem, units: _Units) -> NDArray[np.int64] | None:
         sizes[g] = choice[g, total]
         total -= sizes[g]
     return sizes
-
-
-def _unit_index(problem: Problem) -> NDArray[np.int64]:
-    index = np.empty(problem.n, dtype=np.int64)
-    for k, members in enumerate(problem.units):
-        index[members] = k
-    return index
