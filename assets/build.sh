@@ -9,3 +9,5 @@ npx sass --no-source-map --style=compressed --load-path=node_modules src/nextpra
 cp node_modules/htmx.org/dist/htmx.min.js "$STATIC/htmx/"
 cp node_modules/govuk-frontend/LICENSE* "$STATIC/govuk/LICENSE.txt" 2>/dev/null || cp node_modules/govuk-frontend/README.md "$STATIC/govuk/"
 cp node_modules/axe-core/axe.min.js ../tests/assets/axe.min.js
+# Mozilla's iCalendar reader: the second independent parser of our calendar feeds (MPL-2.0).
+cp node_modules/ical.js/dist/ical.es5.min.cjs ../tests/assets/ical.min.cjs

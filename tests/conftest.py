@@ -3,6 +3,7 @@ cluster, Cora coordinates the area, Rita researches. Nobody else sees inside."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -167,3 +168,39 @@ def smtp_server(settings: Any) -> Iterator[Mailbox]:
 def chromium_path() -> str | None:
     path = "/usr/bin/chromium"
     return path if os.path.exists(path) else shutil.which("chromium")
+
+
+def make_meeting(
+    cluster: Cluster,
+    starts_in: Any,
+    *,
+    status: str = "scheduled",
+    host: Setting | None = None,
+    minutes: int = 90,
+) -> Any:
+    """A meeting of the cluster ``starts_in`` (a timedelta) from now, or at a datetime, on
+    its year's plan (made, confirmed, if missing). Bypasses the planner's checks so tests can place
+    meetings in the past."""
+    from nextpractice.meetings.models import Meeting, PlaceKind, YearPlan
+    from nextpractice.meetings.planner import academic_year_of
+
+    starts_at = starts_in if isinstance(starts_in, dt.datetime) else timezone.now() + starts_in
+    plan, _ = YearPlan.objects.get_or_create(
+        cluster=cluster,
+        start_year=academic_year_of(timezone.localdate(starts_at)),
+        defaults={"confirmed_at": timezone.now()},
+    )
+    return Meeting.objects.create(
+        cluster=cluster,
+        plan=plan,
+        starts_at=starts_at,
+        duration_minutes=minutes,
+        status=status,
+        place_kind=PlaceKind.ROTATING,
+        host_setting=host,
+    )
+
+
+def text_of(message: Any) -> str:
+    """The plain-text part of a received email."""
+    return str(message.get_body(("plain",)).get_content())

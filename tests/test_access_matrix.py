@@ -5,21 +5,32 @@ A new URL pattern without a row here fails the suite: decide who may see it firs
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from nextpractice.accounts.models import Invitation
+from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
 from nextpractice.clusters import services
 from nextpractice.formation.models import FormationRound
+from nextpractice.meetings import services as meeting_services
+from nextpractice.meetings.models import CalendarFeed, SchoolHoliday
 
-from .conftest import Cast, client_for
+from .conftest import Cast, client_for, make_meeting
 
-ROLES = ["anonymous", "member", "fellow", "facilitator", "outsider", "coordinator", "researcher"]
+ROLES = [
+    "anonymous",
+    "member",
+    "fellow",
+    "facilitator",
+    "outsider",
+    "coordinator",
+    "researcher",
+    "deputy",  # Dee stands in for Bob at one meeting
+]
 LOGIN = "login"  # redirected to sign in
 ANY_REDIRECT = "redirect"
 
@@ -32,6 +43,7 @@ IN_CLUSTER = {
     "outsider": 404,
     "coordinator": 404,
     "researcher": 404,
+    "deputy": 404,
 }
 IN_CLUSTER_POST = {
     **IN_CLUSTER,
@@ -42,6 +54,9 @@ IN_CLUSTER_POST = {
 SIGNED_IN = dict.fromkeys(ROLES, 200) | {"anonymous": LOGIN}
 COORDINATOR_ONLY = dict.fromkeys(ROLES, 404) | {"anonymous": LOGIN, "coordinator": 200}
 COORDINATOR_POST = COORDINATOR_ONLY | {"coordinator": ANY_REDIRECT}
+IN_MEETING = IN_CLUSTER | {"deputy": 200}
+MEETING_PEOPLE = ["member", "fellow", "facilitator", "deputy"]
+CHAIR_ONLY_POST = IN_CLUSTER_POST | {"fellow": 403, "facilitator": 403, "deputy": 403}
 
 MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "home": ("get", dict.fromkeys(ROLES, 200)),
@@ -93,6 +108,40 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "cluster_propose_removal": ("get", IN_CLUSTER | {"fellow": 403}),
     # The proposal is to remove Nina; voting is for the other members.
     "cluster_removal_vote": ("post", IN_CLUSTER_POST),
+    # --- Meetings. The meeting is Dee's (Bob's deputy); Alice chairs and takes notes.
+    "meetings_year": ("get", IN_CLUSTER),
+    "meetings_plan": ("get", IN_CLUSTER),
+    "meetings_plan_confirm": ("post", IN_CLUSTER_POST),
+    "meeting_new": ("get", IN_CLUSTER),
+    "meeting_detail": ("get", IN_MEETING),
+    "meeting_ics": ("get", IN_MEETING),
+    "meeting_edit": ("get", IN_MEETING | {"deputy": 403}),
+    "meeting_cancel": ("get", IN_MEETING | {"deputy": 403}),
+    # An empty answer is refused inline (400); facilitators and deputies do not answer.
+    "meeting_respond": (
+        "post",
+        IN_MEETING | {"member": 400, "fellow": 400, "facilitator": 403, "deputy": 403},
+    ),
+    "meeting_item_add": ("post", IN_MEETING | dict.fromkeys(MEETING_PEOPLE, 400)),
+    "meeting_note_add": ("post", IN_MEETING | dict.fromkeys(MEETING_PEOPLE, 400)),
+    "meeting_action_add": (
+        "post",
+        IN_MEETING | dict.fromkeys(MEETING_PEOPLE, 400) | {"deputy": 403},
+    ),
+    # The chair (Alice) arranges the agenda; the note-taker (Alice) publishes.
+    "meeting_item_move": ("post", CHAIR_ONLY_POST),
+    "meeting_item_merge": ("post", CHAIR_ONLY_POST),
+    "meeting_item_time": ("post", CHAIR_ONLY_POST),
+    "meeting_publish": ("post", CHAIR_ONLY_POST),
+    "meeting_register": ("post", IN_CLUSTER_POST | {"deputy": 403}),
+    "meeting_roles": ("post", IN_CLUSTER_POST | {"deputy": 403}),
+    "my_actions": ("get", SIGNED_IN),
+    "action_update": ("post", IN_CLUSTER_POST),
+    # The token in the address is the only key (calendar apps cannot sign in).
+    "calendar_feed": ("get", dict.fromkeys(ROLES, 200)),
+    "calendar_token": ("post", dict.fromkeys(ROLES, ANY_REDIRECT) | {"anonymous": LOGIN}),
+    "area_term_dates": ("get", COORDINATOR_ONLY),
+    "area_term_dates_delete": ("post", COORDINATOR_POST),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 
@@ -125,6 +174,17 @@ def world(cast: Cast) -> dict[str, Any]:
         area=cast.area, name="Autumn", created_by=cast.cora, opt_in_by=date(2026, 12, 1)
     )
     join = services.ask_to_join(cast.cluster, cast.oscar, "May I?")
+    meeting = make_meeting(cast.cluster, timedelta(days=20))
+    meeting.chair = meeting.note_taker = cast.alice
+    meeting.save()
+    meeting_services.respond(meeting, cast.bob, "deputy", "Dee Deputy", "dee@school.test")
+    dee = User.objects.get(email="dee@school.test")
+    item = meeting_services.add_item(meeting, cast.alice, "concern", "Staffing")
+    action = meeting_services.add_action(meeting, cast.alice, "Redraft the SEF", cast.alice)
+    holiday = SchoolHoliday.objects.create(
+        area=cast.area, name="Half-term", start=date(2026, 10, 26), end=date(2026, 10, 30)
+    )
+    feed = CalendarFeed.objects.create(user=cast.alice)
     people = {
         "anonymous": None,
         "member": cast.alice,
@@ -133,6 +193,7 @@ def world(cast: Cast) -> dict[str, Any]:
         "outsider": cast.oscar,
         "coordinator": cast.cora,
         "researcher": cast.rita,
+        "deputy": dee,
     }
     kwargs = {
         "cluster_id": cast.cluster.pk,
@@ -144,6 +205,12 @@ def world(cast: Cast) -> dict[str, Any]:
         "wish_id": 1,
         "request_id": join.pk,
         "token": token,
+        "meeting_id": meeting.pk,
+        "plan_id": meeting.plan_id,
+        "item_id": item.pk,
+        "action_id": action.pk,
+        "holiday_id": holiday.pk,
+        "feed_token": feed.token,
     }
     return {"people": people, "kwargs": kwargs}
 

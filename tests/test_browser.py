@@ -29,7 +29,7 @@ from nextpractice.core.models import OutboundEmail
 from nextpractice.directory.models import Area, Setting, SettingKind, Topic, Value
 from nextpractice.directory.taxonomy import load_taxonomy
 
-from .conftest import TOTP_SECRET, Mailbox, chromium_path, make_person, require_tool
+from .conftest import TOTP_SECRET, Mailbox, chromium_path, make_person, require_tool, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -161,7 +161,7 @@ def journey_world(transactional_db: Any, smtp_server: Mailbox) -> dict[str, Any]
 
 def latest_code(smtp: Mailbox) -> str:
     match = re.search(
-        r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", smtp.messages[-1].get_content(), re.MULTILINE
+        r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", text_of(smtp.messages[-1]), re.MULTILINE
     )
     assert match
     return match.group(1)
@@ -234,7 +234,7 @@ def test_a_new_head_joins_by_invitation_agrees_and_meets_her_cluster(
     from nextpractice.core.mail import deliver_pending
 
     deliver_pending()
-    invitation = smtp.messages[-1].get_content()
+    invitation = text_of(smtp.messages[-1])
     link = re.search(r"(http://\S+/join/\S+/)", invitation)
     assert link and OutboundEmail.objects.get().body == ""
     page.goto(link.group(1))

@@ -23,7 +23,7 @@ from nextpractice.directory.models import (
 
 from .conftest import Cast, client_for
 
-BUDGET = {"home": 14, "cluster_detail": 14, "area_directory": 14, "find_cluster": 20}
+BUDGET = {"home": 16, "cluster_detail": 15, "area_directory": 14, "find_cluster": 20}
 
 
 def grow(cast: Cast, settings_count: int) -> None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("nextpractice.accounts.urls")),
     path("", include("nextpractice.directory.urls")),
     path("", include("nextpractice.formation.urls")),
+    path("", include("nextpractice.meetings.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from allauth.account.internal.flows.login_by_code import LoginCodeVerificationPr
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from nextpractice.clusters import services
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
+from nextpractice.meetings.models import CalendarFeed
 
 from .models import Invitation, User
 
@@ -88,11 +90,16 @@ def _sign_in_by_code(request: HttpRequest, invitation: Invitation, token: str) -
 @require_safe
 def account(request: AuthedHttpRequest) -> HttpResponse:
     authenticators = Authenticator.objects.filter(user=request.user).values_list("type", flat=True)
+    feed = CalendarFeed.objects.filter(user=request.user).first()
     return render(
         request,
         "accounts/account.html",
         {
             "has_totp": "totp" in set(authenticators),
             "has_password": request.user.has_usable_password(),
+            "feed": feed,
+            "feed_url": (
+                settings.SITE_URL + reverse("calendar_feed", args=[feed.token]) if feed else ""
+            ),
         },
     )

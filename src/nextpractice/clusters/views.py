@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import AuditEntry
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import TopicChoice
+from nextpractice.meetings.models import Meeting, MeetingStatus
 
 from . import services
 from .access import get_cluster_for, get_membership_for
@@ -62,6 +64,13 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         )
     )
     pending = list(cluster.invitations.pending())
+    next_meeting = (
+        Meeting.objects.filter(
+            cluster=cluster, status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now()
+        )
+        .select_related("host_setting")
+        .first()
+    )
     return render(
         request,
         "clusters/detail.html",
@@ -75,6 +84,7 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "too_small": size < cluster.area.min_cluster_size,
             "invite_form": InviteForm(),
             "join_requests": join_requests,
+            "next_meeting": next_meeting,
         },
     )
 

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "nextpractice.clusters",
     "nextpractice.audit",
     "nextpractice.formation",
+    "nextpractice.meetings",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -217,6 +218,14 @@ TASKS = {
         "BACKEND": env.string("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Periodic jobs the worker runs every minute (see core.periodic); each is idempotent.
+PERIODIC_JOBS = [
+    "nextpractice.core.mail.deliver_pending",
+    "nextpractice.meetings.services.send_due_meeting_emails",
+]
+# An email claimed by a worker that died before sending is claimed again after this.
+EMAIL_CLAIM_TIMEOUT = env.integer("EMAIL_CLAIM_TIMEOUT", 600, minimum=1)
 
 # --- Static files --------------------------------------------------------------------
 STATIC_URL = "/static/"

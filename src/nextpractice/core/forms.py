@@ -12,6 +12,7 @@ _CLASSES = {
     forms.NumberInput: "govuk-input govuk-input--width-5",
     forms.URLInput: "govuk-input",
     forms.DateInput: "govuk-input govuk-input--width-10",
+    forms.TimeInput: "govuk-input govuk-input--width-5",
     forms.PasswordInput: "govuk-input",
 }
 

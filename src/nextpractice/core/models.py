@@ -14,11 +14,14 @@ class OutboundEmail(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    html = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
+    # After a failure, not tried again before this (back-off); empty: due now.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     # A body holding a single-use link is blanked once delivered.
     forget_body = models.BooleanField(default=False)
 

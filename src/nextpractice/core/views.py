@@ -11,6 +11,8 @@ from nextpractice.accounts.models import Invitation
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, RemovalProposal
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Area, LeaderProfile
+from nextpractice.meetings import services as meeting_services
+from nextpractice.meetings.models import Action
 
 # Figures about fewer people than this are never shown to researchers.
 MIN_GROUP = 5
@@ -47,6 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     profile = LeaderProfile.objects.filter(user=user).first()
     areas = list(Area.objects.filter(coordinators=user))
+    upcoming = meeting_services.upcoming_for(user)
+    open_actions = Action.objects.open().filter(owner=user, cluster_id__in=agreed_ids).count()
     return render(
         request,
         "core/home.html",
@@ -56,6 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "invitations": invitations,
             "profile": profile,
             "areas": areas,
+            "upcoming": upcoming,
+            "open_actions": open_actions,
         },
     )
 

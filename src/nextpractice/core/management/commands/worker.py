@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from nextpractice.core.mail import deliver_pending
+from nextpractice.core import periodic
 
 
 class Command(BaseCommand):
@@ -19,8 +19,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # Emails a dead worker claimed but never sent are picked up here first.
-        sent = deliver_pending()
-        if sent:
-            self.stdout.write(f"Delivered {sent} waiting email(s).")
+        # Work a dead worker left (emails claimed but never sent, reminders now due) is
+        # picked up here first; then periodic work runs every minute from a tick task.
+        done = periodic.run_jobs()
+        if done:
+            self.stdout.write(f"Caught up on {done} waiting job(s).")
+        if not options["batch"]:
+            periodic.schedule_tick()
         call_command("db_worker", batch=options["batch"], interval=1.0)
