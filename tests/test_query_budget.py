@@ -119,3 +119,109 @@ def test_query_counts_do_not_grow_with_the_data(cast: Cast) -> None:
     assert big == small
     for name, count in big.items():
         assert count <= BUDGET[name], f"{name} ran {count} queries"
+
+
+MEETING_BUDGET = {
+    "meeting_detail": 20,
+    "meetings_year": 9,
+    "meetings_plan": 12,
+    "my_actions": 8,
+    "calendar_feed": 5,
+}
+
+
+def grow_meetings(cast: Cast, meetings: int, per_meeting: int) -> Any:
+    """Past meetings with items, notes, actions and progress; the measured one is next."""
+    import datetime as dt
+
+    from nextpractice.meetings import services
+    from nextpractice.meetings.models import (
+        Action,
+        ActionUpdate,
+        AgendaItem,
+        Attendance,
+        CalendarFeed,
+        Note,
+    )
+
+    from .conftest import make_meeting
+
+    made = [
+        make_meeting(cast.cluster, dt.timedelta(days=-7 * (k + 1), hours=-(k % 5)))
+        for k in range(meetings)
+    ]
+    target = make_meeting(cast.cluster, dt.timedelta(days=3))
+    for meeting in [*made, target]:
+        items = AgendaItem.objects.bulk_create(
+            [
+                AgendaItem(meeting=meeting, title=f"Item {i}", raised_by=cast.bob, position=i)
+                for i in range(per_meeting)
+            ]
+        )
+        Note.objects.bulk_create(
+            [Note(meeting=meeting, item=it, text="A note", author=cast.alice) for it in items]
+        )
+        actions = Action.objects.bulk_create(
+            [
+                Action(
+                    cluster=cast.cluster,
+                    meeting=meeting,
+                    item=it,
+                    title=f"Action {it.pk}",
+                    owner=cast.alice if it.pk % 2 else None,
+                    created_at=meeting.starts_at,
+                )
+                for it in items
+            ]
+        )
+        ActionUpdate.objects.bulk_create(
+            [ActionUpdate(action=a, author=cast.alice, text="Progress") for a in actions]
+        )
+        Attendance.objects.bulk_create(
+            [
+                Attendance(
+                    meeting=meeting, member=cast.alice, response="attending", mark="attended"
+                ),
+                Attendance(
+                    meeting=meeting, member=cast.bob, response="apologies", mark="apologies"
+                ),
+            ]
+        )
+    CalendarFeed.objects.get_or_create(user=cast.alice)
+    services.set_roles(target, cast.alice, cast.alice, cast.bob)
+    return target
+
+
+def meeting_pages(cast: Cast, target: Any) -> dict[str, tuple[Any, str]]:
+    from nextpractice.meetings.models import CalendarFeed
+
+    alice = client_for(cast.alice)
+    token = CalendarFeed.objects.get(user=cast.alice).token
+    return {
+        "meeting_detail": (alice, reverse("meeting_detail", args=[target.pk])),
+        "meetings_year": (
+            alice,
+            f"{reverse('meetings_year', args=[cast.cluster.pk])}?year={target.plan.start_year}",
+        ),
+        "meetings_plan": (
+            alice,
+            f"{reverse('meetings_plan', args=[cast.cluster.pk])}?year={target.plan.start_year}",
+        ),
+        "my_actions": (alice, reverse("my_actions")),
+        "calendar_feed": (alice, reverse("calendar_feed", args=[token])),
+    }
+
+
+def test_meeting_pages_run_the_same_queries_for_one_meeting_and_for_years_of_them(
+    cast: Cast,
+) -> None:
+    from nextpractice.meetings.models import Meeting
+
+    target = grow_meetings(cast, 1, 2)
+    small = {name: count_queries(c, url) for name, (c, url) in meeting_pages(cast, target).items()}
+    Meeting.objects.all().delete()
+    target = grow_meetings(cast, 60, 40)
+    big = {name: count_queries(c, url) for name, (c, url) in meeting_pages(cast, target).items()}
+    assert big == small
+    for name, count in big.items():
+        assert count <= MEETING_BUDGET[name], f"{name} ran {count} queries"
