@@ -348,6 +348,10 @@ SIGNED_IN_PAGES = [
     ("sam", "/areas/{area}/rounds/", "40-formation-rounds"),
     ("amira", "/rounds/{round}/opt-in/", "41-opt-in"),
     ("sam", "/areas/{area}/rounds/{round}/", "42-round-with-opt-in"),
+    ("sam", "/areas/{area}/term-dates/", "54-term-dates"),
+    ("amira", "/clusters/{cluster}/meetings/", "55-meetings-unplanned"),
+    ("amira", "/clusters/{cluster}/meetings/new/", "56-add-meeting"),
+    ("amira", "/actions/", "57-no-actions"),
 ]
 
 
@@ -441,3 +445,111 @@ def test_a_coordinator_runs_a_round_watches_it_moves_a_leader_and_publishes(
     assert "invited you to join" in home.locator("main").inner_text()
     check(home, "38-invited-leader")
     context.close()
+
+
+def test_a_cluster_plans_its_year_meets_and_its_action_comes_back(
+    live_server: Any, page: Any, journey_world: dict[str, Any], settings: Any
+) -> None:
+    """Journeys 3 and 4: plan the year, confirm it, answer with a deputy, add an agenda
+    item, take notes with an action, publish, and find the action on the next agenda."""
+    from datetime import timedelta
+
+    from nextpractice.meetings.models import Action, Attendance, Meeting, YearPlan
+    from nextpractice.meetings.planner import academic_year, academic_year_of
+
+    settings.SITE_URL = live_server.url
+    cluster = journey_world["cluster"]
+    next_year = academic_year_of(timezone.localdate()) + 1
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.context.add_cookies([_session_cookie(live_server, journey_world["amira"])])
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/")
+    page.get_by_role("link", name="Plan the year").click()
+    page.get_by_role("heading", name="Plan the year").wait_for()
+    page.get_by_label("Academic year").select_option(label=academic_year(next_year).name)
+    assert page.get_by_label("Every half-term (six meetings)").is_checked()
+    assert page.get_by_label("Start time").input_value() == "15:00"
+    check(page, "43-plan-the-year")
+    page.get_by_role("button", name="Propose dates").click()
+    page.get_by_role("heading", name=re.compile("Proposed dates")).wait_for()
+    assert page.locator(".np-proposals > li").count() == 6
+    check(page, "44-proposed-dates")
+    page.get_by_role("button", name=re.compile("Confirm these 6 dates")).click()
+    page.get_by_text("6 meetings are diarised").wait_for()
+    check(page, "45-year-diarised")
+    plan = YearPlan.objects.get(cluster=cluster, start_year=next_year)
+    meetings = list(plan.meetings.order_by("starts_at"))
+    assert all(m.status == "scheduled" for m in meetings)
+    assert OutboundEmail.objects.filter(subject__contains="in the diary").count() == 3
+
+    # Ben cannot come to the first meeting and sends his deputy.
+    first, second = meetings[0], meetings[1]
+    ben_context = page.context.browser.new_context(bypass_csp=True)
+    ben_context.add_cookies([_session_cookie(live_server, journey_world["ben"])])
+    ben = ben_context.new_page()
+    ben.goto(f"{live_server.url}/meetings/{first.pk}/")
+    ben.get_by_label("Sending a deputy").check()
+    ben.get_by_label("Your deputy's name").fill("Dee Deputy")
+    ben.get_by_label("Your deputy's email address").fill("not an email")
+    ben.get_by_role("button", name="Save my answer").click()
+    ben.get_by_text("There is a problem").wait_for()
+    check(ben, "46-deputy-error")
+    ben.get_by_label("Your deputy's email address").fill("dee@school.test")
+    ben.get_by_role("button", name="Save my answer").click()
+    ben.get_by_text("Your deputy has been sent an invitation").wait_for()
+    check(ben, "47-deputy-sent")
+    ben_context.close()
+    assert Attendance.objects.get(meeting=first, member=journey_world["ben"]).deputy_email == (
+        "dee@school.test"
+    )
+
+    # Amira adds her concern to the agenda.
+    page.goto(f"{live_server.url}/meetings/{first.pk}/")
+    page.get_by_text("Add an item to the agenda").click()
+    page.get_by_label("What kind of item").select_option(label="A concern")
+    page.get_by_label("Item", exact=True).fill("Our SEF leadership section feels weak")
+    page.get_by_role("button", name="Add to the agenda").click()
+    page.get_by_text("Your item is on the agenda.").wait_for()
+    check(page, "48-agenda")
+
+    # The day comes: the note-taker notes the item, sets Amira an action and publishes.
+    Meeting.objects.filter(pk=first.pk).update(starts_at=timezone.now() - timedelta(hours=1))
+    note_taker = Meeting.objects.get(pk=first.pk).note_taker
+    assert note_taker is not None
+    notes = page.context.browser.new_context(bypass_csp=True)
+    notes.add_cookies([_session_cookie(live_server, note_taker)])
+    taker = notes.new_page()
+    taker.on("dialog", lambda dialog: dialog.accept())
+    taker.goto(f"{live_server.url}/meetings/{first.pk}/")
+    taker.get_by_text("Add a note on Our SEF leadership section feels weak").click()
+    taker.get_by_label("Note", exact=True).first.fill("Evidence lists activities, not impact.")
+    taker.get_by_role("button", name="Add note").first.click()
+    taker.get_by_text("Evidence lists activities, not impact.").wait_for()
+    taker.get_by_text("Add a note on Our SEF leadership section feels weak").click()
+    item_actions = taker.locator("form[action$='/actions/']").first
+    item_actions.get_by_label("Action", exact=True).fill("Redraft leadership evidence")
+    item_actions.get_by_label("Whose action").select_option(label="Amira Hussain")
+    item_actions.get_by_role("button", name="Set action").click()
+    taker.get_by_text("The action is set.").wait_for()
+    check(taker, "49-notes")
+    taker.get_by_role("button", name="Publish the notes and send everyone their actions").click()
+    taker.get_by_text("The notes are published").wait_for()
+    check(taker, "50-published")
+    notes.close()
+    action = Action.objects.get(title="Redraft leadership evidence")
+    assert action.owner == journey_world["amira"] and action.due == second.local_start.date()
+    to_amira = OutboundEmail.objects.filter(
+        to="amira@example.test", subject__startswith="Notes and actions"
+    ).get()
+    assert "Redraft leadership evidence" in to_amira.body.split("Your actions:")[1]
+
+    # At the next meeting, Amira's action is already on the agenda.
+    page.goto(f"{live_server.url}/meetings/{second.pk}/")
+    review = page.locator("#review")
+    assert "Redraft leadership evidence" in review.inner_text()
+    assert "Amira Hussain" in review.inner_text()
+    check(page, "51-next-agenda")
+    page.goto(f"{live_server.url}/actions/")
+    page.get_by_role("heading", name="Redraft leadership evidence").wait_for()
+    check(page, "52-my-actions")
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/meetings/?year={next_year}")
+    check(page, "53-year-and-attendance")
