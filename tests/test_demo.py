@@ -92,3 +92,37 @@ def test_invitation_tokens_never_reach_the_logs() -> None:
     )
     RedactFilter().filter(record)
     assert "secret-token" not in record.getMessage()
+
+
+def test_every_active_demo_cluster_has_its_year_of_meetings(db: Any) -> None:
+    from django.utils import timezone
+
+    from nextpractice.core.models import OutboundEmail
+    from nextpractice.meetings import services as meeting_services
+    from nextpractice.meetings.models import Action, Meeting, MeetingStatus
+    from nextpractice.meetings.planner import academic_year_of
+
+    demo.build()
+    now = timezone.now()
+    this_year = academic_year_of(timezone.localdate())
+    for cluster in Cluster.objects.filter(status=ClusterStatus.ACTIVE):
+        plan = cluster.year_plans.get(start_year=this_year)
+        assert plan.confirmed_at is not None
+        meetings = Meeting.objects.filter(cluster=cluster, status=MeetingStatus.SCHEDULED)
+        held = meetings.filter(starts_at__lt=now)
+        assert held.filter(notes_published_at__isnull=False).count() == held.count() >= 6
+        assert held.filter(notes__isnull=False).exists()
+        assert Action.objects.filter(cluster=cluster).exists()
+        coming = meetings.filter(starts_at__gte=now).order_by("starts_at").first()
+        if coming is not None:  # none left only in the last weeks of July
+            assert coming.items.exists()
+            # Open actions from the last meeting are on the next agenda already.
+            assert list(meeting_services.agenda(coming)["actions_to_review"]) == list(
+                Action.objects.to_review_at(coming)
+            )
+        record = meeting_services.attendance_record(cluster, plan)
+        assert all(
+            r["attended"] + r["deputised"] + r["apologies"] == held.filter(plan=plan).count()
+            for r in record
+        )
+    assert not OutboundEmail.objects.exists()  # loading the demo sends nothing

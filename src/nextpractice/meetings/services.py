@@ -73,20 +73,20 @@ def closures_for(
 ) -> dict[str, dict[dt.date, str]]:
     """Each member's setting's closure and INSET days in the year, by member name."""
     by_setting: dict[int, dict[dt.date, str]] = defaultdict(dict)
-    setting_ids = [m.user.profile.setting_id for m in members if _setting(m) is not None]
+    setting_ids = [m.user.profile.setting_id for m in members if setting_of(m) is not None]
     for day in ClosureDay.objects.filter(
         setting_id__in=setting_ids, date__gte=year.start, date__lte=year.end
     ):
         by_setting[day.setting_id][day.date] = day.reason or "closure day"
     result: dict[str, dict[dt.date, str]] = {}
     for m in members:
-        setting = _setting(m)
+        setting = setting_of(m)
         if setting is not None:
             result[f"{m.user} ({setting.name})"] = by_setting.get(setting.pk, {})
     return result
 
 
-def _setting(membership: Membership) -> Setting | None:
+def setting_of(membership: Membership) -> Setting | None:
     profile = getattr(membership.user, "profile", None)
     return profile.setting if profile is not None else None
 
@@ -104,13 +104,13 @@ def calendar_for(plan: YearPlan, members: Sequence[Membership]) -> planner.Calen
 # --- Planning the year --------------------------------------------------------------------
 
 
-def _rotations(
+def rotations(
     cluster: Cluster, members: Sequence[Membership], days: Sequence[dt.date]
 ) -> tuple[list[Setting | None], list[User | None], list[User | None]]:
     """Hosts, chairs and note-takers for meetings on ``days``, in fair rotation that
     carries on from the cluster's earlier meetings."""
     leaders = [m for m in members if m.role == Role.MEMBER]
-    settings_ = [s for m in leaders if (s := _setting(m)) is not None]
+    settings_ = [s for m in leaders if (s := setting_of(m)) is not None]
     settings_ = list(dict.fromkeys(settings_))  # two leaders of one setting host once
     earlier = list(
         Meeting.objects.filter(cluster=cluster)
@@ -194,7 +194,7 @@ def draft_plan(cluster: Cluster, by: User, values: dict[str, Any]) -> YearPlan:
         today=timezone.localdate() + dt.timedelta(days=1),
     )
     days = [p.day for p in proposals]
-    hosts, chairs, takers = _rotations(cluster, members, days)
+    hosts, chairs, takers = rotations(cluster, members, days)
     Meeting.objects.bulk_create(
         [
             Meeting(
@@ -364,7 +364,7 @@ def add_meeting(
     meeting.starts_at = check_time(meeting, day, start, minutes)
     meeting.duration_minutes = minutes
     members = current_members(cluster)
-    hosts, chairs, takers = _rotations(cluster, members, [day])
+    hosts, chairs, takers = rotations(cluster, members, [day])
     if meeting.place_kind == PlaceKind.ROTATING and meeting.host_setting is None:
         meeting.host_setting = hosts[0]
     meeting.chair, meeting.note_taker = chairs[0], takers[0]
