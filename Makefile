@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install assets clean bench bench-baseline
+.PHONY: demo test lint install assets clean bench bench-baseline bench-feed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ bench-baseline:
 bench: $(STAMP)
 	$(BIN)/python bench/mdgplib_bench.py
 	$(BIN)/python bench/formation_bench.py
+	$(BIN)/python bench/feed_bench.py
+
+bench-feed: $(STAMP)
+	$(BIN)/python bench/feed_bench.py

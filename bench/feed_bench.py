@@ -1,6 +1,8 @@
 """A person's calendar feed: three clusters, five academic years of meetings each.
 
     .venv/bin/python bench/feed_bench.py
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/nextpractice_bench \
+        .venv/bin/python bench/feed_bench.py
 
 Builds a throwaway SQLite database under var/bench/, makes three clusters of six leaders
 (the measured leader in all three), plans five years of meetings for each (half-termly for
@@ -26,7 +28,9 @@ WORK.mkdir(parents=True, exist_ok=True)
 DB = WORK / "feed.sqlite3"
 if DB.exists():
     DB.unlink()
-os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+# SQLite by default; BENCH_DATABASE_URL=postgresql://... measures PostgreSQL (that
+# database is emptied first).
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{DB}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nextpractice.conf.settings")
 
 import django  # noqa: E402
@@ -51,6 +55,7 @@ WARM_UP = 10
 
 def build() -> str:
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     area = Area.objects.create(name="Benchshire")
     me = User.objects.create_user("me@bench.test", None, full_name="Measured Leader")
     this_year = planner.academic_year_of(timezone.localdate())
@@ -132,7 +137,7 @@ def main() -> None:
         "python": sys.version.split()[0],
     }
     print(json.dumps(result))
-    out = ROOT / "bench" / "results" / "feed.json"
+    out = ROOT / "bench" / "results" / f"feed-{result['database']}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     target = 50
     print(
