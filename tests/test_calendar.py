@@ -228,3 +228,17 @@ def test_a_single_meeting_downloads_as_an_ics_file(cast: Cast, tmp_path: Path) -
     assert len(events) == 1 and str(events[0]["UID"]) == f"{meeting.uid}@127.0.0.1"
     parsed = read_with_icaljs(response.content, tmp_path)
     assert parsed["events"][0]["uid"] == f"{meeting.uid}@127.0.0.1"
+
+
+def test_long_lines_fold_at_75_octets_without_splitting_a_character() -> None:
+    from nextpractice.meetings.calendar import fold
+
+    line = "LOCATION:" + "Ysgol Gymraeg Bryn Tâf, Heol y Nant; " * 6
+    folded = fold(line)
+    pieces = folded.split(b"\r\n")
+    assert len(pieces) > 3
+    assert all(len(p) <= 75 for p in pieces)
+    assert all(p.startswith(b" ") for p in pieces[1:])
+    assert b"".join([pieces[0], *(p[1:] for p in pieces[1:])]).decode() == line
+    for p in pieces:
+        p.decode()  # each physical line is whole UTF-8

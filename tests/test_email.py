@@ -180,3 +180,13 @@ def test_a_worker_killed_between_claiming_and_sending_loses_nothing_and_sends_on
     assert html is not None and "Riverside" in html.get_content()
     assert "because you are a member of Riverside" in text_of(accepted[0])
     assert OutboundEmail.objects.filter(sent_at=None).count() == 0
+
+
+def test_every_email_says_why_the_person_got_it() -> None:
+    from pathlib import Path
+
+    templates = Path(__file__).parent.parent / "src/nextpractice/templates/emails"
+    for body in sorted(templates.glob("*_body.txt")):
+        text = body.read_text()
+        assert "You get this email because" in text or "_why_member.txt" in text, body.name
+        assert "{{ site_url }}" in text or body.name == "removed_body.txt", body.name

@@ -41,6 +41,8 @@ def plan_values(**extra: Any) -> dict[str, Any]:
         "place_kind": "rotating",
         "venue": "",
         "online_url": "",
+        "call_days_before": 7,
+        "agenda_days_before": 3,
     } | extra
 
 
@@ -548,3 +550,24 @@ def test_the_home_page_lists_coming_meetings(cast: Cast) -> None:
     page = client_for(cast.alice).get("/")
     assert b"Riverside" in page.content and b"Setting 0" in page.content
     assert b"Nothing is diarised yet" not in page.content
+
+
+def test_the_cluster_chooses_when_the_call_for_items_and_agenda_go(cast: Cast) -> None:
+    client = client_for(cast.alice)
+    url = reverse("meetings_plan", args=[cast.cluster.pk])
+    bad = client.post(url, plan_values(call_days_before=2, agenda_days_before=5))
+    assert bad.status_code == 200 and b"after the call for items" in bad.content
+    assert not YearPlan.objects.exists()
+    client.post(url, plan_values(call_days_before=10, agenda_days_before=5))
+    plan = YearPlan.objects.get()
+    assert (plan.call_days_before, plan.agenda_days_before) == (10, 5)
+    services.confirm_plan(plan, cast.alice)
+    first = plan.meetings.order_by("starts_at").first()
+    assert first is not None
+    OutboundEmail.objects.all().delete()
+    eleven_before = first.starts_at - dt.timedelta(days=11)
+    assert services.send_due_meeting_emails(eleven_before) == 0
+    assert services.send_due_meeting_emails(first.starts_at - dt.timedelta(days=9, hours=23)) == 1
+    assert services.send_due_meeting_emails(first.starts_at - dt.timedelta(days=4, hours=23)) == 1
+    subjects = [e.subject for e in OutboundEmail.objects.filter(to=cast.bob.email)]
+    assert subjects[0].startswith("Add to the agenda") and subjects[1].startswith("Agenda:")

@@ -70,10 +70,21 @@ class PlanForm(PlaceMixin, StyledForm):
     online_url = forms.URLField(
         required=False, label="Link to join (for online meetings)", assume_scheme="https"
     )
+    call_days_before = forms.IntegerField(
+        min_value=1, max_value=28, initial=7, label="Ask for agenda items this many days before"
+    )
+    agenda_days_before = forms.IntegerField(
+        min_value=1, max_value=14, initial=3, label="Send the agenda this many days before"
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.clean_place()
+        call, agenda = data.get("call_days_before"), data.get("agenda_days_before")
+        if call and agenda and agenda > call:
+            self.add_error(
+                "agenda_days_before", "Send the agenda after the call for items, not before it"
+            )
         return data
 
 

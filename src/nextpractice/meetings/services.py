@@ -180,8 +180,11 @@ def draft_plan(cluster: Cluster, by: User, values: dict[str, Any]) -> YearPlan:
         "place_kind",
         "venue",
         "online_url",
+        "call_days_before",
+        "agenda_days_before",
     ):
-        setattr(plan, name, values[name])
+        if name in values:
+            setattr(plan, name, values[name])
     plan.save()
     plan.meetings.all().delete()
     members = current_members(cluster)

@@ -101,6 +101,8 @@ def plan(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
                 "place_kind",
                 "venue",
                 "online_url",
+                "call_days_before",
+                "agenda_days_before",
             )
         }
     form = PlanForm(request.POST or None, initial=initial)
