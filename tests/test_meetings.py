@@ -571,3 +571,24 @@ def test_the_cluster_chooses_when_the_call_for_items_and_agenda_go(cast: Cast) -
     assert services.send_due_meeting_emails(first.starts_at - dt.timedelta(days=4, hours=23)) == 1
     subjects = [e.subject for e in OutboundEmail.objects.filter(to=cast.bob.email)]
     assert subjects[0].startswith("Add to the agenda") and subjects[1].startswith("Agenda:")
+
+
+def test_the_service_itself_refuses_a_malformed_deputy_address(cast: Cast) -> None:
+    meeting = make_meeting(cast.cluster, dt.timedelta(days=10))
+    with pytest.raises(services.MeetingError, match="email address"):
+        services.respond(meeting, cast.bob, "deputy", "Dee", "dee at school")
+    assert not Attendance.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_moving_to_another_day_sends_the_call_agenda_and_reminder_again(cast: Cast) -> None:
+    meeting = make_meeting(cast.cluster, dt.timedelta(days=2))
+    assert services.send_due_meeting_emails() == 2  # call for items and agenda, both due
+    later = meeting.local_start.date() + dt.timedelta(days=21)
+    services.move_meeting(meeting, cast.alice, later, dt.time(15), 90)
+    meeting.refresh_from_db()
+    assert (meeting.call_sent_at, meeting.agenda_sent_at, meeting.reminder_sent_at) == (
+        None,
+        None,
+        None,
+    )
+    assert services.send_due_meeting_emails() == 0  # three weeks away now

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -119,12 +121,11 @@ def rotations(
         .order_by("starts_at")
         .values_list("host_setting_id", "chair_id", "note_taker_id")
     )
-    closed = {
-        s.pk: set(
-            ClosureDay.objects.filter(setting=s, date__in=list(days)).values_list("date", flat=True)
-        )
-        for s in settings_
-    }
+    closed: dict[int, set[dt.date]] = {s.pk: set() for s in settings_}
+    for setting_id, day in ClosureDay.objects.filter(
+        setting__in=settings_, date__in=list(days)
+    ).values_list("setting_id", "date"):
+        closed[setting_id].add(day)
     by_id = {s.pk: s for s in settings_}
     host_ids = planner.rotation(
         [s.pk for s in settings_],
@@ -241,7 +242,7 @@ def check_time(
             f"That date is outside the academic year {year.name} "
             f"({year.start:%-d %B %Y} to {year.end:%-d %B %Y})."
         )
-    ends_at = starts_at + dt.timedelta(minutes=minutes)
+    ends_at = starts_at.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)
     others = Meeting.objects.filter(cluster_id=meeting.cluster_id).exclude(
         status=MeetingStatus.CANCELLED
     )
@@ -285,8 +286,9 @@ def move_meeting(
         meeting.save()
         return meeting
     meeting.touch()
-    # The agenda and reminder go again for the new date if they already went.
-    meeting.reminder_sent_at = None
+    if meeting.local_start.date() != was.date():
+        # A new day: the call for items, agenda and reminder go again at their times.
+        meeting.call_sent_at = meeting.agenda_sent_at = meeting.reminder_sent_at = None
     meeting.save()
     record(
         by,
@@ -491,6 +493,12 @@ def respond(
         deputy_name = deputy_name.strip()
         if not deputy_name:
             raise MeetingError("Give your deputy's name.")
+        try:
+            validate_email(deputy_email)
+        except ValidationError:
+            raise MeetingError(
+                "Give your deputy's email address, like name@school.org.uk."
+            ) from None
         if deputy_email == member.email.lower():
             raise MeetingError("Your deputy needs their own email address, not yours.")
         if meeting.cluster.memberships.filter(
