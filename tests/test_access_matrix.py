@@ -18,6 +18,8 @@ from nextpractice.clusters import services
 from nextpractice.formation.models import FormationRound
 from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import CalendarFeed, SchoolHoliday
+from nextpractice.reviews import filetypes
+from nextpractice.reviews import services as review_services
 
 from .conftest import Cast, client_for, make_meeting
 
@@ -57,6 +59,8 @@ COORDINATOR_POST = COORDINATOR_ONLY | {"coordinator": ANY_REDIRECT}
 IN_MEETING = IN_CLUSTER | {"deputy": 200}
 MEETING_PEOPLE = ["member", "fellow", "facilitator", "deputy"]
 CHAIR_ONLY_POST = IN_CLUSTER_POST | {"fellow": 403, "facilitator": 403, "deputy": 403}
+IN_REVIEW = IN_CLUSTER | {"facilitator": 404}
+IN_REVIEW_POST = IN_CLUSTER_POST | {"facilitator": 404}
 
 MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "home": ("get", dict.fromkeys(ROLES, 200)),
@@ -142,6 +146,22 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "calendar_token": ("post", dict.fromkeys(ROLES, ANY_REDIRECT) | {"anonymous": LOGIN}),
     "area_term_dates": ("get", COORDINATOR_ONLY),
     "area_term_dates_delete": ("post", COORDINATOR_POST),
+    # --- Reviews. Alice asked the whole cluster (not the facilitator) about her SEF; Bob
+    # has sent feedback. (Chosen audiences: tests/test_reviews.py walks every review URL.)
+    "review_list": ("get", IN_CLUSTER),
+    "review_new": ("get", IN_CLUSTER),
+    "exemplars": ("get", IN_CLUSTER),
+    "exemplar_download": ("get", IN_CLUSTER),
+    "review_detail": ("get", IN_REVIEW),
+    "review_download": ("get", IN_REVIEW),
+    "review_report": ("get", IN_REVIEW),
+    "review_report_pdf": ("get", IN_REVIEW),
+    "review_feedback": ("get", IN_REVIEW | {"member": 403}),
+    "review_reply": ("post", IN_REVIEW_POST),
+    "review_version_add": ("post", IN_REVIEW_POST | {"fellow": 403}),
+    "review_close": ("post", IN_REVIEW_POST | {"fellow": 403}),
+    "review_helpful": ("post", IN_REVIEW_POST | {"fellow": 403}),
+    "review_to_action": ("post", IN_REVIEW_POST | {"fellow": 403}),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 
@@ -167,7 +187,7 @@ def test_every_url_pattern_has_a_row() -> None:
 
 
 @pytest.fixture
-def world(cast: Cast) -> dict[str, Any]:
+def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
     _, token = Invitation.issue("priya@example.test", cluster=cast.cluster, invited_by=cast.alice)
     proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came.")
     round_ = FormationRound.objects.create(
@@ -185,6 +205,24 @@ def world(cast: Cast) -> dict[str, Any]:
         area=cast.area, name="Half-term", start=date(2026, 10, 26), end=date(2026, 10, 30)
     )
     feed = CalendarFeed.objects.create(user=cast.alice)
+    settings.MEDIA_ROOT = tmp_path
+    review = review_services.create_request(
+        cast.cluster,
+        cast.alice,
+        kind="document",
+        title="Our SEF",
+        feedback_by=date(2030, 1, 1),
+        focus=[("Is my leadership evidence convincing?", None)],
+        document_kind="sef",
+        upload=review_services.CheckedFile(b"%PDF-1.4 test", "sef.pdf", filetypes.PDF),
+    )
+    focus = review.focus_areas.get()
+    feedback = review_services.save_feedback(
+        review, cast.bob, {focus.pk: ("Clear", "Show impact")}, submit=True
+    )
+    exemplar = review_services.share_exemplar(
+        cast.cluster, cast.alice, "My SEF", "sef", "Impact", version=review.versions.get()
+    )
     people = {
         "anonymous": None,
         "member": cast.alice,
@@ -211,6 +249,11 @@ def world(cast: Cast) -> dict[str, Any]:
         "action_id": action.pk,
         "holiday_id": holiday.pk,
         "feed_token": feed.token,
+        "review_id": review.pk,
+        "version_id": review.versions.get().pk,
+        "answer_id": feedback.answers.get().pk,
+        "exemplar_id": exemplar.pk,
+        "kind": "document",
     }
     return {"people": people, "kwargs": kwargs}
 

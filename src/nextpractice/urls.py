@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("nextpractice.directory.urls")),
     path("", include("nextpractice.formation.urls")),
     path("", include("nextpractice.meetings.urls")),
+    path("", include("nextpractice.reviews.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "nextpractice.audit",
     "nextpractice.formation",
     "nextpractice.meetings",
+    "nextpractice.reviews",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -224,6 +225,8 @@ PERIODIC_JOBS = [
     "nextpractice.core.mail.deliver_pending",
     "nextpractice.meetings.services.send_due_meeting_emails",
 ]
+# Apps that put things other than meetings in people's diaries and calendar feeds.
+CALENDAR_SOURCES = ["nextpractice.reviews.calendar.walks_for"]
 # An email claimed by a worker that died before sending is claimed again after this.
 EMAIL_CLAIM_TIMEOUT = env.integer("EMAIL_CLAIM_TIMEOUT", 600, minimum=1)
 
@@ -231,6 +234,12 @@ EMAIL_CLAIM_TIMEOUT = env.integer("EMAIL_CLAIM_TIMEOUT", 600, minimum=1)
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Uploaded documents: outside the static root, under random names, never served directly
+# (only through views that check access). Any Django storage backend, an S3-compatible
+# one included, can replace the disk here.
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "uploads")))
+FILE_UPLOAD_PERMISSIONS = 0o600
+DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -43,7 +43,7 @@ def style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
         for widget_class, css in _CLASSES.items():
-            if type(widget) is widget_class:
+            if type(widget) is widget_class and css not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vRecur, vText
 
 from nextpractice.clusters.models import Membership
@@ -122,8 +125,60 @@ def meeting_lines(meeting: Meeting, link: str, domain: str) -> list[str]:
     ]
 
 
+@dataclass
+class Entry:
+    """Something other than a meeting that belongs in a person's diary and calendar feed
+    (a learning walk, an event), given by the apps named in settings.CALENDAR_SOURCES."""
+
+    uid: str
+    cluster_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    title: str
+    location: str
+    link: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    sequence: int = 0
+    cancelled: bool = False
+
+
+def entry_lines(entry: Entry, domain: str) -> list[str]:
+    stamp = _utc(entry.updated_at)
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{entry.uid}@{domain}",
+        f"DTSTAMP:{stamp}",
+        f"LAST-MODIFIED:{stamp}",
+        f"CREATED:{_utc(entry.created_at)}",
+        f"SEQUENCE:{entry.sequence}",
+        f"DTSTART;TZID={TZID}:{_local(entry.starts_at)}",
+        f"DTEND;TZID={TZID}:{_local(entry.ends_at)}",
+        f"SUMMARY:{_text(('Cancelled: ' if entry.cancelled else '') + entry.title)}",
+        f"STATUS:{'CANCELLED' if entry.cancelled else 'CONFIRMED'}",
+        f"LOCATION:{_text(entry.location)}",
+        f"DESCRIPTION:{_text('Details: ' + entry.link)}",
+        f"URL:{entry.link}",
+        "TRANSP:OPAQUE",
+        "END:VEVENT",
+    ]
+
+
+def entries_for(user: Any, site_url: str) -> list[Entry]:
+    """Every diary entry the registered sources give this person."""
+    found: list[Entry] = []
+    for path in settings.CALENDAR_SOURCES:
+        found += import_string(path)(user, site_url)
+    return found
+
+
 def build_calendar(
-    meetings: Iterable[Meeting], site_url: str, name: str, *, feed: bool = True
+    meetings: Iterable[Meeting],
+    site_url: str,
+    name: str,
+    *,
+    feed: bool = True,
+    entries: Iterable[Entry] = (),
 ) -> bytes:
     """The calendar file: CRLF line ends, lines folded at 75 octets, text escaped."""
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
@@ -144,6 +199,8 @@ def build_calendar(
     for meeting in meetings:
         link = site_url + path.replace("987654321", str(meeting.pk))
         out += [fold(line) for line in meeting_lines(meeting, link, domain)]
+    for entry in entries:
+        out += [fold(line) for line in entry_lines(entry, domain)]
     out.append(b"END:VCALENDAR")
     return b"\r\n".join(out) + b"\r\n"
 

@@ -74,6 +74,12 @@ def year(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "other_years": [y for y in (this_year, this_year + 1) if y != start_year],
             "meetings": meetings,
             "attendance": services.attendance_record(cluster, plan),
+            "entries": [
+                e
+                for e in calendar.entries_for(request.user, "")
+                if e.cluster_id == cluster.pk
+                and planner.academic_year_of(timezone.localdate(e.starts_at)) == start_year
+            ],
             "now": timezone.now(),
         },
     )
@@ -619,7 +625,10 @@ def feed(request: HttpRequest, feed_token: str) -> HttpResponse:
     if subscription is None or not subscription.user.is_active:
         raise Http404("No such calendar")
     body = calendar.build_calendar(
-        calendar.feed_meetings(subscription.user), settings.SITE_URL, "Next Practice meetings"
+        calendar.feed_meetings(subscription.user),
+        settings.SITE_URL,
+        "Next Practice meetings",
+        entries=calendar.entries_for(subscription.user, settings.SITE_URL),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"

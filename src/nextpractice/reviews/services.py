@@ -1,0 +1,349 @@
+"""Workflows of opening up: ask for feedback, give it, use it, share examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from nextpractice.accounts.models import User
+from nextpractice.audit.models import record
+from nextpractice.clusters.models import Cluster, Role
+from nextpractice.core.mail import queue_email
+from nextpractice.meetings.models import Action, Meeting, MeetingStatus
+
+from . import filetypes
+from .models import (
+    AccessEntry,
+    ChecklistAnswer,
+    DocumentVersion,
+    Exemplar,
+    Feedback,
+    FocusAnswer,
+    FocusArea,
+    Reply,
+    ReviewKind,
+    ReviewRequest,
+)
+
+
+class ReviewError(Exception):
+    """A step that cannot happen; the message is shown to the person."""
+
+
+@dataclass
+class CheckedFile:
+    content: bytes
+    name: str
+    kind: filetypes.Kind
+
+
+def check_upload(upload: UploadedFile) -> CheckedFile:
+    """Read and check an uploaded document (size first, then content), or ReviewError."""
+    if upload.size is not None and upload.size > filetypes.MAX_BYTES:
+        raise ReviewError(
+            f"The file is {upload.size / 1024 / 1024:.1f} MB: the most we take is 20 MB."
+        )
+    data = upload.read(filetypes.MAX_BYTES + 1)
+    try:
+        kind, name = filetypes.check(upload.name or "document", data)
+    except filetypes.FileRefused as e:
+        raise ReviewError(str(e)) from None
+    return CheckedFile(data, name, kind)
+
+
+def _store_version(review: ReviewRequest, by: User, checked: CheckedFile) -> DocumentVersion:
+    number = (review.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = DocumentVersion(
+        request=review,
+        number=number,
+        original_name=checked.name,
+        content_type=checked.kind.content_type,
+        size=len(checked.content),
+        uploaded_by=by,
+    )
+    # Through Django's storage API, so an S3-compatible store can replace the disk.
+    version.file.save("document", ContentFile(checked.content), save=False)
+    version.save()
+    return version
+
+
+def audience_of(review: ReviewRequest) -> list[User]:
+    """Everyone who may see the request, except the requester."""
+    memberships = review.cluster.memberships.filter(left_at=None).select_related("user")
+    chosen = set(review.audience.values_list("pk", flat=True))
+    people = []
+    for m in memberships:
+        if m.user_id == review.requester_id or not m.has_agreed:
+            continue
+        if m.role == Role.FACILITATOR:
+            if review.include_facilitator or m.user_id in chosen:
+                people.append(m.user)
+        elif review.whole_cluster or m.user_id in chosen:
+            people.append(m.user)
+    return people
+
+
+@transaction.atomic
+def create_request(
+    cluster: Cluster,
+    by: User,
+    *,
+    kind: str,
+    title: str,
+    feedback_by: dt.date,
+    focus: Sequence[tuple[str, Any]],
+    whole_cluster: bool = True,
+    audience: Sequence[User] = (),
+    include_facilitator: bool = False,
+    document_kind: str = "",
+    upload: CheckedFile | None = None,
+    website_url: str = "",
+    checklist: Any = None,
+    walk_starts_at: dt.datetime | None = None,
+    walk_minutes: int = 60,
+    arrival: str = "",
+) -> ReviewRequest:
+    """Open a request; everyone in its audience is told by email."""
+    if not focus:
+        raise ReviewError("Name at least one focus area: what do you want to know?")
+    if kind == ReviewKind.DOCUMENT and upload is None:
+        raise ReviewError("Choose the document to share.")
+    if kind == ReviewKind.WALK and walk_starts_at is None:
+        raise ReviewError("Give the date and time of the walk.")
+    review = ReviewRequest.objects.create(
+        cluster=cluster,
+        requester=by,
+        kind=kind,
+        title=title,
+        feedback_by=feedback_by,
+        whole_cluster=whole_cluster,
+        include_facilitator=include_facilitator,
+        document_kind=document_kind,
+        website_url=website_url,
+        checklist=checklist,
+        walk_starts_at=walk_starts_at,
+        walk_minutes=walk_minutes,
+        arrival=arrival,
+    )
+    review.audience.set(audience)
+    FocusArea.objects.bulk_create(
+        [
+            FocusArea(request=review, question=q, topic=topic, position=i)
+            for i, (q, topic) in enumerate(focus)
+        ]
+    )
+    if upload is not None:
+        _store_version(review, by, upload)
+    record(by, "review.requested", review, f"{by} asked for feedback: {title}", cluster)
+    for person in audience_of(review):
+        queue_email(
+            person.email,
+            "emails/review_requested",
+            {"person": person, "review": review, "cluster": cluster, "by": by},
+        )
+    return review
+
+
+@transaction.atomic
+def add_version(review: ReviewRequest, by: User, upload: CheckedFile) -> DocumentVersion:
+    if not review.is_open:
+        raise ReviewError("This request is closed.")
+    if by.pk != review.requester_id:
+        raise ReviewError("Only the person who asked can upload a new version.")
+    version = _store_version(review, by, upload)
+    record(by, "review.version", review, f"{by} uploaded version {version.number}", review.cluster)
+    return version
+
+
+def save_feedback(
+    review: ReviewRequest,
+    reviewer: User,
+    answers: dict[int, tuple[str, str]],
+    overall: str = "",
+    checklist: dict[int, tuple[str, str]] | None = None,
+    *,
+    submit: bool = False,
+) -> Feedback:
+    """Save a reviewer's answers (a draft, or sent). Sending needs strengths and next steps
+    for every focus area: feedback stays balanced. Only the given focus areas and checklist
+    items are changed, so a phone sending one screen at a time keeps the others."""
+    if not review.is_open:
+        raise ReviewError("This request is closed: feedback can no longer change.")
+    if reviewer.pk == review.requester_id:
+        raise ReviewError("You asked for this feedback: others give it.")
+    focus_ids = set(review.focus_areas.values_list("pk", flat=True))
+    if not set(answers) <= focus_ids:
+        raise ReviewError("That focus area is not part of this request.")
+    with transaction.atomic():  # the draft is kept even when sending is refused below
+        feedback, _ = Feedback.objects.select_for_update().get_or_create(
+            request=review, reviewer=reviewer
+        )
+        for focus_id, (strengths, next_steps) in answers.items():
+            FocusAnswer.objects.update_or_create(
+                feedback=feedback,
+                focus_id=focus_id,
+                defaults={"strengths": strengths.strip(), "next_steps": next_steps.strip()},
+            )
+        for item_id, (status, note) in (checklist or {}).items():
+            ChecklistAnswer.objects.update_or_create(
+                feedback=feedback, item_id=item_id, defaults={"status": status, "note": note}
+            )
+        if overall.strip():
+            feedback.overall = overall.strip()
+        feedback.version = review.versions.first()
+        feedback.updated_at = timezone.now()
+        feedback.save()
+    if submit:
+        given = {a.focus_id for a in feedback.answers.all() if a.strengths and a.next_steps}
+        missing = [f.question for f in review.focus_areas.all() if f.pk not in given]
+        if missing:
+            raise ReviewError(
+                "Give both strengths and next steps for every focus area before sending "
+                f"(still to do: {'; '.join(missing)})."
+            )
+        with transaction.atomic():
+            first_time = (
+                Feedback.objects.filter(pk=feedback.pk, submitted_at=None).update(
+                    submitted_at=timezone.now()
+                )
+                == 1
+            )
+            if first_time:
+                queue_email(
+                    review.requester.email,
+                    "emails/feedback_given",
+                    {
+                        "person": review.requester,
+                        "review": review,
+                        "by": reviewer,
+                        "cluster": review.cluster,
+                    },
+                )
+        feedback.refresh_from_db()
+    return feedback
+
+
+@transaction.atomic
+def close(review: ReviewRequest, by: User) -> None:
+    if by.pk != review.requester_id:
+        raise ReviewError("Only the person who asked can close the request.")
+    if not review.is_open:
+        raise ReviewError("This request is already closed.")
+    review.closed_at = timezone.now()
+    review.save(update_fields=["closed_at"])
+    record(by, "review.closed", review, f"{by} closed the request {review.title}", review.cluster)
+
+
+def reply(review: ReviewRequest, by: User, text: str, focus: FocusArea | None) -> Reply:
+    if not text.strip():
+        raise ReviewError("Write your reply first.")
+    return Reply.objects.create(request=review, author=by, text=text.strip(), focus=focus)
+
+
+def mark_helpful(answer: FocusAnswer, by: User, helpful: bool) -> None:
+    if by.pk != answer.feedback.request.requester_id:
+        raise ReviewError("Only the person who asked marks what helped.")
+    answer.helpful = helpful
+    answer.save(update_fields=["helpful"])
+
+
+@transaction.atomic
+def to_action(answer: FocusAnswer, by: User) -> Action:
+    """A next step becomes the requester's own action, due at the next meeting, so it is
+    on that meeting's agenda."""
+    review = answer.feedback.request
+    if by.pk != review.requester_id:
+        raise ReviewError("Only the person who asked turns feedback into actions.")
+    if answer.action_id is not None:
+        raise ReviewError("This next step is already one of your actions.")
+    following = (
+        Meeting.objects.filter(
+            cluster_id=review.cluster_id,
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    text = " ".join(answer.next_steps.split())
+    action = Action.objects.create(
+        cluster_id=review.cluster_id,
+        title=text if len(text) <= 300 else text[:297] + "...",
+        owner=by,
+        due=following.local_start.date() if following else None,
+        created_by=by,
+    )
+    answer.action = action
+    answer.save(update_fields=["action"])
+    record(
+        by, "action.set", action, f"{by} took on a next step from {review.title}", review.cluster
+    )
+    return action
+
+
+def log_access(review: ReviewRequest, user: User, what: str, version: Any = None) -> None:
+    """Record an opening or download by someone other than the requester."""
+    if user.pk != review.requester_id:
+        AccessEntry.objects.create(request=review, user=user, what=what, version=version)
+
+
+@transaction.atomic
+def share_exemplar(
+    cluster: Cluster,
+    by: User,
+    title: str,
+    document_kind: str,
+    note: str,
+    upload: CheckedFile | None = None,
+    version: DocumentVersion | None = None,
+) -> Exemplar:
+    """Share a document into the cluster's example library: a new file, or a version of
+    one's own review request (the stored file is shared, not copied)."""
+    exemplar = Exemplar(
+        cluster=cluster, shared_by=by, title=title, document_kind=document_kind, note=note
+    )
+    if version is not None:
+        if version.request.requester_id != by.pk:
+            raise ReviewError("You can share your own documents only.")
+        exemplar.file = version.file.name
+        exemplar.original_name = version.original_name
+        exemplar.content_type = version.content_type
+        exemplar.size = version.size
+    elif upload is not None:
+        exemplar.original_name = upload.name
+        exemplar.content_type = upload.kind.content_type
+        exemplar.size = len(upload.content)
+        exemplar.file.save("document", ContentFile(upload.content), save=False)
+    else:
+        raise ReviewError("Choose the document to share.")
+    exemplar.save()
+    record(by, "exemplar.shared", exemplar, f"{by} shared an example: {title}", cluster)
+    return exemplar
+
+
+def collated(review: ReviewRequest) -> list[dict[str, Any]]:
+    """Per focus area: every sent answer (strengths and next steps) and the replies."""
+    focus_areas = list(review.focus_areas.select_related("topic"))
+    answers = (
+        FocusAnswer.objects.filter(feedback__request=review, feedback__submitted_at__isnull=False)
+        .select_related("feedback__reviewer", "action")
+        .order_by("feedback__submitted_at", "pk")
+    )
+    by_focus: dict[int, list[FocusAnswer]] = {f.pk: [] for f in focus_areas}
+    for answer in answers:
+        by_focus[answer.focus_id].append(answer)
+    replies: dict[int | None, list[Reply]] = {}
+    for r in review.replies.select_related("author"):
+        replies.setdefault(r.focus_id, []).append(r)
+    return [
+        {"focus": f, "answers": by_focus[f.pk], "replies": replies.get(f.pk, [])}
+        for f in focus_areas
+    ]
