@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -352,6 +353,8 @@ SIGNED_IN_PAGES = [
     ("amira", "/clusters/{cluster}/meetings/", "55-meetings-unplanned"),
     ("amira", "/clusters/{cluster}/meetings/new/", "56-add-meeting"),
     ("amira", "/actions/", "57-no-actions"),
+    ("amira", "/clusters/{cluster}/reviews/new/website/", "66-ask-website-review"),
+    ("amira", "/clusters/{cluster}/reviews/new/walk/", "67-invite-a-walk"),
 ]
 
 
@@ -452,8 +455,6 @@ def test_a_cluster_plans_its_year_meets_and_its_action_comes_back(
 ) -> None:
     """Journeys 3 and 4: plan the year, confirm it, answer with a deputy, add an agenda
     item, take notes with an action, publish, and find the action on the next agenda."""
-    from datetime import timedelta
-
     from nextpractice.meetings.models import Action, Attendance, Meeting, YearPlan
     from nextpractice.meetings.planner import academic_year, academic_year_of
 
@@ -553,3 +554,122 @@ def test_a_cluster_plans_its_year_meets_and_its_action_comes_back(
     check(page, "52-my-actions")
     page.goto(f"{live_server.url}/clusters/{cluster.pk}/meetings/?year={next_year}")
     check(page, "53-year-and-attendance")
+
+
+def test_a_leader_asks_for_feedback_on_her_sef_and_uses_it(
+    live_server: Any,
+    page: Any,
+    chromium: Any,
+    journey_world: dict[str, Any],
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    """Journey 5: Amira shares her SEF with two questions; Ben answers on a computer, Meera
+    on her phone (losing the signal half-way); Amira turns a next step into an action and
+    downloads the report as a PDF."""
+    from fpdf import FPDF
+
+    from nextpractice.meetings.models import Action
+    from nextpractice.reviews.checklists import load as load_checklists
+    from nextpractice.reviews.models import Checklist, ChecklistItem, Feedback, ReviewRequest
+
+    if not Checklist.objects.exists():  # a transactional test before us flushed them
+        load_checklists(Checklist, ChecklistItem)
+    settings.MEDIA_ROOT = tmp_path
+    settings.SITE_URL = live_server.url
+    cluster = journey_world["cluster"]
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(text="Millbrook self-evaluation")
+    sef = tmp_path / "Millbrook SEF.pdf"
+    sef.write_bytes(bytes(pdf.output()))
+
+    page.context.add_cookies([_session_cookie(live_server, journey_world["amira"])])
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/")
+    page.get_by_role("link", name="Feedback and learning walks").click()
+    check(page, "58-reviews")
+    page.get_by_role("link", name="Share a document").click()
+    page.get_by_label("Title").fill("Our SEF, leadership section")
+    page.get_by_label("What it is").select_option(label="Self-evaluation (SEF)")
+    page.get_by_label("The document").set_input_files(str(sef))
+    page.get_by_label("Feedback wanted by").fill(
+        (timezone.localdate() + timedelta(days=7)).isoformat()
+    )
+    page.get_by_label("Focus area 1", exact=True).fill("Is my evidence for leadership convincing?")
+    page.get_by_label("Focus area 2 (optional)", exact=True).fill("Does the impact section read well?")
+    check(page, "59-ask-for-feedback")
+    page.get_by_role("button", name="Send the request").click()
+    page.get_by_text("Your request is sent").wait_for()
+    check(page, "60-request")
+    review = ReviewRequest.objects.get()
+
+    # Ben answers at his desk.
+    ben_context = chromium.new_context(bypass_csp=True)
+    ben_context.add_cookies([_session_cookie(live_server, journey_world["ben"])])
+    ben = ben_context.new_page()
+    ben.goto(f"{live_server.url}/reviews/{review.pk}/")
+    ben.get_by_role("link", name="Give your feedback").click()
+    ben.get_by_label("Strengths").first.fill("A clear vision, well evidenced.")
+    ben.get_by_role("button", name="Send my feedback").click()
+    ben.get_by_text("There is a problem").wait_for()  # next steps are needed too
+    check(ben, "61-feedback-error")
+    ben.get_by_label("Next steps").first.fill("Your evidence lists activities, not impact.")
+    ben.get_by_label("Strengths").nth(1).fill("Good use of data.")
+    ben.get_by_label("Next steps").nth(1).fill("Cut it by half.")
+    ben.get_by_role("button", name="Send my feedback").click()
+    ben.get_by_text("your feedback is sent").wait_for()
+    ben_context.close()
+
+    # Meera answers on her phone, one question per screen; the signal drops on the second.
+    phone_context = chromium.new_context(
+        bypass_csp=True, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    phone_context.add_cookies(
+        [_session_cookie(live_server, User.objects.get(email="meera@example.test"))]
+    )
+    phone = phone_context.new_page()
+    phone.goto(f"{live_server.url}/reviews/{review.pk}/feedback/")
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    check(phone, "62-phone-feedback")
+    phone.get_by_label("Strengths").first.fill("Honest and specific.")
+    phone.get_by_label("Next steps").first.fill("Lead with the children's outcomes.")
+    phone_context.set_offline(True)
+    phone.get_by_label("Strengths").nth(1).fill("Short and readable.")
+    phone.get_by_label("Next steps").nth(1).fill("Add one case study.")
+    phone.get_by_role("button", name="Send my feedback").click()
+    phone.get_by_text("kept on this device").wait_for()
+    assert (
+        Feedback.objects.filter(
+            reviewer__email="meera@example.test", submitted_at__isnull=False
+        ).count()
+        == 0
+    )
+    phone_context.set_offline(False)
+    phone.wait_for_function("document.getElementById('save-status').textContent.includes('saved')")
+    draft = Feedback.objects.get(reviewer__email="meera@example.test")
+    assert {a.next_steps for a in draft.answers.all()} == {
+        "Lead with the children's outcomes.",
+        "Add one case study.",
+    }
+    phone.get_by_role("button", name="Send my feedback").click()
+    phone.get_by_text("your feedback is sent").wait_for()
+    phone_context.close()
+
+    # Amira reads it by question, makes a next step her action, and takes the PDF.
+    page.goto(f"{live_server.url}/reviews/{review.pk}/")
+    assert "Your evidence lists activities, not impact." in page.locator("main").inner_text()
+    check(page, "63-feedback-gathered")
+    page.get_by_role("button", name=re.compile("Make this next step my action")).first.click()
+    page.get_by_text("It is one of your actions now").wait_for()
+    assert Action.objects.filter(owner=journey_world["amira"]).count() == 1
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the report (PDF)").click()
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "Your evidence lists activities, not impact." in text and "Add one case study." in text
+    page.get_by_role("link", name="Printable report").click()
+    check(page, "64-report")
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/examples/")
+    check(page, "65-example-library")

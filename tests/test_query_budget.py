@@ -225,3 +225,65 @@ def test_meeting_pages_run_the_same_queries_for_one_meeting_and_for_years_of_the
     assert big == small
     for name, count in big.items():
         assert count <= MEETING_BUDGET[name], f"{name} ran {count} queries"
+
+
+REVIEW_BUDGET = {"review_detail": 15, "review_report": 11, "review_report_pdf": 10, "review_list": 8}
+
+
+def grow_reviews(cast: Cast, reviewers: int, tmp_path: Any) -> Any:
+    """Alice's SEF with three focus areas and ``reviewers`` colleagues' sent feedback."""
+    from nextpractice.reviews import filetypes
+    from nextpractice.reviews import services as reviews
+    from nextpractice.reviews.models import AccessEntry, Reply, ReviewRequest
+
+    ReviewRequest.objects.all().delete()
+    people = []
+    for k in range(reviewers):
+        user, _ = User.objects.get_or_create(
+            email=f"reviewer{k}@example.test", defaults={"full_name": f"Reviewer {k}"}
+        )
+        Membership.objects.get_or_create(
+            cluster=cast.cluster, user=user, defaults={"ground_rules_agreed_version": 1}
+        )
+        people.append(user)
+    review = reviews.create_request(
+        cast.cluster,
+        cast.alice,
+        kind="document",
+        title="Our SEF",
+        feedback_by=timezone.localdate(),
+        focus=[("Leadership?", None), ("Impact?", None), ("Curriculum?", None)],
+        document_kind="sef",
+        upload=reviews.CheckedFile(b"%PDF-1.4 x", "sef.pdf", filetypes.PDF),
+    )
+    focus = list(review.focus_areas.all())
+    for user in people:
+        reviews.save_feedback(
+            review, user, {f.pk: ("Strong", "Next") for f in focus}, "Overall", submit=True
+        )
+        Reply.objects.create(request=review, focus=focus[0], author=cast.alice, text="Thanks")
+        AccessEntry.objects.create(request=review, user=user, what="opened")
+    return review
+
+
+def test_review_pages_run_the_same_queries_for_two_reviewers_and_for_fifty(
+    cast: Cast, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    alice = client_for(cast.alice)
+
+    def measure(review: Any) -> dict[str, int]:
+        urls = {
+            "review_detail": reverse("review_detail", args=[review.pk]),
+            "review_report": reverse("review_report", args=[review.pk]),
+            "review_report_pdf": reverse("review_report_pdf", args=[review.pk]),
+            "review_list": reverse("review_list", args=[cast.cluster.pk]),
+        }
+        return {name: count_queries(alice, url) for name, url in urls.items()}
+
+    measure(grow_reviews(cast, 2, tmp_path))  # warms the per-process caches
+    small = measure(grow_reviews(cast, 2, tmp_path))
+    big = measure(grow_reviews(cast, 50, tmp_path))
+    assert big == small
+    for name, count in big.items():
+        assert count <= REVIEW_BUDGET[name], f"{name} ran {count} queries"

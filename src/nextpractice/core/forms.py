@@ -14,6 +14,8 @@ _CLASSES = {
     forms.DateInput: "govuk-input govuk-input--width-10",
     forms.TimeInput: "govuk-input govuk-input--width-5",
     forms.PasswordInput: "govuk-input",
+    forms.ClearableFileInput: "govuk-file-upload",
+    forms.FileInput: "govuk-file-upload",
 }
 
 
