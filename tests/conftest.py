@@ -35,7 +35,9 @@ def require_tool(available: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
+def _test_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Uploaded documents go to a temporary folder, never into the checkout's var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("uploads")
     # A fast hasher: the real one is deliberately slow, and the cast has seven people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests render templates without running collectstatic first.

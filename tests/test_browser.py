@@ -597,7 +597,9 @@ def test_a_leader_asks_for_feedback_on_her_sef_and_uses_it(
         (timezone.localdate() + timedelta(days=7)).isoformat()
     )
     page.get_by_label("Focus area 1", exact=True).fill("Is my evidence for leadership convincing?")
-    page.get_by_label("Focus area 2 (optional)", exact=True).fill("Does the impact section read well?")
+    page.get_by_label("Focus area 2 (optional)", exact=True).fill(
+        "Does the impact section read well?"
+    )
     check(page, "59-ask-for-feedback")
     page.get_by_role("button", name="Send the request").click()
     page.get_by_text("Your request is sent").wait_for()

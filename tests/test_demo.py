@@ -126,3 +126,22 @@ def test_every_active_demo_cluster_has_its_year_of_meetings(db: Any) -> None:
             for r in record
         )
     assert not OutboundEmail.objects.exists()  # loading the demo sends nothing
+
+
+def test_every_active_demo_cluster_has_open_and_closed_reviews_of_each_kind(db: Any) -> None:
+    from nextpractice.reviews.models import Exemplar, Feedback, ReviewRequest
+
+    demo.build()
+    for cluster in Cluster.objects.filter(status=ClusterStatus.ACTIVE):
+        reviews = ReviewRequest.objects.filter(cluster=cluster)
+        for kind in ("document", "website", "walk"):
+            assert reviews.filter(kind=kind, closed_at__isnull=True).exists()
+            assert reviews.filter(kind=kind, closed_at__isnull=False).exists()
+        assert (
+            Feedback.objects.filter(request__cluster=cluster, submitted_at__isnull=False).count()
+            >= 6
+        )
+        assert Exemplar.objects.filter(cluster=cluster).exists()
+        for version in ReviewRequest.objects.filter(cluster=cluster, kind="document"):
+            stored = version.versions.get()
+            assert stored.file.read(5) == b"%PDF-"

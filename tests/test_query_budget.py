@@ -227,7 +227,12 @@ def test_meeting_pages_run_the_same_queries_for_one_meeting_and_for_years_of_the
         assert count <= MEETING_BUDGET[name], f"{name} ran {count} queries"
 
 
-REVIEW_BUDGET = {"review_detail": 15, "review_report": 11, "review_report_pdf": 10, "review_list": 8}
+REVIEW_BUDGET = {
+    "review_detail": 15,
+    "review_report": 11,
+    "review_report_pdf": 10,
+    "review_list": 8,
+}
 
 
 def grow_reviews(cast: Cast, reviewers: int, tmp_path: Any) -> Any:

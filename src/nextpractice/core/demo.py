@@ -32,6 +32,7 @@ from nextpractice.directory.models import (
 from nextpractice.directory.taxonomy import load_taxonomy
 from nextpractice.formation.models import FormationRound
 from nextpractice.meetings import demo as meetings_demo
+from nextpractice.reviews import demo as reviews_demo
 
 AREA_NAME = "Northbridge"
 DOMAIN = "demo.nextpractice.test"
@@ -353,9 +354,10 @@ def build(seed: int = 2026) -> DemoLogins:
                 ground_rules_agreed_version=1,
             )
     # Each active cluster's year: meetings held (notes, actions, registers) and to come.
-    meetings_demo.build(
-        list(Cluster.objects.filter(area=area, status=ClusterStatus.ACTIVE).order_by("pk")), seed
-    )
+    active = list(Cluster.objects.filter(area=area, status=ClusterStatus.ACTIVE).order_by("pk"))
+    meetings_demo.build(active, seed)
+    # And their reviews: open and closed, of each kind, with feedback.
+    reviews_demo.build(active, seed)
     # Leaders not yet in a cluster make the pool of a formation round, ready to run.
     FormationRound.objects.create(area=area, name="Northbridge spring 2027", created_by=coordinator)
     return DemoLogins(
