@@ -19,6 +19,10 @@ def stored_name(instance: Any, filename: str) -> str:
     return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_hex(20)}"
 
 
+def new_uid() -> str:
+    return secrets.token_hex(16)
+
+
 class Checklist(models.Model):
     """What a kind of setting must and should publish on its website (data, editable by
     admins): the statutory list for maintained schools, another for early years."""
@@ -101,7 +105,7 @@ class ReviewRequest(models.Model):
     audience = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     include_facilitator = models.BooleanField(default=False)
     # The calendar identity of a learning walk.
-    uid = models.CharField(max_length=40, default=secrets.token_hex, unique=True)
+    uid = models.CharField(max_length=40, default=new_uid, unique=True)
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
