@@ -20,6 +20,8 @@ from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import CalendarFeed, SchoolHoliday
 from nextpractice.reviews import filetypes
 from nextpractice.reviews import services as review_services
+from nextpractice.support import services as support_services
+from nextpractice.support.models import Event, Funding, Idea, ResearchPiece
 
 from .conftest import Cast, client_for, make_meeting
 
@@ -162,6 +164,29 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "review_close": ("post", IN_REVIEW_POST | {"fellow": 403}),
     "review_helpful": ("post", IN_REVIEW_POST | {"fellow": 403}),
     "review_to_action": ("post", IN_REVIEW_POST | {"fellow": 403}),
+    # --- Between meetings. Alice asked for help (not the facilitator); Bob shared the rest.
+    "help_list": ("get", IN_CLUSTER),
+    "help_new": ("get", IN_CLUSTER),
+    "help_detail": ("get", IN_REVIEW),
+    "help_reply": ("post", IN_REVIEW_POST),
+    "help_resolve": ("post", IN_REVIEW_POST | {"fellow": 403}),
+    "experiences": ("get", SIGNED_IN),
+    "successes": ("get", IN_CLUSTER),
+    "achievements": ("get", SIGNED_IN),
+    "research_list": ("get", IN_CLUSTER),
+    "research_detail": ("get", IN_CLUSTER),
+    "research_to_agenda": ("post", IN_CLUSTER_POST),
+    "idea_list": ("get", IN_CLUSTER),
+    "idea_detail": ("get", IN_CLUSTER),
+    "event_list": ("get", IN_CLUSTER),
+    "event_detail": ("get", IN_CLUSTER),
+    "event_numbers": ("post", IN_CLUSTER_POST),
+    "event_task": ("post", IN_CLUSTER_POST),
+    "funding_list": ("get", IN_CLUSTER),
+    "funding_applying": ("post", IN_CLUSTER_POST),
+    "cluster_search": ("get", IN_CLUSTER),
+    "notifications": ("get", SIGNED_IN),
+    "notification_prefs": ("get", SIGNED_IN),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 
@@ -223,6 +248,30 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
     exemplar = review_services.share_exemplar(
         cast.cluster, cast.alice, "My SEF", "sef", "Impact", version=review.versions.get()
     )
+    help_request = support_services.ask_for_help(
+        cast.cluster, cast.alice, "Inspection tomorrow", "Help!", [], "urgent"
+    )
+    piece = ResearchPiece.objects.create(
+        cluster=cast.cluster, added_by=cast.bob, title="EEF", summary="Talk more"
+    )
+    idea = Idea.objects.create(
+        cluster=cast.cluster,
+        author=cast.bob,
+        title="Stay and play",
+        what_we_did="x",
+        what_happened="y",
+    )
+    event = Event.objects.create(
+        cluster=cast.cluster,
+        kind="sports",
+        title="Sports day",
+        venue="Park",
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+    )
+    funding = Funding.objects.create(
+        cluster=cast.cluster, funder="Trust", what="Kit", deadline=date(2030, 1, 1)
+    )
     people = {
         "anonymous": None,
         "member": cast.alice,
@@ -254,6 +303,11 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         "answer_id": feedback.answers.get().pk,
         "exemplar_id": exemplar.pk,
         "kind": "document",
+        "help_id": help_request.pk,
+        "piece_id": piece.pk,
+        "idea_id": idea.pk,
+        "event_id": event.pk,
+        "funding_id": funding.pk,
     }
     return {"people": people, "kwargs": kwargs}
 

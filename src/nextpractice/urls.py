@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("nextpractice.formation.urls")),
     path("", include("nextpractice.meetings.urls")),
     path("", include("nextpractice.reviews.urls")),
+    path("", include("nextpractice.support.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from nextpractice.audit.models import AuditEntry
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import TopicChoice
 from nextpractice.meetings.models import Meeting, MeetingStatus
+from nextpractice.support.models import Success
 
 from . import services
 from .access import get_cluster_for, get_membership_for
@@ -85,6 +86,9 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "invite_form": InviteForm(),
             "join_requests": join_requests,
             "next_meeting": next_meeting,
+            "recent_successes": list(
+                Success.objects.filter(cluster=cluster).select_related("author", "about")[:5]
+            ),
         },
     )
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "nextpractice.formation",
     "nextpractice.meetings",
     "nextpractice.reviews",
+    "nextpractice.support",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -82,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "nextpractice.core.context_processors.site",
             ],
+            # The md filter (members' Markdown, sanitised) in every template.
+            "builtins": ["nextpractice.core.templatetags.np"],
         },
     }
 ]
@@ -224,9 +227,15 @@ TASKS = {
 PERIODIC_JOBS = [
     "nextpractice.core.mail.deliver_pending",
     "nextpractice.meetings.services.send_due_meeting_emails",
+    "nextpractice.support.services.send_digests",
+    "nextpractice.support.services.funding_reminders",
+    "nextpractice.support.services.send_termly_achievements",
 ]
 # Apps that put things other than meetings in people's diaries and calendar feeds.
-CALENDAR_SOURCES = ["nextpractice.reviews.calendar.walks_for"]
+CALENDAR_SOURCES = [
+    "nextpractice.reviews.calendar.walks_for",
+    "nextpractice.support.calendar.events_for",
+]
 # An email claimed by a worker that died before sending is claimed again after this.
 EMAIL_CLAIM_TIMEOUT = env.integer("EMAIL_CLAIM_TIMEOUT", 600, minimum=1)
 

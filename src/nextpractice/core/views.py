@@ -13,6 +13,7 @@ from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Area, LeaderProfile
 from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import Action
+from nextpractice.support import services as support_services
 
 # Figures about fewer people than this are never shown to researchers.
 MIN_GROUP = 5
@@ -50,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
     profile = LeaderProfile.objects.filter(user=user).first()
     areas = list(Area.objects.filter(coordinators=user))
     upcoming = meeting_services.upcoming_for(user)
+    urgent = support_services.urgent_for(user)
     open_actions = Action.objects.open().filter(owner=user, cluster_id__in=agreed_ids).count()
     return render(
         request,
@@ -61,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "areas": areas,
             "upcoming": upcoming,
+            "urgent": urgent,
             "open_actions": open_actions,
         },
     )

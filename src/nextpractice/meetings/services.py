@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -691,7 +692,17 @@ def agenda(meeting: Meeting) -> dict[str, Any]:
         )
     )
     total = sum(i.minutes or 0 for i in items)
-    return {"actions_to_review": actions, "items": items, "planned_minutes": total}
+    successes: list[Any] = []
+    if apps.is_installed("nextpractice.support"):  # successes live between meetings
+        from nextpractice.support.services import successes_since_last_meeting
+
+        successes = successes_since_last_meeting(meeting)
+    return {
+        "actions_to_review": actions,
+        "items": items,
+        "planned_minutes": total,
+        "successes": successes,
+    }
 
 
 # --- Notes and actions --------------------------------------------------------------------

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.utils.safestring import SafeString, mark_safe
 
+from nextpractice.core import markdown
 from nextpractice.core.forms import mark_errors, style
 
 register = template.Library()
+
+
+@register.filter
+def md(text: str) -> SafeString:
+    """Members' Markdown as sanitised HTML (links made safe; no raw HTML)."""
+    return mark_safe(markdown.render(text))  # noqa: S308 - nh3 has sanitised it
 
 
 @register.simple_tag

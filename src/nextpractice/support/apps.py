@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SupportConfig(AppConfig):
+    name = "nextpractice.support"
+    verbose_name = "Between meetings"

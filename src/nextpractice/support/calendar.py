@@ -1,0 +1,33 @@
+"""Cluster events in the diary and in calendar feeds (settings.CALENDAR_SOURCES)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.urls import reverse
+
+from nextpractice.clusters.models import Membership
+from nextpractice.meetings.calendar import Entry
+
+from .models import Event
+
+
+def events_for(user: Any, site_url: str) -> list[Entry]:
+    cluster_ids = Membership.objects.filter(
+        user=user, left_at=None, ground_rules_agreed_version=F("cluster__ground_rules_version")
+    ).values("cluster_id")
+    return [
+        Entry(
+            uid=f"event-{event.uid}",
+            cluster_id=event.cluster_id,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            title=f"{event.get_kind_display()}: {event.title}",
+            location=event.place_text(),
+            link=site_url + reverse("event_detail", args=[event.pk]),
+            created_at=event.created_at,
+            updated_at=event.updated_at,
+        )
+        for event in Event.objects.filter(cluster_id__in=cluster_ids).select_related("host_setting")
+    ]

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from nextpractice.core.forms import StyledForm
+from nextpractice.directory.models import Topic
+
+from .models import EventKind, Kind, Mode, TrialResult, Urgency
+
+MD_HINT = "You can use Markdown: *italic*, **bold**, lists and links."
+
+
+def _topics() -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Topics (from the shared list)",
+    )
+
+
+class HelpForm(StyledForm):
+    title = forms.CharField(max_length=200, label="What has happened, in a line")
+    what_happened = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="More detail",
+        help_text="Say what you need. Never name a child. " + MD_HINT,
+    )
+    urgency = forms.ChoiceField(
+        choices=Urgency.choices, widget=forms.RadioSelect, initial=Urgency.WEEK, label="How urgent"
+    )
+    topics = _topics()
+    to_facilitator = forms.BooleanField(required=False, label="Ask our facilitator too")
+
+
+class ResolveForm(StyledForm):
+    what_helped = forms.CharField(
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What helped",
+        help_text="It goes in the cluster's \u201cwe've been here before\u201d library.",
+    )
+
+
+class ExperienceForm(StyledForm):
+    topic = forms.ModelChoiceField(queryset=Topic.objects.all(), label="What you have been through")
+    note = forms.CharField(max_length=300, required=False, label="A word about it (optional)")
+    when = forms.DateField(
+        required=False, label="When (optional)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SuccessForm(StyledForm):
+    about = forms.TypedChoiceField(coerce=int, label="Whose success")
+    text = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What happened",
+        help_text=MD_HINT,
+    )
+
+    def __init__(self, *args: Any, people: list[Any], me: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["about"].choices = [(me.pk, "Mine")] + [  # type: ignore[attr-defined]
+            (p.pk, f"A shout-out for {p}") for p in people if p.pk != me.pk
+        ]
+
+
+class ResearchForm(StyledForm):
+    title = forms.CharField(max_length=200)
+    source = forms.CharField(max_length=200, required=False, label="Source (author, journal)")
+    link = forms.URLField(required=False, assume_scheme="https")
+    summary = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="A summary in your own words",
+        help_text=MD_HINT,
+    )
+    questions = forms.CharField(
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Questions for discussion",
+    )
+    topics = _topics()
+
+
+class TakeawayForm(StyledForm):
+    text = forms.CharField(
+        max_length=3000, widget=forms.Textarea(attrs={"rows": 2}), label="What I took from it"
+    )
+
+
+class IdeaForm(StyledForm):
+    title = forms.CharField(max_length=200, label="The idea")
+    what_we_did = forms.CharField(
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="What we tried"
+    )
+    what_happened = forms.CharField(
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="What happened"
+    )
+    evidence = forms.CharField(
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Evidence (optional; no information about individual children)",
+    )
+
+
+class TrialForm(StyledForm):
+    result = forms.ChoiceField(
+        choices=TrialResult.choices, widget=forms.RadioSelect, label="How it went"
+    )
+    note = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="A note"
+    )
+
+
+class EventForm(StyledForm):
+    kind = forms.ChoiceField(choices=EventKind.choices, label="What kind of event")
+    title = forms.CharField(max_length=200)
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Starts")
+    end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Ends")
+    host_setting = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Hosted by"
+    )
+    venue = forms.CharField(max_length=300, required=False, label="Or a venue")
+    for_children = forms.BooleanField(required=False, label="For children")
+    for_staff = forms.BooleanField(required=False, label="For staff")
+    for_families = forms.BooleanField(required=False, label="For families")
+    aim = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="The aim",
+        help_text="e.g. children who do not usually get to represent their setting",
+    )
+    capacity = forms.IntegerField(
+        min_value=1, max_value=1000, required=False, label="Places (training days)"
+    )
+    contacts = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Organising contacts",
+        help_text="One a line: name, email (e.g. PE leads).",
+    )
+
+    def __init__(self, *args: Any, settings_: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_setting"].choices = [("", "A venue (below)")] + [  # type: ignore[attr-defined]
+            (s.pk, s.name) for s in settings_
+        ]
+
+    def clean_contacts(self) -> list[tuple[str, str]]:
+        from django.core.validators import validate_email
+
+        found = []
+        for n, line in enumerate((self.cleaned_data.get("contacts") or "").splitlines(), 1):
+            if not line.strip():
+                continue
+            name, _, email = line.rpartition(",")
+            try:
+                validate_email(email.strip())
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    f"Line {n}: write the name, a comma, then a valid email address"
+                ) from None
+            if not name.strip():
+                raise forms.ValidationError(f"Line {n}: the name is missing")
+            found.append((name.strip(), email.strip().lower()))
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", "The event must end after it starts")
+        if not data.get("host_setting") and not data.get("venue"):
+            self.add_error("venue", "Choose the host setting or give a venue")
+        if data.get("kind") == EventKind.TRAINING and not data.get("capacity"):
+            self.add_error("capacity", "Give the number of places for a training day")
+        return data
+
+
+class NumbersForm(StyledForm):
+    children = forms.IntegerField(min_value=0, max_value=500, label="Children (numbers only)")
+    adults = forms.IntegerField(min_value=0, max_value=200, label="Adults")
+
+
+class BookingForm(StyledForm):
+    places = forms.IntegerField(min_value=0, max_value=100, label="Places for our staff")
+
+
+class FundingForm(StyledForm):
+    funder = forms.CharField(max_length=200)
+    what = forms.CharField(
+        max_length=3000, widget=forms.Textarea(attrs={"rows": 2}), label="What it funds"
+    )
+    amount = forms.CharField(max_length=100, required=False)
+    deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    eligibility = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    link = forms.URLField(required=False, assume_scheme="https")
+
+
+class PreferencesForm(StyledForm):
+    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in Kind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                choices=Mode.choices, initial=current[kind], label=label
+            )
