@@ -675,3 +675,112 @@ def test_a_leader_asks_for_feedback_on_her_sef_and_uses_it(
     check(page, "64-report")
     page.goto(f"{live_server.url}/clusters/{cluster.pk}/examples/")
     check(page, "65-example-library")
+
+
+def test_an_urgent_call_for_help_a_shout_out_and_a_sports_day(
+    live_server: Any, page: Any, chromium: Any, journey_world: dict[str, Any], settings: Any
+) -> None:
+    """Journeys 7, 8 and 9: Amira presses "I need help" (urgent); Ben sees it at the top of
+    his home page and answers "I'll call you"; Ben gives her a shout-out that appears on her
+    "What you've achieved"; a sports day collects two settings' numbers."""
+    from nextpractice.support.models import Event, HelpRequest
+
+    settings.SITE_URL = live_server.url
+    cluster = journey_world["cluster"]
+    inspection = Topic.objects.order_by("position").first()
+    assert inspection is not None
+    page.context.add_cookies([_session_cookie(live_server, journey_world["amira"])])
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/")
+    page.get_by_role("link", name="I need help").click()
+    page.get_by_label("What has happened, in a line").fill("Inspection tomorrow")
+    page.get_by_label("More detail").fill("The inspector phoned at 9:10. **Help!**")
+    page.get_by_label("Urgent: today").check()
+    page.get_by_label(inspection.name, exact=True).check()
+    check(page, "68-ask-for-help")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_text("Sent to everyone in the cluster now.").wait_for()
+    check(page, "69-help-request")
+    help_request = HelpRequest.objects.get()
+    assert OutboundEmail.objects.filter(
+        to="ben@example.test", subject__startswith="URGENT"
+    ).exists()
+
+    ben_context = chromium.new_context(bypass_csp=True)
+    ben_context.add_cookies([_session_cookie(live_server, journey_world["ben"])])
+    ben = ben_context.new_page()
+    ben.goto(live_server.url)
+    banner = ben.get_by_role("region", name="Urgent: a colleague needs help")
+    assert "Inspection tomorrow" in banner.inner_text()
+    check(ben, "70-urgent-on-home")
+    banner.get_by_role("link", name="Inspection tomorrow").click()
+    ben.get_by_role("button", name="I'll call you").click()
+    ben.get_by_text("has been told you are calling").wait_for()
+    check(ben, "71-calling")
+    assert OutboundEmail.objects.filter(
+        to="amira@example.test", subject="Ben Carter is calling you now"
+    ).exists()
+    help_request.refresh_from_db()
+    assert help_request.first_answer_at is not None
+
+    # Later: Ben's shout-out for Amira.
+    ben.goto(f"{live_server.url}/clusters/{cluster.pk}/successes/")
+    ben.get_by_label("Whose success").select_option(label="A shout-out for Amira Hussain")
+    ben.get_by_label("What happened").fill("You handled the inspection *brilliantly*.")
+    ben.get_by_role("button", name="Record it").click()
+    ben.get_by_text("Recorded. Thank you for noticing.").wait_for()
+    check(ben, "72-successes")
+
+    # A sports day: Amira's and Ben's settings give their numbers (numbers only).
+    ben.goto(f"{live_server.url}/clusters/{cluster.pk}/events/")
+    ben.get_by_label("What kind of event").select_option(label="Sports day")
+    ben.get_by_label("Title").fill("Cluster sports day")
+    ben.get_by_label("Date").fill((timezone.localdate() + timedelta(days=40)).isoformat())
+    ben.get_by_label("Starts").fill("09:30")
+    ben.get_by_label("Ends").fill("14:30")
+    ben.get_by_label("Hosted by").select_option(label="Millbrook Primary School")
+    ben.get_by_label("For children").check()
+    ben.get_by_label("The aim").fill("Children who never get picked compete at their level")
+    ben.get_by_label("Organising contacts").fill("Pat Lee, pat.pe@millbrook.test")
+    check(ben, "73-plan-event")
+    ben.get_by_role("button", name="Create the event").click()
+    ben.get_by_role("heading", name="Cluster sports day").wait_for()
+    ben.get_by_label("Children (numbers only)").fill("18")
+    ben.get_by_label("Adults").fill("4")
+    ben.get_by_role("button", name=re.compile("Save .* numbers")).click()
+    ben.get_by_text("Your setting's numbers are saved.").wait_for()
+    ben_context.close()
+    event = Event.objects.get()
+    page.goto(f"{live_server.url}/events/{event.pk}/")
+    page.get_by_label("Children (numbers only)").fill("12")
+    page.get_by_label("Adults").fill("3")
+    page.get_by_role("button", name=re.compile("Save .* numbers")).click()
+    page.get_by_text("Your setting's numbers are saved.").wait_for()
+    table = page.locator("table").inner_text()
+    assert "Little Acorns Day Nursery" in table and "Millbrook Primary School" in table
+    assert "30" in table and "7" in table
+    check(page, "74-event-numbers")
+
+    # Amira's achievements show Ben's shout-out; no league table anywhere.
+    page.goto(f"{live_server.url}/achievements/")
+    main = page.locator("main").inner_text()
+    assert "You handled the inspection brilliantly." in main and "Ben Carter" in main
+    check(page, "75-achievements")
+    # She marks the request resolved: it joins the library.
+    page.goto(f"{live_server.url}/help/{help_request.pk}/")
+    page.get_by_label("What helped").fill("Ben's call: what the inspector asked him first.")
+    page.get_by_role("button", name="Mark it resolved").click()
+    page.get_by_text("Resolved, and added to the cluster's library.").wait_for()
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/help/?q=inspector")
+    assert "Inspection tomorrow" in page.locator("main").inner_text()
+    check(page, "76-library")
+    for path, name in [
+        (f"/clusters/{cluster.pk}/research/", "77-research"),
+        (f"/clusters/{cluster.pk}/ideas/", "78-ideas"),
+        (f"/clusters/{cluster.pk}/funding/", "79-funding"),
+        (f"/clusters/{cluster.pk}/search/?q=inspection", "80-search"),
+        ("/notifications/", "81-notifications"),
+        ("/notifications/settings/", "82-notification-settings"),
+        ("/been-through/", "83-been-through"),
+    ]:
+        page.goto(live_server.url + path)
+        check(page, name)
