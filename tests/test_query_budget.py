@@ -292,3 +292,169 @@ def test_review_pages_run_the_same_queries_for_two_reviewers_and_for_fifty(
     assert big == small
     for name, count in big.items():
         assert count <= REVIEW_BUDGET[name], f"{name} ran {count} queries"
+
+
+SUPPORT_BUDGET = {
+    "help_list": 9,
+    "help_detail": 14,
+    "successes": 8,
+    "achievements": 7,
+    "research_list": 9,
+    "idea_list": 8,
+    "event_list": 9,
+    "event_detail": 11,
+    "funding_list": 10,
+    "cluster_search": 13,
+    "notifications": 7,
+}
+
+
+def grow_support(cast: Cast, n: int) -> dict[str, Any]:
+    """n of everything between meetings in Alice's cluster (help, successes, research,
+    ideas with trials, events with numbers, funding with applicants, notifications)."""
+    import datetime as dt
+
+    from nextpractice.directory.models import Topic
+    from nextpractice.support import services as support
+    from nextpractice.support.models import (
+        Applying,
+        Event,
+        Funding,
+        HelpReply,
+        HelpRequest,
+        Idea,
+        IdeaTrial,
+        Notification,
+        Participation,
+        ResearchPiece,
+        Success,
+    )
+
+    for model in (HelpRequest, Success, ResearchPiece, Idea, Event, Funding, Notification):
+        model.objects.all().delete()
+    topic = Topic.objects.first()
+    now = timezone.now()
+    requests = HelpRequest.objects.bulk_create(
+        [
+            HelpRequest(
+                cluster=cast.cluster,
+                requester=cast.bob,
+                title=f"Phonics help {k}",
+                what_happened="x",
+                urgency="week",
+                resolved_at=now if k % 2 else None,
+                what_helped="phonics tip",
+                first_answer_at=now,
+            )
+            for k in range(n)
+        ]
+    )
+    for r in requests:
+        r.topics.add(topic)
+    HelpReply.objects.bulk_create(
+        [HelpReply(request=r, author=cast.alice, text="Try this") for r in requests]
+    )
+    Success.objects.bulk_create(
+        [
+            Success(
+                cluster=cast.cluster, author=cast.bob, about=cast.alice, text=f"Phonics win {k}"
+            )
+            for k in range(n)
+        ]
+    )
+    pieces = ResearchPiece.objects.bulk_create(
+        [
+            ResearchPiece(
+                cluster=cast.cluster, added_by=cast.bob, title=f"Phonics paper {k}", summary="s"
+            )
+            for k in range(n)
+        ]
+    )
+    for p in pieces:
+        p.topics.add(topic)
+    ideas = Idea.objects.bulk_create(
+        [
+            Idea(
+                cluster=cast.cluster,
+                author=cast.bob,
+                title=f"Phonics idea {k}",
+                what_we_did="a",
+                what_happened="b",
+            )
+            for k in range(n)
+        ]
+    )
+    IdeaTrial.objects.bulk_create(
+        [IdeaTrial(idea=i, user=cast.alice, setting=cast.alice.profile.setting) for i in ideas]
+    )
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                cluster=cast.cluster,
+                kind="sports",
+                title=f"Phonics fair {k}",
+                venue="Hall",
+                starts_at=now + dt.timedelta(days=k - n // 2),
+                ends_at=now + dt.timedelta(days=k - n // 2, hours=2),
+            )
+            for k in range(n)
+        ]
+    )
+    Participation.objects.bulk_create(
+        [
+            Participation(event=e, setting=cast.alice.profile.setting, children=5, adults=1)
+            for e in events
+        ]
+    )
+    fundings = Funding.objects.bulk_create(
+        [
+            Funding(
+                cluster=cast.cluster,
+                funder=f"Trust {k}",
+                what="Phonics books",
+                deadline=timezone.localdate() + dt.timedelta(days=k + 1),
+            )
+            for k in range(n)
+        ]
+    )
+    Applying.objects.bulk_create([Applying(funding=f, user=cast.bob) for f in fundings])
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=cast.alice, cluster=cast.cluster, kind="help", text=f"N {k}", link="/"
+            )
+            for k in range(n)
+        ]
+    )
+    support.record_success(cast.cluster, cast.bob, cast.alice, "Shout")
+    return {"help": requests[0], "event": events[-1]}
+
+
+def test_between_meeting_pages_run_the_same_queries_for_a_few_and_for_hundreds(
+    cast: Cast,
+) -> None:
+    alice = client_for(cast.alice)
+
+    def measure(made: dict[str, Any]) -> dict[str, int]:
+        c = cast.cluster.pk
+        urls = {
+            "help_list": reverse("help_list", args=[c]) + "?q=phonics",
+            "help_detail": reverse("help_detail", args=[made["help"].pk]),
+            "successes": reverse("successes", args=[c]),
+            "achievements": reverse("achievements"),
+            "research_list": reverse("research_list", args=[c]),
+            "idea_list": reverse("idea_list", args=[c]),
+            "event_list": reverse("event_list", args=[c]),
+            "event_detail": reverse("event_detail", args=[made["event"].pk]),
+            "funding_list": reverse("funding_list", args=[c]),
+            "cluster_search": reverse("cluster_search", args=[c]) + "?q=phonics",
+            "notifications": reverse("notifications"),
+        }
+        return {name: count_queries(alice, url) for name, url in urls.items()}
+
+    measure(grow_support(cast, 3))  # warms the per-process caches
+    small = measure(grow_support(cast, 3))
+    big = measure(grow_support(cast, 300))
+    assert big == small
+    for name, count in big.items():
+        assert count <= SUPPORT_BUDGET[name], f"{name} ran {count} queries"
