@@ -145,3 +145,29 @@ def test_every_active_demo_cluster_has_open_and_closed_reviews_of_each_kind(db: 
         for version in ReviewRequest.objects.filter(cluster=cluster, kind="document"):
             stored = version.versions.get()
             assert stored.file.read(5) == b"%PDF-"
+
+
+def test_every_active_demo_cluster_has_life_between_meetings(db: Any) -> None:
+    from nextpractice.support.models import (
+        Event,
+        Funding,
+        HelpRequest,
+        IdeaTrial,
+        ResearchPiece,
+        Success,
+    )
+
+    demo.build()
+    from django.utils import timezone
+
+    now = timezone.now()
+    for cluster in Cluster.objects.filter(status=ClusterStatus.ACTIVE):
+        helps = HelpRequest.objects.filter(cluster=cluster)
+        assert helps.filter(resolved_at__isnull=False).exists()
+        assert helps.filter(resolved_at__isnull=True).exists()
+        assert Success.objects.filter(cluster=cluster).exists()
+        assert ResearchPiece.objects.filter(cluster=cluster).exists()
+        assert IdeaTrial.objects.filter(idea__cluster=cluster).exists()
+        events = Event.objects.filter(cluster=cluster)
+        assert events.filter(ends_at__lt=now).exists() and events.filter(starts_at__gt=now).exists()
+        assert Funding.objects.filter(cluster=cluster).exists()

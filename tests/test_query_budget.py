@@ -297,13 +297,13 @@ def test_review_pages_run_the_same_queries_for_two_reviewers_and_for_fifty(
 SUPPORT_BUDGET = {
     "help_list": 9,
     "help_detail": 14,
-    "successes": 8,
+    "successes": 11,
     "achievements": 7,
     "research_list": 9,
     "idea_list": 8,
     "event_list": 9,
     "event_detail": 11,
-    "funding_list": 10,
+    "funding_list": 11,
     "cluster_search": 13,
     "notifications": 7,
 }

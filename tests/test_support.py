@@ -463,3 +463,41 @@ def test_the_completed_action_link_on_a_success(cast: Cast) -> None:
     )
     assert success.action == action and not success.is_shout_out
     assert Action.objects.get(pk=action.pk).title == "Tidy the entrance"
+
+
+def test_a_success_links_to_a_done_action_and_a_bid_is_attached_to_funding(
+    cast: Cast, settings: Any, tmp_path: Any
+) -> None:
+    from nextpractice.reviews import filetypes
+    from nextpractice.reviews import services as reviews
+
+    settings.MEDIA_ROOT = tmp_path
+    meeting = make_meeting(cast.cluster, dt.timedelta(hours=-1))
+    action = meeting_services.add_action(meeting, cast.bob, "Tidy the entrance", cast.alice)
+    meeting_services.update_action(action, cast.alice, "", "done")
+    client = client_for(cast.alice)
+    client.post(
+        reverse("successes", args=[cast.cluster.pk]),
+        {"about": cast.alice.pk, "text": "Entrance done", "related": f"action-{action.pk}"},
+    )
+    assert Success.objects.get().action == action
+    bid = reviews.create_request(
+        cast.cluster,
+        cast.alice,
+        kind="document",
+        title="Sports bid",
+        feedback_by=timezone.localdate(),
+        focus=[("Convincing?", None)],
+        document_kind="bid",
+        upload=reviews.CheckedFile(b"%PDF-1.4", "bid.pdf", filetypes.PDF),
+    )
+    funding = Funding.objects.create(
+        cluster=cast.cluster,
+        funder="Trust",
+        what="Kit",
+        deadline=timezone.localdate() + dt.timedelta(days=9),
+    )
+    client.post(reverse("funding_applying", args=[funding.pk]))
+    client.post(reverse("funding_applying", args=[funding.pk]), {"review": bid.pk})
+    page = client_for(cast.bob).get(reverse("funding_list", args=[cast.cluster.pk]))
+    assert f"/reviews/{bid.pk}/".encode() in page.content and b"draft bid" in page.content

@@ -33,6 +33,7 @@ from nextpractice.directory.taxonomy import load_taxonomy
 from nextpractice.formation.models import FormationRound
 from nextpractice.meetings import demo as meetings_demo
 from nextpractice.reviews import demo as reviews_demo
+from nextpractice.support import demo as support_demo
 
 AREA_NAME = "Northbridge"
 DOMAIN = "demo.nextpractice.test"
@@ -358,6 +359,8 @@ def build(seed: int = 2026) -> DemoLogins:
     meetings_demo.build(active, seed)
     # And their reviews: open and closed, of each kind, with feedback.
     reviews_demo.build(active, seed)
+    # And what happens between meetings.
+    support_demo.build(active, seed)
     # Leaders not yet in a cluster make the pool of a formation round, ready to run.
     FormationRound.objects.create(area=area, name="Northbridge spring 2027", created_by=coordinator)
     return DemoLogins(

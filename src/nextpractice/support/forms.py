@@ -62,11 +62,16 @@ class SuccessForm(StyledForm):
         help_text=MD_HINT,
     )
 
-    def __init__(self, *args: Any, people: list[Any], me: Any, **kwargs: Any) -> None:
+    related = forms.ChoiceField(required=False, label="What it relates to (optional)")
+
+    def __init__(
+        self, *args: Any, people: list[Any], me: Any, related: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["about"].choices = [(me.pk, "Mine")] + [  # type: ignore[attr-defined]
             (p.pk, f"A shout-out for {p}") for p in people if p.pk != me.pk
         ]
+        self.fields["related"].choices = [("", "Nothing in particular"), *related]  # type: ignore[attr-defined]
 
 
 class ResearchForm(StyledForm):

@@ -521,11 +521,31 @@ def funding_reminders(now: dt.datetime | None = None) -> int:
     return sent
 
 
-def applying(funding: Funding, by: User, on: bool) -> None:
+def applying(funding: Funding, by: User, on: bool, review: Any = None) -> None:
+    """Mark (or unmark) that the member is applying; a draft bid shared for feedback can be
+    attached."""
     if on:
-        Applying.objects.get_or_create(funding=funding, user=by)
+        entry, _ = Applying.objects.get_or_create(funding=funding, user=by)
+        if review is not None:
+            entry.review = review
+            entry.save(update_fields=["review"])
     else:
         Applying.objects.filter(funding=funding, user=by).delete()
+
+
+def success_links(cluster: Cluster, user: User) -> dict[str, tuple[str, dict[str, Any]]]:
+    """What a success can point to: the person's completed actions, their review requests,
+    and the cluster's events."""
+    from nextpractice.reviews.models import ReviewRequest
+
+    links: dict[str, tuple[str, dict[str, Any]]] = {}
+    for action in Action.objects.filter(cluster=cluster, owner=user, status=ActionStatus.DONE)[:20]:
+        links[f"action-{action.pk}"] = (f"Action done: {action.title}", {"action": action})
+    for review in ReviewRequest.objects.filter(cluster=cluster, requester=user)[:20]:
+        links[f"review-{review.pk}"] = (f"Feedback on: {review.title}", {"review": review})
+    for event in Event.objects.filter(cluster=cluster).order_by("-starts_at")[:20]:
+        links[f"event-{event.pk}"] = (f"Event: {event.title}", {"event": event})
+    return links
 
 
 def search(cluster: Cluster, user: User, q: str) -> list[dict[str, Any]]:

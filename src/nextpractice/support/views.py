@@ -20,6 +20,7 @@ from nextpractice.directory.models import Setting
 from nextpractice.meetings import planner
 from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import ItemKind, Meeting, MeetingStatus
+from nextpractice.reviews.models import ReviewRequest
 
 from . import services
 from .access import get_help_for, get_in_cluster
@@ -223,10 +224,17 @@ def experiences(request: AuthedHttpRequest) -> HttpResponse:
 def successes(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     cluster, _ = get_cluster_for(request.user, cluster_id)
     people = services.members_of(cluster, facilitator=False)
-    form = SuccessForm(request.POST or None, people=people, me=request.user)
+    related = services.success_links(cluster, request.user)
+    form = SuccessForm(
+        request.POST or None,
+        people=people,
+        me=request.user,
+        related=[(k, label) for k, (label, _) in related.items()],
+    )
     if request.method == "POST" and form.is_valid():
         about = next((p for p in people if p.pk == form.cleaned_data["about"]), request.user)
-        services.record_success(cluster, request.user, about, form.cleaned_data["text"])
+        link = related.get(form.cleaned_data["related"] or "", ("", {}))[1]
+        services.record_success(cluster, request.user, about, form.cleaned_data["text"], **link)
         messages.success(request, "Recorded. Thank you for noticing.")
         return redirect("successes", cluster.pk)
     items = Success.objects.filter(cluster=cluster).select_related("author", "about")
@@ -622,6 +630,11 @@ def funding_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "form": form,
             "page": _page(request, items.filter(deadline__gte=today)),
             "past": list(items.filter(deadline__lt=today).order_by("-deadline")[:10]),
+            "my_reviews": list(
+                ReviewRequest.objects.filter(
+                    cluster=cluster, requester=request.user, kind="document"
+                ).order_by("-created_at")[:20]
+            ),
             "applying_ids": set(
                 Applying.objects.filter(user=request.user, funding__cluster=cluster).values_list(
                     "funding_id", flat=True
@@ -636,7 +649,13 @@ def funding_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 @require_POST
 def funding_applying(request: AuthedHttpRequest, funding_id: int) -> HttpResponse:
     funding, _ = get_in_cluster(request.user, Funding, funding_id)
-    services.applying(funding, request.user, request.POST.get("on") != "no")
+    review_id = request.POST.get("review", "")
+    review = None
+    if review_id.isdigit():
+        review = ReviewRequest.objects.filter(
+            pk=review_id, cluster_id=funding.cluster_id, requester=request.user
+        ).first()
+    services.applying(funding, request.user, request.POST.get("on") != "no", review)
     return redirect(f"{reverse('funding_list', args=[funding.cluster_id])}#funding-{funding.pk}")
 
 
