@@ -186,6 +186,7 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "funding_applying": ("post", IN_CLUSTER_POST),
     "cluster_search": ("get", IN_CLUSTER),
     "notifications": ("get", SIGNED_IN),
+    "cpd": ("get", SIGNED_IN),
     "notification_prefs": ("get", SIGNED_IN),
 }
 THIRD_PARTY = ("accounts/", "admin/")

@@ -501,3 +501,20 @@ def test_a_success_links_to_a_done_action_and_a_bid_is_attached_to_funding(
     client.post(reverse("funding_applying", args=[funding.pk]), {"review": bid.pk})
     page = client_for(cast.bob).get(reverse("funding_list", args=[cast.cluster.pk]))
     assert f"/reviews/{bid.pk}/".encode() in page.content and b"draft bid" in page.content
+
+
+def test_training_places_booked_are_the_settings_cpd_record(cast: Cast) -> None:
+    event = Event.objects.create(
+        cluster=cast.cluster,
+        kind=EventKind.TRAINING,
+        title="Early language INSET",
+        starts_at=timezone.now() + dt.timedelta(days=9),
+        ends_at=timezone.now() + dt.timedelta(days=9, hours=6),
+        capacity=10,
+        venue="Centre",
+    )
+    response = client_for(cast.alice).post(reverse("event_numbers", args=[event.pk]), {"places": 3})
+    assert response.status_code == 302
+    page = client_for(cast.alice).get(reverse("cpd"))
+    assert b"Early language INSET" in page.content and b">3<" in page.content
+    assert b"Early language INSET" not in client_for(cast.oscar).get(reverse("cpd")).content

@@ -23,6 +23,7 @@ urlpatterns = [
     path("clusters/<int:cluster_id>/funding/", views.funding_list, name="funding_list"),
     path("funding/<int:funding_id>/applying/", views.funding_applying, name="funding_applying"),
     path("clusters/<int:cluster_id>/search/", views.cluster_search, name="cluster_search"),
+    path("cpd/", views.cpd, name="cpd"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/settings/", views.notification_prefs, name="notification_prefs"),
 ]

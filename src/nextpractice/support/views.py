@@ -53,6 +53,7 @@ from .models import (
     IdeaTrial,
     Kind,
     Notification,
+    Participation,
     Preference,
     ResearchPiece,
     Success,
@@ -582,6 +583,22 @@ def event_task(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
         else:
             messages.error(request, "Write the task first.")
     return redirect(f"{reverse('event_detail', args=[event.pk])}#tasks")
+
+
+@login_required
+@require_safe
+def cpd(request: AuthedHttpRequest) -> HttpResponse:
+    """The setting's professional development from shared training days: places booked."""
+    own = _own_setting(request.user)
+    bookings = (
+        Participation.objects.filter(setting=own, event__kind=EventKind.TRAINING, places__gt=0)
+        .select_related("event", "event__cluster")
+        .order_by("-event__starts_at")
+        if own
+        else Participation.objects.none()
+    )
+    page = _page(request, bookings)
+    return render(request, "support/cpd.html", {"own": own, "page": page})
 
 
 # --- Funding --------------------------------------------------------------------------------
