@@ -114,6 +114,11 @@ class Setting(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def address_line(self) -> str:
+        """Name, address and postcode on one line (calendar LOCATION, emails, pages)."""
+        parts = [self.name, self.address.replace("\n", ", "), self.postcode]
+        return ", ".join(p for p in parts if p)
+
     def clean(self) -> None:
         if self.urn:
             self.urn = normalise_urn(self.urn)

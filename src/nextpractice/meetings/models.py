@@ -50,6 +50,21 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
 
 
+# What a member chooses when planning the year (the form, its initial values, the draft).
+PLAN_CHOICES = (
+    "cadence",
+    "every_weeks",
+    "weekday",
+    "start_time",
+    "duration_minutes",
+    "place_kind",
+    "venue",
+    "online_url",
+    "call_days_before",
+    "agenda_days_before",
+)
+
+
 class YearPlan(models.Model):
     """How a cluster meets in one academic year; its meetings hang from it."""
 
@@ -212,9 +227,7 @@ class Meeting(models.Model):
             return self.venue
         if self.host_setting is None:
             return "Host to be agreed"
-        parts = [self.host_setting.name, self.host_setting.address.replace("\n", ", ")]
-        parts.append(self.host_setting.postcode)
-        return ", ".join(p for p in parts if p)
+        return self.host_setting.address_line()
 
     def touch(self) -> None:
         """Record a change that calendars must pick up."""

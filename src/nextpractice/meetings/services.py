@@ -24,6 +24,7 @@ from nextpractice.directory.models import ClosureDay, Setting
 
 from . import planner
 from .models import (
+    PLAN_CHOICES,
     Action,
     ActionStatus,
     ActionUpdate,
@@ -173,18 +174,7 @@ def draft_plan(cluster: Cluster, by: User, values: dict[str, Any]) -> YearPlan:
         )
     if plan is None:
         plan = YearPlan(cluster=cluster, start_year=start_year, created_by=by)
-    for name in (
-        "cadence",
-        "every_weeks",
-        "weekday",
-        "start_time",
-        "duration_minutes",
-        "place_kind",
-        "venue",
-        "online_url",
-        "call_days_before",
-        "agenda_days_before",
-    ):
+    for name in PLAN_CHOICES:
         if name in values:
             setattr(plan, name, values[name])
     plan.save()
@@ -723,6 +713,16 @@ def add_note(
     return Note.objects.create(
         meeting=meeting, item=item, action=action, text=text, is_decision=is_decision, author=by
     )
+
+
+def next_meeting(cluster_id: int, *, open_notes: bool = False) -> Meeting | None:
+    """The cluster's next diarised meeting from now (with notes still open, if asked)."""
+    coming = Meeting.objects.filter(
+        cluster_id=cluster_id, status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
+    )
+    if open_notes:
+        coming = coming.filter(notes_published_at=None)
+    return coming.order_by("starts_at").first()
 
 
 def next_meeting_after(meeting: Meeting) -> Meeting | None:

@@ -34,6 +34,7 @@ from .forms import (
     TermDatesImportForm,
 )
 from .models import (
+    PLAN_CHOICES,
     Action,
     AgendaItem,
     Attendance,
@@ -96,21 +97,7 @@ def plan(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     existing = YearPlan.objects.filter(cluster=cluster, start_year=start_year).first()
     initial: dict[str, Any] = {"start_year": start_year}
     if existing is not None:
-        initial |= {
-            f: getattr(existing, f)
-            for f in (
-                "cadence",
-                "every_weeks",
-                "weekday",
-                "start_time",
-                "duration_minutes",
-                "place_kind",
-                "venue",
-                "online_url",
-                "call_days_before",
-                "agenda_days_before",
-            )
-        }
+        initial |= {f: getattr(existing, f) for f in PLAN_CHOICES}
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -40,15 +40,7 @@ def walks_for(user: Any, site_url: str) -> list[Entry]:
         if walk.walk_starts_at is None or walk.walk_ends_at is None:  # filtered above
             continue
         setting = getattr(getattr(walk.requester, "profile", None), "setting", None)
-        place = (
-            ", ".join(
-                p
-                for p in [setting.name, setting.address.replace("\n", ", "), setting.postcode]
-                if p
-            )
-            if setting
-            else ""
-        )
+        place = setting.address_line() if setting else ""
         entries.append(
             Entry(
                 uid=f"walk-{walk.uid}",

@@ -17,7 +17,8 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster, Role
 from nextpractice.core.mail import queue_email
-from nextpractice.meetings.models import Action, Meeting, MeetingStatus
+from nextpractice.meetings.models import Action
+from nextpractice.meetings.services import next_meeting
 
 from . import filetypes
 from .models import (
@@ -264,15 +265,7 @@ def to_action(answer: FocusAnswer, by: User) -> Action:
         raise ReviewError("Only the person who asked turns feedback into actions.")
     if answer.action_id is not None:
         raise ReviewError("This next step is already one of your actions.")
-    following = (
-        Meeting.objects.filter(
-            cluster_id=review.cluster_id,
-            status=MeetingStatus.SCHEDULED,
-            starts_at__gt=timezone.now(),
-        )
-        .order_by("starts_at")
-        .first()
-    )
+    following = next_meeting(review.cluster_id)
     text = " ".join(answer.next_steps.split())
     action = Action.objects.create(
         cluster_id=review.cluster_id,

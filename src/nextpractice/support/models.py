@@ -252,12 +252,7 @@ class Event(models.Model):
 
     def place_text(self) -> str:
         if self.host_setting is not None:
-            parts = [
-                self.host_setting.name,
-                self.host_setting.address.replace("\n", ", "),
-                self.host_setting.postcode,
-            ]
-            return ", ".join(p for p in parts if p)
+            return self.host_setting.address_line()
         return self.venue
 
 

@@ -134,6 +134,21 @@ def send_digests(now: dt.datetime | None = None) -> int:
     return sent
 
 
+def tell_cluster(
+    cluster: Cluster, by: User, kind: str, text: str, what: str, title: str, link: str
+) -> None:
+    """Tell the rest of the cluster that a member shared something (research, an event,
+    a funding opportunity)."""
+    notify(
+        [u for u in members_of(cluster) if u.pk != by.pk],
+        cluster,
+        kind,
+        text,
+        link,
+        email=("emails/shared", {"what": what, "title": title, "by": by, "link": link}),
+    )
+
+
 # --- The safety net -----------------------------------------------------------------------
 
 

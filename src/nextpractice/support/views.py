@@ -19,7 +19,7 @@ from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Setting
 from nextpractice.meetings import planner
 from nextpractice.meetings import services as meeting_services
-from nextpractice.meetings.models import ItemKind, Meeting, MeetingStatus
+from nextpractice.meetings.models import ItemKind
 from nextpractice.reviews.models import ReviewRequest
 
 from . import services
@@ -277,21 +277,14 @@ def research_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         topics = data.pop("topics")
         piece = ResearchPiece.objects.create(cluster=cluster, added_by=request.user, **data)
         piece.topics.set(topics)
-        services.notify(
-            [u for u in services.members_of(cluster) if u.pk != request.user.pk],
+        services.tell_cluster(
             cluster,
+            request.user,
             Kind.RESEARCH,
             f"{request.user} shared research: {piece.title}",
+            "a piece of research",
+            piece.title,
             reverse("research_detail", args=[piece.pk]),
-            email=(
-                "emails/shared",
-                {
-                    "what": "a piece of research",
-                    "title": piece.title,
-                    "by": request.user,
-                    "link": reverse("research_detail", args=[piece.pk]),
-                },
-            ),
         )
         return redirect("research_detail", piece.pk)
     items = (
@@ -315,16 +308,7 @@ def research_detail(request: AuthedHttpRequest, piece_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         Takeaway.objects.create(piece=piece, author=request.user, text=form.cleaned_data["text"])
         return redirect("research_detail", piece.pk)
-    next_meeting = (
-        Meeting.objects.filter(
-            cluster_id=piece.cluster_id,
-            status=MeetingStatus.SCHEDULED,
-            starts_at__gt=timezone.now(),
-            notes_published_at=None,
-        )
-        .order_by("starts_at")
-        .first()
-    )
+    next_meeting = meeting_services.next_meeting(piece.cluster_id, open_notes=True)
     return render(
         request,
         "support/research_detail.html",
@@ -344,16 +328,7 @@ def research_detail(request: AuthedHttpRequest, piece_id: int) -> HttpResponse:
 @require_POST
 def research_to_agenda(request: AuthedHttpRequest, piece_id: int) -> HttpResponse:
     piece, _ = get_in_cluster(request.user, ResearchPiece, piece_id)
-    meeting = (
-        Meeting.objects.filter(
-            cluster_id=piece.cluster_id,
-            status=MeetingStatus.SCHEDULED,
-            starts_at__gt=timezone.now(),
-            notes_published_at=None,
-        )
-        .order_by("starts_at")
-        .first()
-    )
+    meeting = meeting_services.next_meeting(piece.cluster_id, open_notes=True)
     if meeting is None:
         messages.error(request, "No meeting is diarised yet to put it on.")
         return redirect("research_detail", piece.pk)
@@ -459,21 +434,14 @@ def event_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         EventContact.objects.bulk_create(
             [EventContact(event=event, name=n, email=e) for n, e in d["contacts"]]
         )
-        services.notify(
-            [u for u in services.members_of(cluster) if u.pk != request.user.pk],
+        services.tell_cluster(
             cluster,
+            request.user,
             Kind.EVENT,
             f"New event: {event.title}, {event.starts_at:%-d %B}",
+            "an event",
+            event.title,
             reverse("event_detail", args=[event.pk]),
-            email=(
-                "emails/shared",
-                {
-                    "what": "an event",
-                    "title": event.title,
-                    "by": request.user,
-                    "link": reverse("event_detail", args=[event.pk]),
-                },
-            ),
         )
         return redirect("event_detail", event.pk)
     now = timezone.now()
@@ -616,21 +584,14 @@ def funding_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             funding = Funding.objects.create(
                 cluster=cluster, shared_by=request.user, **form.cleaned_data
             )
-            services.notify(
-                [u for u in services.members_of(cluster) if u.pk != request.user.pk],
+            services.tell_cluster(
                 cluster,
+                request.user,
                 Kind.FUNDING,
                 f"Funding: {funding.funder}, deadline {funding.deadline:%-d %B}",
+                "a funding opportunity",
+                funding.funder,
                 reverse("funding_list", args=[cluster.pk]),
-                email=(
-                    "emails/shared",
-                    {
-                        "what": "a funding opportunity",
-                        "title": funding.funder,
-                        "by": request.user,
-                        "link": reverse("funding_list", args=[cluster.pk]),
-                    },
-                ),
             )
             return redirect("funding_list", cluster.pk)
     today = timezone.localdate()
