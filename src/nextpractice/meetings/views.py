@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -46,6 +47,11 @@ from .models import (
     SchoolHoliday,
     YearPlan,
 )
+
+
+def _plan_url(cluster_id: int, start_year: int, anchor: str = "") -> str:
+    return f"{reverse('meetings_plan', args=[cluster_id])}?year={start_year}{anchor}"
+
 
 # --- The year ------------------------------------------------------------------------
 
@@ -143,7 +149,7 @@ def plan_confirm(request: AuthedHttpRequest, cluster_id: int, plan_id: int) -> H
         meetings = services.confirm_plan(year_plan, request.user)
     except services.MeetingError as e:
         messages.error(request, str(e))
-        return redirect(f"/clusters/{cluster.pk}/meetings/plan/?year={year_plan.start_year}")
+        return redirect(_plan_url(cluster.pk, year_plan.start_year))
     messages.success(
         request,
         f"{len(meetings)} meetings are diarised. Everyone has been told; calendars will follow.",
@@ -272,9 +278,7 @@ def meeting_edit(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
         else:
             if meeting.status == MeetingStatus.PROPOSED:
                 messages.success(request, "The proposed date is moved.")
-                return redirect(
-                    f"/clusters/{meeting.cluster_id}/meetings/plan/?year={meeting.plan.start_year}#proposed"
-                )
+                return redirect(_plan_url(meeting.cluster_id, meeting.plan.start_year, "#proposed"))
             messages.success(
                 request, "The meeting is moved. Everyone has been told and calendars will update."
             )
@@ -300,9 +304,7 @@ def meeting_cancel(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
             return redirect("meeting_detail", meeting.pk)
         if proposed:
             messages.success(request, "The proposed date is removed.")
-            return redirect(
-                f"/clusters/{meeting.cluster_id}/meetings/plan/?year={meeting.plan.start_year}#proposed"
-            )
+            return redirect(_plan_url(meeting.cluster_id, meeting.plan.start_year, "#proposed"))
         messages.success(request, "The meeting is cancelled. Everyone has been told.")
         return redirect("meetings_year", meeting.cluster_id)
     return render(
