@@ -158,8 +158,13 @@ def test_bad_times_are_refused_with_a_clear_message_and_change_nothing(
 
 
 def test_a_clash_with_another_meeting_of_the_cluster_is_refused(cast: Cast) -> None:
-    first = make_meeting(cast.cluster, dt.timedelta(days=400))
-    second = make_meeting(cast.cluster, dt.timedelta(days=410))
+    # At 15:00, whatever the time of day the test runs ("straight after" must not cross
+    # midnight).
+    day = timezone.localdate() + dt.timedelta(days=400)
+    first = make_meeting(cast.cluster, planner.local_datetime(day, dt.time(15)))
+    second = make_meeting(
+        cast.cluster, planner.local_datetime(day + dt.timedelta(days=10), dt.time(15))
+    )
     day = first.local_start.date()
     with pytest.raises(services.MeetingError, match="clashes with the cluster's meeting"):
         services.move_meeting(second, cast.alice, day, first.local_start.time(), 60)
