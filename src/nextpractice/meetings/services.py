@@ -20,6 +20,7 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster, Membership, Role
 from nextpractice.core.mail import queue_email
+from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import ClosureDay, Setting
 
 from . import planner
@@ -91,8 +92,7 @@ def closures_for(
 
 
 def setting_of(membership: Membership) -> Setting | None:
-    profile = getattr(membership.user, "profile", None)
-    return profile.setting if profile is not None else None
+    return get_own_setting(membership.user)
 
 
 def calendar_for(plan: YearPlan, members: Sequence[Membership]) -> planner.Calendar:

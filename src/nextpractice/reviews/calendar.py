@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from nextpractice.clusters.models import Membership, Role
+from nextpractice.directory.access import get_own_setting
 from nextpractice.meetings.calendar import Entry
 
 from .models import ReviewKind, ReviewRequest
@@ -39,7 +40,7 @@ def walks_for(user: Any, site_url: str) -> list[Entry]:
     for walk in walks:
         if walk.walk_starts_at is None or walk.walk_ends_at is None:  # filtered above
             continue
-        setting = getattr(getattr(walk.requester, "profile", None), "setting", None)
+        setting = get_own_setting(walk.requester)
         place = setting.address_line() if setting else ""
         entries.append(
             Entry(

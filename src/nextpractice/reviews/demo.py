@@ -14,6 +14,7 @@ from fpdf import FPDF
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster, Role
+from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Topic
 from nextpractice.meetings import planner
 
@@ -132,7 +133,7 @@ def build_cluster(cluster: Cluster, rng: random.Random) -> int:
             requester = members[(2 * k + closed) % len(members)]
             others = [m for m in members if m != requester]
             asked = now - dt.timedelta(days=40 if closed else 5)
-            setting = requester.profile.setting if hasattr(requester, "profile") else None
+            setting = get_own_setting(requester)
             walk_day = timezone.localdate(asked) + dt.timedelta(days=10 if closed else 14)
             while walk_day.weekday() >= 5:
                 walk_day += dt.timedelta(days=1)

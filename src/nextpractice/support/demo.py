@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from nextpractice.clusters.models import Cluster, Role
+from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Topic
 from nextpractice.meetings import planner
 
@@ -141,13 +142,13 @@ def build_cluster(cluster: Cluster, rng: random.Random) -> None:
         IdeaTrial.objects.create(
             idea=idea,
             user=person,
-            setting=getattr(getattr(person, "profile", None), "setting", None),
+            setting=get_own_setting(person),
             result=result,
             note="Dads came too." if result == TrialResult.WORKED else "",
         )
 
     # A past and a coming event.
-    host = getattr(getattr(a, "profile", None), "setting", None)
+    host = get_own_setting(a)
     for offset, title, kind in [
         (-25, "Autumn celebration", EventKind.CELEBRATION),
         (45, "Cluster sports day", EventKind.SPORTS),
@@ -177,7 +178,7 @@ def build_cluster(cluster: Cluster, rng: random.Random) -> None:
             event=event, text="Medals and certificates", owner=b, done=offset < 0
         )
         for person in members[:3]:
-            setting = getattr(getattr(person, "profile", None), "setting", None)
+            setting = get_own_setting(person)
             if setting is not None:
                 Participation.objects.get_or_create(
                     event=event,

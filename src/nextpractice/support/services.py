@@ -18,6 +18,7 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster, Membership, Role
 from nextpractice.core.mail import queue_email
+from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Setting, TopicChoice
 from nextpractice.meetings.models import Action, ActionStatus, Meeting, MeetingStatus
 
@@ -495,14 +496,13 @@ def _promote_waiting(event: Event) -> None:
 def try_idea(idea: Idea, by: User, result: str, note: str = "") -> IdeaTrial:
     if idea.author_id == by.pk:
         raise SupportError("This is your own idea: others try it.")
-    profile = getattr(by, "profile", None)
     trial, _ = IdeaTrial.objects.update_or_create(
         idea=idea,
         user=by,
         defaults={
             "result": result,
             "note": note,
-            "setting": profile.setting if profile else None,
+            "setting": get_own_setting(by),
             "updated_at": timezone.now(),
         },
     )

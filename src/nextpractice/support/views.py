@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nextpractice.clusters.access import get_cluster_for
 from nextpractice.clusters.models import Cluster, Role
 from nextpractice.core.types import AuthedHttpRequest
+from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Setting
 from nextpractice.meetings import planner
 from nextpractice.meetings import services as meeting_services
@@ -65,11 +66,6 @@ PAGE = 20
 
 def _page(request: AuthedHttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE).get_page(request.GET.get("page"))
-
-
-def _own_setting(user: Any) -> Setting | None:
-    profile = getattr(user, "profile", None)
-    return profile.setting if profile is not None else None
 
 
 # --- The safety net -----------------------------------------------------------------------
@@ -464,7 +460,7 @@ def event_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 def event_detail(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
     event, _ = get_in_cluster(request.user, Event, event_id, "host_setting")
     parts = list(event.participations.select_related("setting"))
-    own = _own_setting(request.user)
+    own = get_own_setting(request.user)
     mine = next((p for p in parts if own and p.setting_id == own.pk), None)
     return render(
         request,
@@ -502,7 +498,7 @@ def event_detail(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
 @require_POST
 def event_numbers(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
     event, _ = get_in_cluster(request.user, Event, event_id)
-    own = _own_setting(request.user)
+    own = get_own_setting(request.user)
     if own is None:
         messages.error(request, "Add your setting to your profile first.")
         return redirect("event_detail", event.pk)
@@ -557,7 +553,7 @@ def event_task(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
 @require_safe
 def cpd(request: AuthedHttpRequest) -> HttpResponse:
     """The setting's professional development from shared training days: places booked."""
-    own = _own_setting(request.user)
+    own = get_own_setting(request.user)
     bookings = (
         Participation.objects.filter(setting=own, event__kind=EventKind.TRAINING, places__gt=0)
         .select_related("event", "event__cluster")
