@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+
+M = TypeVar("M", bound=models.Model)
 
 DEFAULT_GROUND_RULES = """\
 Confidentiality: what is shared in this cluster stays in this cluster. We do not name \
@@ -35,10 +37,77 @@ class ClusterStatus(models.TextChoices):
 
 class ClusterQuerySet(models.QuerySet["Cluster"]):
     def for_member(self, user: Any) -> ClusterQuerySet:
-        """Clusters in which ``user`` is a current member or facilitator."""
-        if not user.is_authenticated:
+        """Clusters in which ``user`` is a current member or facilitator (agreed or not:
+        the list of one's own clusters, never their content)."""
+        if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(memberships__user=user, memberships__left_at=None).distinct()
+        return self.filter(pk__in=Membership.objects.current().filter(user=user).values("cluster"))
+
+    def agreed_by(self, user: Any) -> ClusterQuerySet:
+        """Clusters whose content ``user`` may read: a current member or facilitator who has
+        agreed to the ground rules as they stand now."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(pk__in=Membership.objects.agreed().filter(user=user).values("cluster"))
+
+
+class ClusterScopedQuerySet(models.QuerySet[M], Generic[M]):
+    """The one rule for reading anything that belongs to a cluster.
+
+    Every read of a cluster-owned model goes through ``visible_to(user)``: the members and
+    facilitator of the cluster who have agreed to its ground rules see it; a model with a
+    narrower audience (a help request not addressed to the facilitator, a review for chosen
+    members, a deputy's one meeting) narrows it further by overriding ``visible_to``.
+    Background work that is nobody's read (reminders, digests, the demo) says so with
+    ``unscoped()``. ``tests/test_trust_boundary.py`` fails on a query that does neither.
+    """
+
+    #: The lookup from this model to its cluster.
+    cluster_path = "cluster"
+
+    def visible_to(self, user: Any) -> Self:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            **{
+                f"{self.cluster_path}__in": Membership.objects.agreed()
+                .filter(user=user)
+                .values("cluster")
+            }
+        )
+
+    def in_cluster(self, user: Any, cluster_id: int) -> Self:
+        """``visible_to`` narrowed to one cluster (a cluster's own pages)."""
+        return self.visible_to(user).filter(**{f"{self.cluster_path}_id": cluster_id})
+
+    def unscoped(self) -> Self:
+        """Every row, for work that is nobody's read: periodic jobs that then address each
+        member through ``Membership.objects.agreed()``, the demo loader, the admin."""
+        return self.all()
+
+
+class MembershipQuerySet(ClusterScopedQuerySet["Membership"]):
+    def current(self) -> Self:
+        """Memberships not ended (the person has not left nor been removed)."""
+        return self.filter(left_at=None)
+
+    def agreed(self) -> Self:
+        """Current memberships whose holder agreed to the ground rules as they stand now
+        (a change to the rules asks everyone again)."""
+        return self.current().filter(ground_rules_agreed_version=F("cluster__ground_rules_version"))
+
+    def of(self, user: Any) -> Self:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+    def members(self) -> Self:
+        """Members proper (not the facilitator)."""
+        return self.filter(role=Role.MEMBER)
+
+    def visible_to(self, user: Any) -> Self:
+        """Fellow members of the clusters ``user`` has agreed in (current ones only)."""
+        return super().visible_to(user).current()
 
 
 class Cluster(models.Model):
@@ -65,7 +134,7 @@ class Cluster(models.Model):
 
     def member_count(self) -> int:
         """Members proper; an external facilitator does not count towards the size."""
-        return self.memberships.filter(left_at=None, role=Role.MEMBER).count()
+        return self.memberships.current().members().count()
 
 
 class Role(models.TextChoices):
@@ -84,6 +153,8 @@ class Membership(models.Model):
     ground_rules_agreed_version = models.PositiveIntegerField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
     left_reason = models.CharField(max_length=20, blank=True)  # "left" or "removed"
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["joined_at"]
