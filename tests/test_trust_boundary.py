@@ -48,11 +48,6 @@ PENDING: set[str] = {
     "reviews/models.py",
     "reviews/services.py",
     "reviews/views.py",
-    "support/access.py",
-    "support/calendar.py",
-    "support/demo.py",
-    "support/services.py",
-    "support/views.py",
 }
 PENDING_MODELS: set[str] = {
     "accounts.Invitation",
@@ -76,20 +71,6 @@ PENDING_MODELS: set[str] = {
     "reviews.FocusArea",
     "reviews.Reply",
     "reviews.ReviewRequest",
-    "support.Applying",
-    "support.Event",
-    "support.EventContact",
-    "support.EventTask",
-    "support.Funding",
-    "support.HelpReply",
-    "support.HelpRequest",
-    "support.Idea",
-    "support.IdeaTrial",
-    "support.Notification",
-    "support.Participation",
-    "support.ResearchPiece",
-    "support.Success",
-    "support.Takeaway",
 }
 
 

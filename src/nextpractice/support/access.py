@@ -1,41 +1,172 @@
-"""Who may see what between meetings: everything here belongs to one cluster, and only its
-members (who have agreed to the ground rules) see it; a help request reaches the
-facilitator only when the member asked them too. Everyone else gets 404."""
+"""Who may see and do what between meetings.
+
+Everything here belongs to one cluster, and only its members and facilitator who have
+agreed to the ground rules see it (``ClusterScopedQuerySet.visible_to``); a help request
+reaches the facilitator only when the member asked them too. Outsiders get 404 (never a
+hint that the thing exists); a member who has not agreed gets 403 on the cluster's pages.
+
+What a person may do is asked of the access object by name (``access.can_resolve``), by
+views and templates alike, so the rule is written once, here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import models
 from django.http import Http404
 
-from nextpractice.clusters.models import Membership, Role
+from nextpractice.clusters.access import get_cluster_for
+from nextpractice.clusters.models import Cluster, ClusterScopedQuerySet, Membership
+from nextpractice.directory.access import get_own_setting
+from nextpractice.directory.models import Setting
 
-from .models import HelpRequest
+from .models import Event, Funding, HelpRequest, Idea, ResearchPiece
 
 M = TypeVar("M", bound=models.Model)
 
+# Ids arrive from URLs and forms; beyond a database integer they cannot name anything (and
+# PostgreSQL and SQLite would both fail on them rather than find nothing).
+MAX_ID = 2**31 - 1
 
-def get_in_cluster(user: Any, model: type[M], pk: int, *related: str) -> tuple[M, Membership]:
-    """An object of one of the user's clusters (found by its ``cluster`` field), or 404."""
-    if not user.is_authenticated:
+
+def valid_id(pk: Any) -> bool:
+    return isinstance(pk, int) and 1 <= pk <= MAX_ID
+
+
+def foreign_scope(model: type[M], cluster_path: str) -> ClusterScopedQuerySet[M]:
+    """The cluster rule applied to another app's model that has no scoped queryset yet
+    (meetings' agenda items, notes and actions; reviews): support reads them only through
+    the same ``visible_to``/``in_cluster``/``unscoped`` as its own. Once that app's default
+    manager carries the rule, ``Model.objects.in_cluster(...)`` replaces this."""
+    scoped = type(
+        f"{model.__name__}Scope", (ClusterScopedQuerySet,), {"cluster_path": cluster_path}
+    )
+    return scoped(model=model)
+
+
+@dataclass
+class ClusterAccess:
+    """A person in one cluster, between meetings."""
+
+    user: Any
+    membership: Membership
+
+    @property
+    def cluster(self) -> Cluster:
+        return self.membership.cluster
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.membership.is_facilitator
+
+    # Every agreed member and the facilitator may ask, share and record: the cluster's
+    # space between meetings is everyone's.
+    can_ask_for_help = True
+    can_share = True
+    can_record_success = True
+
+
+@dataclass
+class HelpAccess(ClusterAccess):
+    help: HelpRequest = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def is_requester(self) -> bool:
+        return bool(self.help.requester_id == self.user.pk)
+
+    @property
+    def can_reply(self) -> bool:
+        """Anyone who sees an open request may answer it (the requester adds to it)."""
+        return self.help.is_open
+
+    @property
+    def can_call(self) -> bool:
+        return self.help.is_open and not self.is_requester
+
+    @property
+    def can_resolve(self) -> bool:
+        """Only the person who asked marks it resolved, and says what helped."""
+        return self.help.is_open and self.is_requester
+
+
+@dataclass
+class IdeaAccess(ClusterAccess):
+    idea: Idea = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def can_try(self) -> bool:
+        """Others try an idea and report back; its author does not try their own."""
+        return bool(self.idea.author_id != self.user.pk)
+
+
+@dataclass
+class EventAccess(ClusterAccess):
+    event: Event = field(default=None)  # type: ignore[assignment]
+    own_setting: Setting | None = None
+
+    @property
+    def can_book(self) -> bool:
+        """A leader books places on a training day for their own setting's staff."""
+        return self.event.is_training and self.own_setting is not None
+
+    @property
+    def can_give_numbers(self) -> bool:
+        """A leader gives their own setting's numbers for any other event."""
+        return not self.event.is_training and self.own_setting is not None
+
+    can_manage_tasks = True
+
+
+def cluster_access(user: Any, cluster_id: int) -> ClusterAccess:
+    """A cluster's pages between meetings: 404 outside it, 403 before agreeing."""
+    if not valid_id(cluster_id):
         raise Http404("Not found")
-    obj = model._default_manager.select_related("cluster", *related).filter(pk=pk).first()
+    _, membership = get_cluster_for(user, cluster_id)
+    return ClusterAccess(user, membership)
+
+
+def _visible(user: Any, model: type[M], pk: int, *related: str) -> tuple[M, Membership]:
+    if not valid_id(pk):
+        raise Http404("Not found")
+    manager: Any = model._default_manager
+    obj = manager.visible_to(user).select_related("cluster", *related).filter(pk=pk).first()
     if obj is None:
         raise Http404("Not found")
     cluster_id = getattr(obj, "cluster_id")  # noqa: B009 - every model here has one
     membership = (
-        Membership.objects.filter(cluster_id=cluster_id, user=user, left_at=None)
+        Membership.objects.agreed()
+        .of(user)
+        .filter(cluster_id=cluster_id)
         .select_related("cluster")
         .first()
     )
-    if membership is None or not membership.has_agreed:
+    if membership is None:  # pragma: no cover - visible_to has just said they are in it
         raise Http404("Not found")
     return obj, membership
 
 
-def get_help_for(user: Any, pk: int) -> tuple[HelpRequest, Membership]:
-    request, membership = get_in_cluster(user, HelpRequest, pk, "requester")
-    if membership.role == Role.FACILITATOR and not request.to_facilitator:
-        raise Http404("Not found")
-    return request, membership
+def get_help_for(user: Any, pk: int) -> HelpAccess:
+    help_request, membership = _visible(user, HelpRequest, pk, "requester")
+    return HelpAccess(user, membership, help=help_request)
+
+
+def get_idea_for(user: Any, pk: int) -> IdeaAccess:
+    idea, membership = _visible(user, Idea, pk, "author")
+    return IdeaAccess(user, membership, idea=idea)
+
+
+def get_event_for(user: Any, pk: int) -> EventAccess:
+    event, membership = _visible(user, Event, pk, "host_setting")
+    return EventAccess(user, membership, event=event, own_setting=get_own_setting(user))
+
+
+def get_research_for(user: Any, pk: int) -> tuple[ResearchPiece, ClusterAccess]:
+    piece, membership = _visible(user, ResearchPiece, pk, "added_by")
+    return piece, ClusterAccess(user, membership)
+
+
+def get_funding_for(user: Any, pk: int) -> tuple[Funding, ClusterAccess]:
+    funding, membership = _visible(user, Funding, pk)
+    return funding, ClusterAccess(user, membership)

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
 from django.urls import reverse
 
-from nextpractice.clusters.models import Membership
 from nextpractice.meetings.calendar import Entry
 
 from .models import Event
 
 
 def events_for(user: Any, site_url: str) -> list[Entry]:
-    cluster_ids = Membership.objects.filter(
-        user=user, left_at=None, ground_rules_agreed_version=F("cluster__ground_rules_version")
-    ).values("cluster_id")
     return [
         Entry(
             uid=f"event-{event.uid}",
@@ -29,5 +24,5 @@ def events_for(user: Any, site_url: str) -> list[Entry]:
             created_at=event.created_at,
             updated_at=event.updated_at,
         )
-        for event in Event.objects.filter(cluster_id__in=cluster_ids).select_related("host_setting")
+        for event in Event.objects.visible_to(user).select_related("host_setting")
     ]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from nextpractice.clusters.models import Cluster, Role
+from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Topic
 from nextpractice.meetings import planner
@@ -39,9 +39,11 @@ from .models import (
 def build_cluster(cluster: Cluster, rng: random.Random) -> None:
     members = [
         m.user
-        for m in cluster.memberships.filter(left_at=None, role=Role.MEMBER).select_related(
-            "user__profile__setting"
-        )
+        for m in Membership.objects.unscoped()
+        .current()
+        .members()
+        .filter(cluster=cluster)
+        .select_related("user__profile__setting")
     ]
     if len(members) < 3:
         return
@@ -180,7 +182,7 @@ def build_cluster(cluster: Cluster, rng: random.Random) -> None:
         for person in members[:3]:
             setting = get_own_setting(person)
             if setting is not None:
-                Participation.objects.get_or_create(
+                Participation.objects.unscoped().get_or_create(
                     event=event,
                     setting=setting,
                     defaults={"children": rng.randint(8, 24), "adults": rng.randint(2, 5)},

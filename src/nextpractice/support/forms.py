@@ -7,7 +7,8 @@ from django import forms
 from nextpractice.core.forms import StyledForm
 from nextpractice.directory.models import Topic
 
-from .models import EventKind, Kind, Mode, TrialResult, Urgency
+from .access import MAX_ID
+from .models import EventKind, Experience, Kind, Mode, TrialResult, Urgency
 
 MD_HINT = "You can use Markdown: *italic*, **bold**, lists and links."
 
@@ -220,3 +221,88 @@ class PreferencesForm(StyledForm):
             self.fields[kind] = forms.ChoiceField(
                 choices=Mode.choices, initial=current[kind], label=label
             )
+
+
+# --- Inputs that are not a record: which page, what to search, which item ----------------
+
+
+class PageForm(forms.Form):
+    """``?page=``: anything but a page number shows the first page (never an error)."""
+
+    page = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def number(self) -> int:
+        return (self.cleaned_data.get("page") or 1) if self.is_valid() else 1
+
+
+class SearchForm(StyledForm):
+    q = forms.CharField(max_length=200, required=False, label="Search")
+
+    def query(self) -> str:
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+
+class ReplyForm(StyledForm):
+    REPLY, CALL = "reply", "call"
+
+    text = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
+    do = forms.ChoiceField(
+        choices=[("", "Answer"), (REPLY, "Answer"), (CALL, "I'll call you")], required=False
+    )
+
+    @property
+    def calling(self) -> bool:
+        return self.cleaned_data.get("do") == self.CALL
+
+
+class RemoveExperienceForm(forms.Form):
+    delete = forms.ModelChoiceField(queryset=Experience.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["delete"].queryset = Experience.objects.filter(user=user)  # type: ignore[attr-defined]
+
+
+class SpanForm(forms.Form):
+    TERM, YEAR = "term", "year"
+
+    over = forms.ChoiceField(choices=[(TERM, "This term"), (YEAR, "This year")], required=False)
+
+    def span(self) -> str:
+        return (self.cleaned_data.get("over") or self.TERM) if self.is_valid() else self.TERM
+
+
+class TaskForm(StyledForm):
+    text = forms.CharField(max_length=200, label="Task")
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Who")
+
+    def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {p.pk: p for p in people}
+        self.fields["owner"].choices = [("", "Nobody yet")] + [  # type: ignore[attr-defined]
+            (p.pk, str(p)) for p in people
+        ]
+
+    def chosen_owner(self) -> Any:
+        return self.people.get(self.cleaned_data.get("owner") or 0)
+
+
+class TaskToggleForm(forms.Form):
+    toggle: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args: Any, tasks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["toggle"].queryset = tasks  # type: ignore[attr-defined]
+
+
+class ApplyingForm(forms.Form):
+    on = forms.ChoiceField(choices=[("", "Yes"), ("yes", "Yes"), ("no", "No")], required=False)
+    review: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args: Any, reviews: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["review"].queryset = reviews  # type: ignore[attr-defined]
+
+    @property
+    def applying(self) -> bool:
+        return self.cleaned_data.get("on") != "no"

@@ -1,0 +1,48 @@
+"""Between meetings, in the practice's own words: the safety net (help), successes, the
+research shelf, ideas, events and training, funding, and notifications.
+
+One app (label ``support``, tables unchanged); the names are re-exported here so that
+``from nextpractice.support.models import X`` keeps working for every other app."""
+
+from .events import (
+    Event,
+    EventContact,
+    EventKind,
+    EventTask,
+    Participation,
+    new_uid,
+)
+from .funding import Applying, Funding
+from .help import Experience, HelpReply, HelpRequest, Urgency
+from .ideas import Idea, IdeaTrial, TrialResult
+from .notifications import DEFAULT_MODE, Kind, Mode, Notification, Preference
+from .research import ResearchPiece, Takeaway
+from .successes import AchievementEmail, Success, term_key
+
+__all__ = [
+    "DEFAULT_MODE",
+    "AchievementEmail",
+    "Applying",
+    "Event",
+    "EventContact",
+    "EventKind",
+    "EventTask",
+    "Experience",
+    "Funding",
+    "HelpReply",
+    "HelpRequest",
+    "Idea",
+    "IdeaTrial",
+    "Kind",
+    "Mode",
+    "Notification",
+    "Participation",
+    "Preference",
+    "ResearchPiece",
+    "Success",
+    "Takeaway",
+    "TrialResult",
+    "Urgency",
+    "new_uid",
+    "term_key",
+]

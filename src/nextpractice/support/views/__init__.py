@@ -1,0 +1,34 @@
+"""Pages between meetings, one module per part of the practice; re-exported for urls.py."""
+
+from .events import cpd, event_detail, event_list, event_numbers, event_task
+from .funding import funding_applying, funding_list
+from .help import experiences, help_detail, help_list, help_new, help_reply, help_resolve
+from .notifications import cluster_search, notification_prefs, notifications
+from .research import idea_detail, idea_list, research_detail, research_list, research_to_agenda
+from .successes import achievements, successes
+
+__all__ = [
+    "achievements",
+    "cluster_search",
+    "cpd",
+    "event_detail",
+    "event_list",
+    "event_numbers",
+    "event_task",
+    "experiences",
+    "funding_applying",
+    "funding_list",
+    "help_detail",
+    "help_list",
+    "help_new",
+    "help_reply",
+    "help_resolve",
+    "idea_detail",
+    "idea_list",
+    "notification_prefs",
+    "notifications",
+    "research_detail",
+    "research_list",
+    "research_to_agenda",
+    "successes",
+]

@@ -1,0 +1,74 @@
+"""Successes and shout-outs, and what a leader has achieved."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from nextpractice.core.types import AuthedHttpRequest
+from nextpractice.meetings import planner
+
+from .. import services
+from ..access import cluster_access
+from ..forms import SpanForm, SuccessForm
+from ..models import Success
+from .common import page_of
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def successes(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
+    access = cluster_access(request.user, cluster_id)
+    cluster = access.cluster
+    people = services.members_of(cluster, facilitator=False)
+    related = services.success_links(cluster, request.user)
+    form = SuccessForm(
+        request.POST or None,
+        people=people,
+        me=request.user,
+        related=[(k, label) for k, (label, _) in related.items()],
+    )
+    if request.method == "POST":
+        if not access.can_record_success:
+            raise PermissionDenied
+        if form.is_valid():
+            about = next((p for p in people if p.pk == form.cleaned_data["about"]), request.user)
+            link = related.get(form.cleaned_data["related"] or "", ("", {}))[1]
+            try:
+                services.record_success(
+                    cluster, request.user, about, form.cleaned_data["text"], **link
+                )
+            except services.SupportError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, "Recorded. Thank you for noticing.")
+                return redirect("successes", cluster.pk)
+    items = Success.objects.in_cluster(request.user, cluster.pk).select_related("author", "about")
+    return render(
+        request,
+        "support/successes.html",
+        {"cluster": cluster, "access": access, "form": form, "page": page_of(request, items)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_safe
+def achievements(request: AuthedHttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    span = SpanForm(request.GET).span()
+    since = (
+        services.term_start(today)
+        if span == SpanForm.TERM
+        else planner.academic_year(planner.academic_year_of(today)).start
+    )
+    return render(
+        request,
+        "support/achievements.html",
+        {"since": since, "span": span, **services.achievements(request.user, since)},
+    )
