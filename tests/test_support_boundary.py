@@ -475,3 +475,51 @@ def test_a_past_funding_deadline_is_refused_with_a_message(cast: Cast) -> None:
     )
     assert response.status_code == 400 and b"That deadline has passed" in response.content
     assert not Funding.objects.unscoped().exists()
+
+
+# --- Notifications live in core, under every feature app ------------------------------------------
+
+
+def test_notifications_are_cores_and_keep_their_tables() -> None:
+    from nextpractice.core import models as core_models
+    from nextpractice.support import models as support_models
+
+    assert support_models.Notification is core_models.Notification
+    assert support_models.Preference is core_models.Preference
+    assert core_models.Notification._meta.app_label == "core"
+    assert core_models.Notification._meta.db_table == "support_notification"
+    assert core_models.Preference._meta.db_table == "support_preference"
+    assert services.notify.__module__ == "nextpractice.core.notifications"
+
+
+def test_core_notifications_import_no_feature_app() -> None:
+    import ast
+    from pathlib import Path
+
+    core = Path(__file__).resolve().parent.parent / "src/nextpractice/core"
+    for name in ("notifications.py", "models.py", "scoping.py"):
+        tree = ast.parse((core / name).read_text())
+        imported = [
+            node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+        ] + [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        ]
+        outside = [
+            m
+            for m in imported
+            if m.startswith("nextpractice") and not m.startswith("nextpractice.core")
+        ]
+        assert not outside, f"core/{name} imports {outside}"
+
+
+def test_another_app_notifies_through_core(cast: Cast) -> None:
+    from nextpractice.core.notifications import notify
+
+    notify([cast.alice, cast.bob], cast.cluster, "event", "Meeting moved", "/m/")
+    assert Notification.objects.visible_to(cast.alice).get().text == "Meeting moved"
+    assert Notification.objects.visible_to(cast.oscar).count() == 0

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-M = TypeVar("M", bound=models.Model)
+# The queryset every cluster-owned model reads through lives in core (core's own
+# notifications use it too); the rule it applies is given to it below.
+from nextpractice.core.scoping import ClusterScopedQuerySet, set_audience
 
 DEFAULT_GROUND_RULES = """\
 Confidentiality: what is shared in this cluster stays in this cluster. We do not name \
@@ -49,41 +51,6 @@ class ClusterQuerySet(models.QuerySet["Cluster"]):
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(pk__in=Membership.objects.agreed().filter(user=user).values("cluster"))
-
-
-class ClusterScopedQuerySet(models.QuerySet[M], Generic[M]):
-    """The one rule for reading anything that belongs to a cluster.
-
-    Every read of a cluster-owned model goes through ``visible_to(user)``: the members and
-    facilitator of the cluster who have agreed to its ground rules see it; a model with a
-    narrower audience (a help request not addressed to the facilitator, a review for chosen
-    members, a deputy's one meeting) narrows it further by overriding ``visible_to``.
-    Background work that is nobody's read (reminders, digests, the demo) says so with
-    ``unscoped()``. ``tests/test_trust_boundary.py`` fails on a query that does neither.
-    """
-
-    #: The lookup from this model to its cluster.
-    cluster_path = "cluster"
-
-    def visible_to(self, user: Any) -> Self:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(
-            **{
-                f"{self.cluster_path}__in": Membership.objects.agreed()
-                .filter(user=user)
-                .values("cluster")
-            }
-        )
-
-    def in_cluster(self, user: Any, cluster_id: int) -> Self:
-        """``visible_to`` narrowed to one cluster (a cluster's own pages)."""
-        return self.visible_to(user).filter(**{f"{self.cluster_path}_id": cluster_id})
-
-    def unscoped(self) -> Self:
-        """Every row, for work that is nobody's read: periodic jobs that then address each
-        member through ``Membership.objects.agreed()``, the demo loader, the admin."""
-        return self.all()
 
 
 class MembershipQuerySet(ClusterScopedQuerySet["Membership"]):
@@ -264,3 +231,12 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Join request {self.pk}"
+
+
+def _agreed_clusters(user: Any) -> models.QuerySet[Any]:
+    """Whose content a person may read: the clusters they are a current member or
+    facilitator of, having agreed to the ground rules as they stand now."""
+    return Membership.objects.agreed().filter(user=user).values("cluster")
+
+
+set_audience(_agreed_clusters)
