@@ -3,8 +3,10 @@
 from .events import cpd, event_detail, event_list, event_numbers, event_task
 from .funding import funding_applying, funding_list
 from .help import experiences, help_detail, help_list, help_new, help_reply, help_resolve
-from .notifications import cluster_search, notification_prefs, notifications
-from .research import idea_detail, idea_list, research_detail, research_list, research_to_agenda
+from .ideas import idea_detail, idea_list
+from .notifications import notification_prefs, notifications
+from .research import research_detail, research_list, research_to_agenda
+from .search import cluster_search
 from .successes import achievements, successes
 
 __all__ = [

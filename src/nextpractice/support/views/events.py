@@ -162,6 +162,7 @@ def event_task(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
     event = access.event
     if not access.can_manage_tasks:
         raise PermissionDenied
+    # One form per button: "Mark done" posts the task to toggle, "Add the task" its text.
     if "toggle" in request.POST:
         tasks = EventTask.objects.in_cluster(request.user, event.cluster_id).filter(event=event)
         toggle = TaskToggleForm(request.POST, tasks=tasks)

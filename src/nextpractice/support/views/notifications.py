@@ -1,4 +1,4 @@
-"""Cluster search, and each person's notifications and how they are emailed."""
+"""Each person's notifications, and how they are emailed."""
 
 from __future__ import annotations
 
@@ -6,34 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
 from nextpractice.core.types import AuthedHttpRequest
 
 from .. import services
-from ..access import cluster_access
-from ..forms import PreferencesForm, SearchForm
+from ..forms import PreferencesForm
 from ..models import Notification
 from .common import page_of
-
-
-@login_required
-@require_safe
-def cluster_search(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    access = cluster_access(request.user, cluster_id)
-    search = SearchForm(request.GET)
-    q = search.query()
-    return render(
-        request,
-        "support/search.html",
-        {
-            "cluster": access.cluster,
-            "search": search,
-            "q": q,
-            "results": services.search(access.cluster, request.user, q),
-        },
-        status=400 if search.errors else 200,
-    )
 
 
 @login_required
