@@ -11,9 +11,9 @@ from django.db import transaction
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster, ClusterStatus, Role
-from nextpractice.core import demo
 from nextpractice.core.logging import RedactFilter, redact
 from nextpractice.directory.models import LeaderProfile, Setting
+from nextpractice.site import demo
 
 
 class Rollback(Exception):

@@ -1,15 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from nextpractice.core import views as core_views
+from nextpractice.site import views as site_views
 
 admin.site.site_header = "Next Practice administration"
 admin.site.site_title = "Next Practice admin"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("research/", core_views.research, name="research"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", site_views.home, name="home"),
+    path("research/", site_views.research, name="research"),
+    path("healthz", site_views.healthz, name="healthz"),
     path("clusters/", include("nextpractice.clusters.urls")),
     path("", include("nextpractice.accounts.urls")),
     path("", include("nextpractice.directory.urls")),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from nextpractice.core.admin import ClusterContentAdmin
+from nextpractice.audit.admin import ClusterContentAdmin
 
 from .models import Invitation, User
 

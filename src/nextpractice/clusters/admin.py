@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from nextpractice.core.admin import ClusterContentAdmin
+from nextpractice.audit.admin import ClusterContentAdmin
 
 from .models import Cluster, Membership, RemovalProposal
 

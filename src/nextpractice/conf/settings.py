@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "nextpractice.meetings",
     "nextpractice.reviews",
     "nextpractice.support",
+    "nextpractice.site",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

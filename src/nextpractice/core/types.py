@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
-from nextpractice.accounts.models import User
+if TYPE_CHECKING:  # core sits under accounts: the type only, never the import at run time
+    from nextpractice.accounts.models import User
 
 
 class AuthedHttpRequest(HttpRequest):

@@ -22,7 +22,7 @@ MIN_GROUP = 5
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        return render(request, "core/welcome.html")
+        return render(request, "site/welcome.html")
     user = request.user
     members = (
         Membership.objects.filter(left_at=None)
@@ -55,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     open_actions = Action.objects.open().filter(owner=user, cluster_id__in=agreed_ids).count()
     return render(
         request,
-        "core/home.html",
+        "site/home.html",
         {
             "memberships": memberships,
             "to_vote": to_vote,
@@ -98,7 +98,7 @@ def research(request: AuthedHttpRequest) -> HttpResponse:
     size_rows = [(n, c if c >= MIN_GROUP else None) for n, c in sorted(size_counts.items())]
     return render(
         request,
-        "core/research.html",
+        "site/research.html",
         {"rows": rows, "size_rows": size_rows, "min_group": MIN_GROUP},
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from nextpractice.core import demo
+from nextpractice.site import demo
 
 
 class Command(BaseCommand):
