@@ -616,7 +616,7 @@ def search(cluster: Cluster, user: User, q: str) -> list[dict[str, Any]]:
         ),
         (
             "Review",
-            ReviewRequest.objects.visible_to(user, cluster.pk),
+            ReviewRequest.objects.in_cluster(user, cluster.pk),
             ["title"],
             lambda o: reverse("review_detail", args=[o.pk]),
         ),
