@@ -65,7 +65,7 @@ def review_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             state = "wanted"  # open, asked of this person, not yet answered
         else:
             state = "open"
-        rows.append({"review": r, "mine": mine, "state": state})
+        rows.append({"review": r, "asked_by_me": mine, "state": state})
     return render(
         request,
         "reviews/list.html",
