@@ -40,6 +40,7 @@ class ClusterReviews:
 
     cluster: Cluster
     membership: Membership
+    user: Any
 
     @property
     def is_member(self) -> bool:
@@ -64,13 +65,13 @@ class ClusterReviews:
             m.user
             for m in self.cluster.memberships.current()
             .members()
-            .exclude(user_id=self.membership.user_id)
+            .exclude(user_id=self.user.pk)
             .select_related("user")
         ]
 
     def exemplar(self, exemplar_id: int) -> Exemplar:
         item = (
-            Exemplar.objects.visible_to(self.membership.user)
+            Exemplar.objects.visible_to(self.user)
             .filter(pk=real_id(exemplar_id), cluster=self.cluster)
             .first()
         )
@@ -80,8 +81,8 @@ class ClusterReviews:
 
     def own_versions(self) -> Any:
         """Versions of one's own requests in this cluster (to share as an example)."""
-        return DocumentVersion.objects.in_cluster(self.membership.user, self.cluster.pk).filter(
-            request__requester_id=self.membership.user_id
+        return DocumentVersion.objects.in_cluster(self.user, self.cluster.pk).filter(
+            request__requester_id=self.user.pk
         )
 
 
@@ -91,7 +92,7 @@ def get_reviews_for(user: Any, cluster_id: int) -> ClusterReviews:
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such cluster")
     cluster, membership = get_cluster_for(user, real_id(cluster_id))
-    return ClusterReviews(cluster, membership)
+    return ClusterReviews(cluster, membership, user)
 
 
 @dataclass
