@@ -639,3 +639,25 @@ def test_nobody_else_is_made_a_reviewer_by_a_crafted_post(
     other = make_person("zed@example.test", "Zed")
     assert client_for(other).get(reverse("review_detail", args=[review.pk])).status_code == 404
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("v2.pdf", lambda: b"MZ\x90\x00" + b"\x00" * 100, "content is not a document"),
+        ("v2.exe", pdf_bytes, "Share a PDF, Word"),
+        ("v2.odt", lambda: deflated("mimetype", b"x", 300), "unpacks to far more"),
+        (None, bytes, "Choose the file to upload"),
+    ],
+)
+def test_a_bad_new_version_is_refused_with_the_reason(
+    cast: Cast, world: dict[str, Any], name: str | None, content: Any, message: str
+) -> None:
+    review = world["review"]
+    data = {"file": SimpleUploadedFile(name, content())} if name else {}
+    response = client_for(cast.alice).post(
+        reverse("review_version_add", args=[review.pk]), data, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and message in shown[0]
+    assert review.versions.count() == 1

@@ -1,7 +1,7 @@
 """Every input of opening up, query strings included, goes through one of these forms.
 
-Bad input is refused with a message that never repeats what was typed (a megabyte of it
-would come back in the page), and changes nothing.
+Bad input is refused with a message, and changes nothing. The messages never quote the value
+sent (Django's choice errors do: a megabyte of it would come back in the page).
 """
 
 from __future__ import annotations
@@ -204,7 +204,11 @@ class RequestForm(StyledForm):
 
 
 class VersionForm(StyledForm):
-    file = forms.FileField(label="New version", help_text="At most 20 MB.")
+    file = forms.FileField(
+        label="New version",
+        help_text="At most 20 MB.",
+        error_messages={"required": "Choose the file to upload"},
+    )
 
     def clean_file(self) -> services.CheckedFile:
         return _checked(self.cleaned_data["file"])

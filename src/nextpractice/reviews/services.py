@@ -196,6 +196,7 @@ def save_feedback(
     )
     if not set(checklist or {}) <= item_ids:
         raise ReviewError("That item is not on this request's checklist.")
+    # A draft is not audited: the page keeps one every few seconds while the reviewer types.
     with transaction.atomic():  # the draft is kept even when sending is refused below
         feedback, _ = review.feedback.select_for_update().get_or_create(
             request=review, reviewer=reviewer
