@@ -152,8 +152,10 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     # has sent feedback. (Chosen audiences: tests/test_reviews.py walks every review URL.)
     "review_list": ("get", IN_CLUSTER),
     "review_new": ("get", IN_CLUSTER),
-    "exemplars": ("get", IN_CLUSTER),
-    "exemplar_download": ("get", IN_CLUSTER),
+    # The example library is the members': the facilitator sees documents only where a
+    # member invites them to a review.
+    "exemplars": ("get", IN_CLUSTER | {"facilitator": 403}),
+    "exemplar_download": ("get", IN_REVIEW),
     "review_detail": ("get", IN_REVIEW),
     "review_download": ("get", IN_REVIEW),
     "review_report": ("get", IN_REVIEW),

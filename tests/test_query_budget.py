@@ -228,10 +228,10 @@ def test_meeting_pages_run_the_same_queries_for_one_meeting_and_for_years_of_the
 
 
 REVIEW_BUDGET = {
-    "review_detail": 15,
-    "review_report": 11,
-    "review_report_pdf": 10,
-    "review_list": 8,
+    "review_detail": 11,
+    "review_report": 8,
+    "review_report_pdf": 7,
+    "review_list": 7,
 }
 
 

@@ -42,12 +42,6 @@ PENDING: set[str] = {
     "meetings/models.py",
     "meetings/services.py",
     "meetings/views.py",
-    "reviews/access.py",
-    "reviews/calendar.py",
-    "reviews/demo.py",
-    "reviews/models.py",
-    "reviews/services.py",
-    "reviews/views.py",
 }
 PENDING_MODELS: set[str] = {
     "accounts.Invitation",
@@ -62,15 +56,6 @@ PENDING_MODELS: set[str] = {
     "meetings.Meeting",
     "meetings.Note",
     "meetings.YearPlan",
-    "reviews.AccessEntry",
-    "reviews.ChecklistAnswer",
-    "reviews.DocumentVersion",
-    "reviews.Exemplar",
-    "reviews.Feedback",
-    "reviews.FocusAnswer",
-    "reviews.FocusArea",
-    "reviews.Reply",
-    "reviews.ReviewRequest",
 }
 
 

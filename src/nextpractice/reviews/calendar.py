@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Q
 from django.urls import reverse
 
-from nextpractice.clusters.models import Membership, Role
 from nextpractice.directory.access import get_own_setting
 from nextpractice.meetings.calendar import Entry
 
@@ -16,25 +14,10 @@ from .models import ReviewKind, ReviewRequest
 
 def walks_for(user: Any, site_url: str) -> list[Entry]:
     """The learning walks this person is asked on (or hosts), in one query."""
-    rows = Membership.objects.filter(
-        user=user, left_at=None, ground_rules_agreed_version=F("cluster__ground_rules_version")
-    ).values_list("cluster_id", "role")
-    member_of = [c for c, role in rows if role == Role.MEMBER]
-    facilitating = [c for c, role in rows if role == Role.FACILITATOR]
     walks = (
-        ReviewRequest.objects.filter(
-            kind=ReviewKind.WALK,
-            walk_starts_at__isnull=False,
-            cluster_id__in=member_of + facilitating,
-        )
-        .filter(
-            Q(requester=user)
-            | Q(audience=user)
-            | Q(cluster_id__in=member_of, whole_cluster=True)
-            | Q(cluster_id__in=facilitating, include_facilitator=True)
-        )
+        ReviewRequest.objects.visible_to(user)
+        .filter(kind=ReviewKind.WALK, walk_starts_at__isnull=False)
         .select_related("requester__profile__setting")
-        .distinct()
     )
     entries = []
     for walk in walks:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from nextpractice.accounts.models import User
-from nextpractice.clusters.models import Cluster, Role
+from nextpractice.clusters.models import Cluster
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Topic
 from nextpractice.meetings import planner
@@ -118,9 +118,7 @@ def _feedback(
 def build_cluster(cluster: Cluster, rng: random.Random) -> int:
     members = [
         m.user
-        for m in cluster.memberships.filter(left_at=None, role=Role.MEMBER).select_related(
-            "user__profile__setting"
-        )
+        for m in cluster.memberships.current().members().select_related("user__profile__setting")
     ]
     if len(members) < 3:
         return 0

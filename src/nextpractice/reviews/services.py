@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
-from nextpractice.clusters.models import Cluster, Role
+from nextpractice.clusters.models import Cluster
 from nextpractice.core.mail import queue_email
 from nextpractice.meetings.models import Action
 from nextpractice.meetings.services import next_meeting
@@ -23,7 +23,6 @@ from nextpractice.meetings.services import next_meeting
 from . import filetypes
 from .models import (
     AccessEntry,
-    ChecklistAnswer,
     DocumentVersion,
     Exemplar,
     Feedback,
@@ -77,19 +76,18 @@ def _store_version(review: ReviewRequest, by: User, checked: CheckedFile) -> Doc
 
 
 def audience_of(review: ReviewRequest) -> list[User]:
-    """Everyone who may see the request, except the requester."""
-    memberships = review.cluster.memberships.filter(left_at=None).select_related("user")
-    chosen = set(review.audience.values_list("pk", flat=True))
-    people = []
-    for m in memberships:
-        if m.user_id == review.requester_id or not m.has_agreed:
-            continue
-        if m.role == Role.FACILITATOR:
-            if review.include_facilitator or m.user_id in chosen:
-                people.append(m.user)
-        elif review.whole_cluster or m.user_id in chosen:
-            people.append(m.user)
-    return people
+    """Everyone who may see the request, except the requester (the people to tell)."""
+    return [
+        m.user
+        for m in review.audience_memberships().select_related("user")
+        if m.user_id != review.requester_id
+    ]
+
+
+def _check_audience(cluster: Cluster, audience: Sequence[User]) -> None:
+    members = set(cluster.memberships.current().members().values_list("user_id", flat=True))
+    if not {person.pk for person in audience} <= members:
+        raise ReviewError("Choose people from the members of your cluster.")
 
 
 @transaction.atomic
@@ -119,6 +117,9 @@ def create_request(
         raise ReviewError("Choose the document to share.")
     if kind == ReviewKind.WALK and walk_starts_at is None:
         raise ReviewError("Give the date and time of the walk.")
+    if not whole_cluster and not audience:
+        raise ReviewError("Choose at least one member, or ask the whole cluster.")
+    _check_audience(cluster, audience)
     review = ReviewRequest.objects.create(
         cluster=cluster,
         requester=by,
@@ -143,7 +144,10 @@ def create_request(
     )
     if upload is not None:
         _store_version(review, by, upload)
-    record(by, "review.requested", review, f"{by} asked for feedback: {title}", cluster)
+    # A request's trail is its own page (versions, feedback, replies, who opened it), not
+    # the cluster's activity, which the facilitator and members outside the audience read:
+    # review entries name no title and belong to no cluster.
+    record(by, "review.requested", review, f"{by} asked for feedback")
     for person in audience_of(review):
         queue_email(
             person.email,
@@ -159,8 +163,10 @@ def add_version(review: ReviewRequest, by: User, upload: CheckedFile) -> Documen
         raise ReviewError("This request is closed.")
     if by.pk != review.requester_id:
         raise ReviewError("Only the person who asked can upload a new version.")
+    if review.kind != ReviewKind.DOCUMENT:
+        raise ReviewError("Only a document has versions.")
     version = _store_version(review, by, upload)
-    record(by, "review.version", review, f"{by} uploaded version {version.number}", review.cluster)
+    record(by, "review.version", review, f"{by} uploaded version {version.number}")
     return version
 
 
@@ -180,22 +186,29 @@ def save_feedback(
         raise ReviewError("This request is closed: feedback can no longer change.")
     if reviewer.pk == review.requester_id:
         raise ReviewError("You asked for this feedback: others give it.")
+    if not ReviewRequest.objects.visible_to(reviewer).filter(pk=review.pk).exists():
+        raise ReviewError("You are not asked for feedback on this request.")
     focus_ids = set(review.focus_areas.values_list("pk", flat=True))
     if not set(answers) <= focus_ids:
         raise ReviewError("That focus area is not part of this request.")
+    item_ids = (
+        set(review.checklist.items.values_list("pk", flat=True)) if review.checklist else set()
+    )
+    if not set(checklist or {}) <= item_ids:
+        raise ReviewError("That item is not on this request's checklist.")
+    # A draft is not audited: the page keeps one every few seconds while the reviewer types.
     with transaction.atomic():  # the draft is kept even when sending is refused below
-        feedback, _ = Feedback.objects.select_for_update().get_or_create(
+        feedback, _ = review.feedback.select_for_update().get_or_create(
             request=review, reviewer=reviewer
         )
         for focus_id, (strengths, next_steps) in answers.items():
-            FocusAnswer.objects.update_or_create(
-                feedback=feedback,
+            feedback.answers.update_or_create(
                 focus_id=focus_id,
                 defaults={"strengths": strengths.strip(), "next_steps": next_steps.strip()},
             )
         for item_id, (status, note) in (checklist or {}).items():
-            ChecklistAnswer.objects.update_or_create(
-                feedback=feedback, item_id=item_id, defaults={"status": status, "note": note}
+            feedback.checklist_answers.update_or_create(
+                item_id=item_id, defaults={"status": status, "note": note.strip()}
             )
         if overall.strip():
             feedback.overall = overall.strip()
@@ -212,12 +225,13 @@ def save_feedback(
             )
         with transaction.atomic():
             first_time = (
-                Feedback.objects.filter(pk=feedback.pk, submitted_at=None).update(
+                review.feedback.filter(pk=feedback.pk, submitted_at=None).update(
                     submitted_at=timezone.now()
                 )
                 == 1
             )
             if first_time:
+                record(reviewer, "review.feedback_sent", feedback, f"{reviewer} sent feedback")
                 queue_email(
                     review.requester.email,
                     "emails/feedback_given",
@@ -240,20 +254,39 @@ def close(review: ReviewRequest, by: User) -> None:
         raise ReviewError("This request is already closed.")
     review.closed_at = timezone.now()
     review.save(update_fields=["closed_at"])
-    record(by, "review.closed", review, f"{by} closed the request {review.title}", review.cluster)
+    record(by, "review.closed", review, f"{by} closed a request for feedback")
 
 
+@transaction.atomic
 def reply(review: ReviewRequest, by: User, text: str, focus: FocusArea | None) -> Reply:
+    """A reply under a focus area (or on the whole), by anyone in the audience."""
     if not text.strip():
         raise ReviewError("Write your reply first.")
-    return Reply.objects.create(request=review, author=by, text=text.strip(), focus=focus)
+    if focus is not None and focus.request_id != review.pk:
+        raise ReviewError("That focus area is not part of this request.")
+    if not ReviewRequest.objects.visible_to(by).filter(pk=review.pk).exists():
+        raise ReviewError("You are not asked for feedback on this request.")
+    created = Reply.objects.create(request=review, author=by, text=text.strip(), focus=focus)
+    record(by, "review.replied", created, f"{by} replied under feedback")
+    return created
 
 
+@transaction.atomic
 def mark_helpful(answer: FocusAnswer, by: User, helpful: bool) -> None:
     if by.pk != answer.feedback.request.requester_id:
         raise ReviewError("Only the person who asked marks what helped.")
+    if answer.feedback.submitted_at is None:
+        raise ReviewError("That feedback is not sent yet.")
+    if answer.helpful == helpful:
+        return
     answer.helpful = helpful
     answer.save(update_fields=["helpful"])
+    record(
+        by,
+        "review.helpful",
+        answer,
+        f"{by} {'marked' if helpful else 'unmarked'} an answer as helpful",
+    )
 
 
 @transaction.atomic
@@ -276,14 +309,15 @@ def to_action(answer: FocusAnswer, by: User) -> Action:
     )
     answer.action = action
     answer.save(update_fields=["action"])
-    record(
-        by, "action.set", action, f"{by} took on a next step from {review.title}", review.cluster
-    )
+    # The action is the cluster's (it goes on the agenda); the request it came from is not.
+    record(by, "action.set", action, f"{by} took on a next step from feedback", review.cluster)
     return action
 
 
 def log_access(review: ReviewRequest, user: User, what: str, version: Any = None) -> None:
     """Record an opening or download by someone other than the requester."""
+    # Itself the trail shown to the requester; not in the audit log, which would list every
+    # page view.
     if user.pk != review.requester_id:
         AccessEntry.objects.create(request=review, user=user, what=what, version=version)
 
@@ -300,11 +334,13 @@ def share_exemplar(
 ) -> Exemplar:
     """Share a document into the cluster's example library: a new file, or a version of
     one's own review request (the stored file is shared, not copied)."""
+    if not cluster.memberships.agreed().members().filter(user=by).exists():
+        raise ReviewError("The example library is for the cluster's members.")
     exemplar = Exemplar(
         cluster=cluster, shared_by=by, title=title, document_kind=document_kind, note=note
     )
     if version is not None:
-        if version.request.requester_id != by.pk:
+        if version.request.requester_id != by.pk or version.request.cluster_id != cluster.pk:
             raise ReviewError("You can share your own documents only.")
         exemplar.file = version.file.name
         exemplar.original_name = version.original_name
@@ -318,15 +354,17 @@ def share_exemplar(
     else:
         raise ReviewError("Choose the document to share.")
     exemplar.save()
-    record(by, "exemplar.shared", exemplar, f"{by} shared an example: {title}", cluster)
+    record(by, "exemplar.shared", exemplar, f"{by} shared an example in the library", cluster)
     return exemplar
 
 
-def collated(review: ReviewRequest) -> list[dict[str, Any]]:
-    """Per focus area: every sent answer (strengths and next steps) and the replies."""
+def collated(review: ReviewRequest, user: Any) -> list[dict[str, Any]]:
+    """Per focus area: every sent answer (strengths and next steps) and the replies, as
+    ``user`` (in the request's audience) reads them."""
     focus_areas = list(review.focus_areas.select_related("topic"))
     answers = (
-        FocusAnswer.objects.filter(feedback__request=review, feedback__submitted_at__isnull=False)
+        FocusAnswer.objects.visible_to(user)
+        .filter(feedback__request=review, feedback__submitted_at__isnull=False)
         .select_related("feedback__reviewer", "action")
         .order_by("feedback__submitted_at", "pk")
     )
@@ -334,7 +372,7 @@ def collated(review: ReviewRequest) -> list[dict[str, Any]]:
     for answer in answers:
         by_focus[answer.focus_id].append(answer)
     replies: dict[int | None, list[Reply]] = {}
-    for r in review.replies.select_related("author"):
+    for r in Reply.objects.visible_to(user).filter(request=review).select_related("author"):
         replies.setdefault(r.focus_id, []).append(r)
     return [
         {"focus": f, "answers": by_focus[f.pk], "replies": replies.get(f.pk, [])}

@@ -65,7 +65,7 @@ def search(cluster: Cluster, user: User, q: str) -> list[dict[str, Any]]:
         ),
         (
             "Review",
-            ReviewRequest.objects.visible_to(user, cid),
+            ReviewRequest.objects.in_cluster(user, cid),
             ["title"],
             lambda o: reverse("review_detail", args=[o.pk]),
         ),

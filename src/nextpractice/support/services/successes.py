@@ -92,8 +92,7 @@ def achievements(user: User, since: dt.date) -> dict[str, Any]:
             .order_by("-closed_at")
         ),
         "strengths": list(
-            foreign_scope(FocusAnswer, "feedback__request__cluster")
-            .visible_to(user)
+            FocusAnswer.objects.visible_to(user)
             .filter(
                 feedback__request__requester=user,
                 feedback__submitted_at__gte=start,
@@ -151,7 +150,7 @@ def success_links(cluster: Cluster, user: User) -> dict[str, tuple[str, dict[str
     actions = foreign_scope(Action, "cluster").in_cluster(user, cluster.pk)
     for action in actions.filter(owner=user, status=ActionStatus.DONE)[:20]:
         links[f"action-{action.pk}"] = (f"Action done: {action.title}", {"action": action})
-    reviews = foreign_scope(ReviewRequest, "cluster").in_cluster(user, cluster.pk)
+    reviews = ReviewRequest.objects.in_cluster(user, cluster.pk)
     for review in reviews.filter(requester=user)[:20]:
         links[f"review-{review.pk}"] = (f"Feedback on: {review.title}", {"review": review})
     for event in Event.objects.in_cluster(user, cluster.pk).order_by("-starts_at")[:20]:

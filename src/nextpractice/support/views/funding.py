@@ -16,7 +16,7 @@ from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.reviews.models import ReviewRequest
 
 from .. import services
-from ..access import cluster_access, foreign_scope, get_funding_for
+from ..access import cluster_access, get_funding_for
 from ..forms import ApplyingForm, FundingForm
 from ..models import Applying, Funding
 from .common import page_of
@@ -24,10 +24,8 @@ from .common import page_of
 
 def _my_draft_bids(request: AuthedHttpRequest, cluster_id: int) -> QuerySet[ReviewRequest]:
     """The person's own document reviews in the cluster: what a bid can be attached from."""
-    return (
-        foreign_scope(ReviewRequest, "cluster")
-        .in_cluster(request.user, cluster_id)
-        .filter(requester=request.user, kind="document")
+    return ReviewRequest.objects.in_cluster(request.user, cluster_id).filter(
+        requester=request.user, kind="document"
     )
 
 
