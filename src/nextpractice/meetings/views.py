@@ -473,8 +473,8 @@ def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     form = NoteForm(
         request.POST,
         items=meeting.items.all(),
-        # An action under review at this meeting: one of the cluster's open ones.
-        actions=meeting.cluster.actions.to_review_at(meeting),
+        # A note on an action (reviewing it) refers to one of this cluster's actions.
+        actions=meeting.cluster.actions.all(),
     )
     if form.is_valid():
         item = form.cleaned_data["item"]
