@@ -63,7 +63,7 @@ def _renumber(meeting: Meeting, items: list[AgendaItem]) -> None:
 
 
 @transaction.atomic
-def move_item(meeting: Meeting, item: AgendaItem, direction: str, by: User | None = None) -> None:
+def move_item(meeting: Meeting, item: AgendaItem, direction: str, by: User) -> None:
     """One place up or down the agenda (the chair's order)."""
     if direction not in {"up", "down"}:
         raise MeetingError("Move an item up or down.")
@@ -80,7 +80,7 @@ def move_item(meeting: Meeting, item: AgendaItem, direction: str, by: User | Non
         by,
         "agenda.moved",
         item,
-        f"{by or 'Someone'} moved \u201c{item.title}\u201d {direction} the agenda",
+        f"{by} moved \u201c{item.title}\u201d {direction} the agenda",
         meeting.cluster,
     )
 
