@@ -36,12 +36,6 @@ PENDING: set[str] = {
     "directory/views.py",
     "formation/services.py",
     "formation/views.py",
-    "meetings/access.py",
-    "meetings/calendar.py",
-    "meetings/demo.py",
-    "meetings/models.py",
-    "meetings/services.py",
-    "meetings/views.py",
 }
 PENDING_MODELS: set[str] = {
     "accounts.Invitation",
@@ -49,13 +43,6 @@ PENDING_MODELS: set[str] = {
     "clusters.JoinRequest",
     "clusters.RemovalProposal",
     "clusters.RemovalVote",
-    "meetings.Action",
-    "meetings.ActionUpdate",
-    "meetings.AgendaItem",
-    "meetings.Attendance",
-    "meetings.Meeting",
-    "meetings.Note",
-    "meetings.YearPlan",
 }
 
 

@@ -1,8 +1,12 @@
-"""One answer to "may this person see this meeting?". Every meeting view goes through here.
+"""One answer to "may this person see this meeting, and what may they do in it?". Every
+meeting view, and every meeting template, goes through here.
 
-Members (agreed to the ground rules) and facilitators see their cluster's meetings. A
-deputy sees the one meeting they stand in for, and nothing else of the cluster. Everyone
-else gets 404, never a hint that the meeting exists.
+Members and facilitators who have agreed to the ground rules see their cluster's meetings
+(``Meeting.objects.visible_to``). A deputy sees the one diarised meeting they stand in for,
+and nothing else of the cluster. Everyone else gets 404, never a hint that the meeting
+exists. What a person may do once inside is a named capability of ``MeetingAccess``
+(``access.can_publish_notes``), asked by the views (403 when refused) and by the templates
+(to show the control at all), so the rule is written once.
 """
 
 from __future__ import annotations
@@ -12,9 +16,17 @@ from typing import Any
 
 from django.http import Http404
 
-from nextpractice.clusters.models import Membership
+from nextpractice.clusters.models import Membership, Role
 
-from .models import Action, Attendance, Meeting
+from .models import Action, AgendaItem, Attendance, Meeting
+
+# The largest id a database integer column holds: anything larger is no row of ours, and
+# asking the database about it overflows (SQLite raises) instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 @dataclass
@@ -22,6 +34,7 @@ class MeetingAccess:
     meeting: Meeting
     membership: Membership | None  # None for a deputy
     standing_in_for: Attendance | None  # the deputy's attendance row
+    user_id: int
 
     @property
     def is_deputy(self) -> bool:
@@ -29,51 +42,129 @@ class MeetingAccess:
 
     @property
     def is_member(self) -> bool:
+        """A member or the facilitator of the cluster (not a deputy)."""
         return self.membership is not None
+
+    @property
+    def is_chair(self) -> bool:
+        return self.meeting.chair_id == self.user_id
+
+    @property
+    def is_note_taker(self) -> bool:
+        return self.meeting.note_taker_id == self.user_id
+
+    # --- What they may do (the meeting's state is checked by the services) ---
+
+    @property
+    def can_answer(self) -> bool:
+        """Members proper answer for themselves; a facilitator does not send a deputy, and
+        a deputy does not answer for the member."""
+        return self.membership is not None and self.membership.role == Role.MEMBER
+
+    @property
+    def can_see_who_is_coming(self) -> bool:
+        return self.is_member
+
+    @property
+    def can_see_the_year(self) -> bool:
+        """The cluster's other meetings (a deputy sees their one meeting only)."""
+        return self.is_member
+
+    @property
+    def can_edit(self) -> bool:
+        """Move the meeting (by agreement: any member may, and it is recorded)."""
+        return self.is_member
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.is_member
+
+    @property
+    def can_set_roles(self) -> bool:
+        return self.is_member
+
+    @property
+    def can_arrange_agenda(self) -> bool:
+        """The chair orders, times and merges items; with no chair agreed, any member."""
+        return self.is_member and (self.meeting.chair_id is None or self.is_chair)
+
+    @property
+    def can_add_item(self) -> bool:
+        """Everyone who sees the meeting, a deputy included, can raise an item."""
+        return True
+
+    @property
+    def can_add_note(self) -> bool:
+        return True
+
+    @property
+    def can_add_action(self) -> bool:
+        """Actions belong to the cluster beyond this meeting: members set them."""
+        return self.is_member
+
+    @property
+    def can_publish_notes(self) -> bool:
+        """The note-taker or the chair publishes; with no note-taker agreed, any member."""
+        return self.is_member and (
+            self.meeting.note_taker_id is None or self.is_note_taker or self.is_chair
+        )
+
+    @property
+    def can_take_register(self) -> bool:
+        return self.is_member
+
+    @property
+    def can_record_success(self) -> bool:
+        return self.is_member
 
 
 def get_meeting_for(user: Any, meeting_id: int) -> MeetingAccess:
     """The meeting and the user's standing in it, or 404. Proposed (not yet diarised)
     meetings are visible to members only."""
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False) or not is_id(meeting_id):
         raise Http404("No such meeting")
     meeting = (
-        Meeting.objects.select_related(
-            "cluster", "cluster__area", "plan", "host_setting", "chair", "note_taker"
-        )
+        Meeting.objects.visible_to(user)
+        .select_related("cluster", "cluster__area", "plan", "host_setting", "chair", "note_taker")
         .filter(pk=meeting_id)
         .first()
     )
     if meeting is None:
         raise Http404("No such meeting")
-    membership = Membership.objects.filter(
-        cluster_id=meeting.cluster_id, user=user, left_at=None
-    ).first()
-    if membership is not None and membership.ground_rules_agreed_version == (
-        meeting.cluster.ground_rules_version
-    ):
+    membership = Membership.objects.agreed().of(user).filter(cluster_id=meeting.cluster_id).first()
+    if membership is not None:
         membership.cluster = meeting.cluster
-        return MeetingAccess(meeting, membership, None)
-    if meeting.status != "proposed":
-        standing_in = (
-            Attendance.objects.select_related("member").filter(meeting=meeting, deputy=user).first()
-        )
-        if standing_in is not None:
-            return MeetingAccess(meeting, None, standing_in)
-    raise Http404("No such meeting")
+        return MeetingAccess(meeting, membership, None, user.pk)
+    # Not a member, yet the meeting is visible: they are its deputy.
+    standing_in = (
+        Attendance.objects.select_related("member").filter(meeting=meeting, deputy=user).first()
+    )
+    if standing_in is None:
+        raise Http404("No such meeting")
+    return MeetingAccess(meeting, None, standing_in, user.pk)
+
+
+def get_item_for(access: MeetingAccess, item_id: int) -> AgendaItem:
+    """An item on the agenda of the meeting ``access`` opened, or 404."""
+    item = (
+        AgendaItem.objects.filter(pk=item_id, meeting=access.meeting).first()
+        if is_id(item_id)
+        else None
+    )
+    if item is None:
+        raise Http404("No such item")
+    return item
 
 
 def get_action_for(user: Any, action_id: int) -> Action:
-    """An action of one of the user's clusters, or 404."""
-    if not user.is_authenticated:
+    """An action of a cluster the user has agreed in (a current member or facilitator who
+    has agreed the ground rules as they stand), or 404."""
+    if not is_id(action_id):
         raise Http404("No such action")
     action = (
-        Action.objects.select_related("cluster", "owner", "meeting")
-        .filter(
-            pk=action_id,
-            cluster__memberships__user=user,
-            cluster__memberships__left_at=None,
-        )
+        Action.objects.visible_to(user)
+        .select_related("cluster", "owner", "meeting")
+        .filter(pk=action_id)
         .first()
     )
     if action is None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from nextpractice.accounts.models import User
-from nextpractice.clusters.models import Cluster, Membership, Role
+from nextpractice.clusters.models import Cluster, Role
 from nextpractice.directory.models import ClosureDay
 
 from . import planner, services
@@ -180,7 +180,7 @@ def _hold(
                     created_at=at,
                 )
             )
-    Meeting.objects.filter(pk=meeting.pk).update(
+    Meeting.objects.unscoped().filter(pk=meeting.pk).update(
         notes_published_at=at + dt.timedelta(hours=20),
         register_taken_at=at,
         call_sent_at=at - dt.timedelta(days=7),
@@ -241,7 +241,7 @@ def build(area_clusters: Sequence[Cluster], seed: int) -> int:
     this_year = planner.academic_year_of(timezone.localdate())
     made = 0
     for cluster in area_clusters:
-        if Membership.objects.filter(cluster=cluster, left_at=None).count() < 4:
+        if cluster.memberships.current().count() < 4:
             continue
         # Last year, all held; this year, held so far and to come.
         open_actions: list[Action] = []

@@ -4,18 +4,55 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from nextpractice.core.forms import StyledForm
 
-from . import planner
-from .models import ActionStatus, ItemKind, PlaceKind, Response, Weekday, YearPlan
+from . import planner, termdates
+from .access import is_id
+from .models import ActionStatus, ItemKind, Mark, PlaceKind, Response, Weekday, YearPlan
+
+# The years the practice plans in: a date outside them is a typing slip (or a probe), and
+# years 1 or 9999 have no academic year around them to check against.
+FIRST_DAY, LAST_DAY = termdates.FIRST_DAY, termdates.LAST_DAY
+
+
+def _within_the_years(value: dt.date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(
+            f"Give a date between {FIRST_DAY:%Y} and {LAST_DAY:%Y}", code="out_of_range"
+        )
 
 
 def _date_field(label: str, **kw: Any) -> forms.DateField:
     return forms.DateField(
-        label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kw
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[_within_the_years],
+        **kw,
     )
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of one row of a (scoped) queryset by its id. The id is checked to be a
+    plain number a database can hold before the database is asked: ``"²"`` or a 20-digit
+    id is an invalid choice, not a server error."""
+
+    def to_python(self, value: Any) -> Model | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit() and is_id(int(text))):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(text)
+
+
+class YearForm(forms.Form):
+    """``?year=2026`` on the year and plan pages: an academic year by its first year."""
+
+    year = forms.IntegerField(required=False, min_value=FIRST_DAY.year, max_value=LAST_DAY.year - 1)
 
 
 def _time_field(label: str, **kw: Any) -> forms.TimeField:
@@ -151,9 +188,28 @@ class ItemForm(StyledForm):
     )
 
 
+def _hidden_choice(queryset: QuerySet[Any] | None) -> IdChoiceField:
+    # Unbound (the page's empty form) it needs no queryset; a bound one is always given it.
+    return IdChoiceField(queryset=queryset, required=False, widget=forms.HiddenInput)
+
+
 class NoteForm(StyledForm):
+    """A note on the meeting, on one of its items, or on an action under review. The item
+    and action are chosen from this meeting's own (``items``, ``actions``)."""
+
     text = forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
     is_decision = forms.BooleanField(required=False, label="This is a decision")
+
+    def __init__(
+        self,
+        *args: Any,
+        items: QuerySet[Any] | None = None,
+        actions: QuerySet[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"] = _hidden_choice(items)
+        self.fields["action"] = _hidden_choice(actions)
 
 
 class ActionForm(StyledForm):
@@ -161,9 +217,16 @@ class ActionForm(StyledForm):
     owner = forms.TypedChoiceField(coerce=int, label="Whose action")
     due = _date_field("Due (the next meeting if left empty)", required=False)
 
-    def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, people: list[Any], items: QuerySet[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [(0, "The whole cluster")] + [(p.pk, str(p)) for p in people]  # type: ignore[attr-defined]
+        self.fields["item"] = _hidden_choice(items)
+
+
+# Where "Save progress" returns to: the page it was pressed on, when that is one of ours.
+_NEXT_PAGES = ("/meetings/", "/actions/")
 
 
 class ActionUpdateForm(StyledForm):
@@ -171,6 +234,72 @@ class ActionUpdateForm(StyledForm):
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), label="Progress"
     )
     status = forms.ChoiceField(choices=ActionStatus.choices, label="Status")
+    next = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def clean_next(self) -> str:
+        target: str = self.cleaned_data.get("next", "")
+        # A path on this site only (never //elsewhere or a scheme): an open redirect otherwise.
+        if target == "/actions/" or (
+            target.startswith("/meetings/")
+            and target.isascii()
+            and all(c.isalnum() or c in "/-_#" for c in target)
+        ):
+            return target
+        return ""
+
+
+class ItemMoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
+
+
+class ItemMergeForm(forms.Form):
+    into = IdChoiceField(queryset=None)
+
+    def __init__(self, *args: Any, items: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = items  # type: ignore[attr-defined]
+
+
+class ItemTimeForm(forms.Form):
+    minutes = forms.IntegerField(required=False, min_value=1, max_value=240)
+
+
+class RegisterForm(forms.Form):
+    """A mark (or none yet) for each of the cluster's members: ``mark-<member id>``."""
+
+    def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for user in members:
+            self.fields[f"mark-{user.pk}"] = forms.ChoiceField(
+                choices=[("", "Not marked"), *Mark.choices], required=False
+            )
+
+    def marks(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("mark-")): value
+            for name, value in self.cleaned_data.items()
+            if value
+        }
+
+
+class RolesForm(forms.Form):
+    chair = IdChoiceField(queryset=None, required=False)
+    note_taker = IdChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args: Any, people: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = people  # type: ignore[attr-defined]
+        self.fields["note_taker"].queryset = people  # type: ignore[attr-defined]
+
+
+class CalendarAddressForm(forms.Form):
+    do = forms.ChoiceField(choices=[("replace", "Replace"), ("revoke", "Turn off")], required=False)
+
+
+class TermDatesChoiceForm(forms.Form):
+    """Which of the term-dates page's two forms was sent."""
+
+    form = forms.ChoiceField(choices=[("add", "Add"), ("import", "Import")])
 
 
 class HolidayForm(StyledForm):
@@ -189,6 +318,17 @@ class TermDatesImportForm(StyledForm):
     file = forms.FileField(
         label="Term dates file (.ics calendar or .csv)",
         help_text=(
-            "A council calendar of term dates or holidays, or a CSV with columns name, start, end."
+            "A council calendar of term dates or holidays, or a CSV with columns name, start, "
+            f"end: at most 2 MB and {termdates.MAX_EVENTS} events or rows."
         ),
+        max_length=200,
     )
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data["file"]
+        # Refused whole before reading: a file cut at the limit would import half of itself.
+        if file.size is not None and file.size > termdates.MAX_BYTES:
+            raise ValidationError(
+                "The file is larger than 2 MB: that is not a term-dates file. Nothing was imported."
+            )
+        return file

@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from nextpractice.clusters.models import ClusterScopedQuerySet, Membership
+
 from . import planner
+
+M = TypeVar("M", bound=models.Model)
 
 
 class SchoolHoliday(models.Model):
@@ -65,6 +69,10 @@ PLAN_CHOICES = (
 )
 
 
+class YearPlanQuerySet(ClusterScopedQuerySet["YearPlan"]):
+    pass
+
+
 class YearPlan(models.Model):
     """How a cluster meets in one academic year; its meetings hang from it."""
 
@@ -98,6 +106,8 @@ class YearPlan(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = YearPlanQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["cluster", "start_year"], name="one_plan_per_year")
@@ -114,6 +124,14 @@ class YearPlan(models.Model):
     def year_label(self) -> str:
         return self.year.name
 
+    def register_marks(self) -> list[tuple[int, str]]:
+        """(member id, mark) for every register taken at this year's meetings."""
+        return list(
+            Attendance.objects.filter(meeting__plan=self, meeting__register_taken_at__isnull=False)
+            .exclude(mark="")
+            .values_list("member_id", "mark")
+        )
+
 
 class MeetingStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"  # in a plan not yet confirmed: not in anyone's diary
@@ -126,24 +144,37 @@ class MeetingStatus(models.TextChoices):
 CANCELLED_KEPT = dt.timedelta(days=60)
 
 
-class MeetingQuerySet(models.QuerySet["Meeting"]):
-    def for_member(self, user: Any) -> MeetingQuerySet:
-        """Meetings of clusters the user belongs to (agreed), and those they deputise at."""
-        if not user.is_authenticated:
+class MeetingQuerySet(ClusterScopedQuerySet["Meeting"]):
+    def visible_to(self, user: Any) -> Self:
+        """The meetings of the clusters ``user`` has agreed in, and the one meeting a
+        deputy stands in for once it is diarised (a proposed date is the members' draft).
+        A deputy's access lasts only while the member who sent them is still an agreed
+        member of the cluster: leaving ends it for both."""
+        if not getattr(user, "is_authenticated", False):
             return self.none()
+        sender_agreed = Membership.objects.agreed().filter(
+            user=OuterRef("member"), cluster=OuterRef("meeting__cluster")
+        )
+        deputising = Attendance.objects.filter(
+            Exists(sender_agreed), deputy=user, response=Response.DEPUTY
+        ).values("meeting")
         return self.filter(
-            Q(
-                cluster__memberships__user=user,
-                cluster__memberships__left_at=None,
-                cluster__memberships__ground_rules_agreed_version=models.F(
-                    "cluster__ground_rules_version"
-                ),
-            )
-            | Q(attendances__deputy=user)
-        ).distinct()
+            Q(cluster__in=Membership.objects.agreed().filter(user=user).values("cluster"))
+            | (Q(pk__in=deputising) & ~Q(status=MeetingStatus.PROPOSED))
+        )
 
-    def diarised(self) -> MeetingQuerySet:
+    def diarised(self) -> Self:
         return self.exclude(status=MeetingStatus.PROPOSED)
+
+
+class MeetingPartQuerySet(ClusterScopedQuerySet[M], Generic[M]):
+    """Parts of one meeting (its agenda items, notes): whoever sees the meeting sees them,
+    so a deputy reads the agenda and notes of their one meeting and nothing else."""
+
+    cluster_path = "meeting__cluster"
+
+    def visible_to(self, user: Any) -> Self:
+        return self.filter(meeting__in=Meeting.objects.visible_to(user).values("pk"))
 
 
 class Meeting(models.Model):
@@ -216,6 +247,16 @@ class Meeting(models.Model):
         return timezone.now() >= self.starts_at
 
     @property
+    def answers_open(self) -> bool:
+        """Members answer (coming, deputy, apologies) from diarising until the start."""
+        return self.status == MeetingStatus.SCHEDULED and not self.has_started
+
+    @property
+    def register_open(self) -> bool:
+        """The register is taken at a diarised meeting once it has started."""
+        return self.status == MeetingStatus.SCHEDULED and self.has_started
+
+    @property
     def notes_open(self) -> bool:
         return self.notes_published_at is None and not self.is_cancelled
 
@@ -248,6 +289,13 @@ class Mark(models.TextChoices):
     ABSENT = "absent", "Absent"
 
 
+class AttendanceQuerySet(ClusterScopedQuerySet["Attendance"]):
+    """Answers and register marks: the cluster's agreed members read them (a deputy reads
+    none: the meeting page shows who is coming to members only)."""
+
+    cluster_path = "meeting__cluster"
+
+
 class Attendance(models.Model):
     """A member's answer for one meeting, and the register mark taken at it."""
 
@@ -270,6 +318,8 @@ class Attendance(models.Model):
     mark = models.CharField(max_length=10, choices=Mark.choices, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AttendanceQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="one_answer_each")
@@ -287,6 +337,10 @@ class ItemKind(models.TextChoices):
     AOB = "aob", "Any other business"
 
 
+class AgendaItemQuerySet(MeetingPartQuerySet["AgendaItem"]):
+    pass
+
+
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(max_length=10, choices=ItemKind.choices, default=ItemKind.CONCERN)
@@ -299,11 +353,17 @@ class AgendaItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = AgendaItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "created_at", "pk"]
 
     def __str__(self) -> str:
         return self.title
+
+
+class NoteQuerySet(MeetingPartQuerySet["Note"]):
+    pass
 
 
 class Note(models.Model):
@@ -328,6 +388,8 @@ class Note(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = NoteQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
 
@@ -341,11 +403,14 @@ class ActionStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
-class ActionQuerySet(models.QuerySet["Action"]):
-    def open(self) -> ActionQuerySet:
+class ActionQuerySet(ClusterScopedQuerySet["Action"]):
+    """A cluster's actions: its agreed members read and update them (not a deputy, not a
+    member who has not agreed, not a former member)."""
+
+    def open(self) -> Self:
         return self.filter(status=ActionStatus.OPEN)
 
-    def to_review_at(self, meeting: Meeting) -> ActionQuerySet:
+    def to_review_at(self, meeting: Meeting) -> Self:
         """Open actions set before ``meeting``: they come back until they are closed."""
         return self.open().filter(cluster_id=meeting.cluster_id, created_at__lt=meeting.starts_at)
 
@@ -401,6 +466,10 @@ class Action(models.Model):
         return str(self.owner) if self.owner_id else "The whole cluster"
 
 
+class ActionUpdateQuerySet(ClusterScopedQuerySet["ActionUpdate"]):
+    cluster_path = "action__cluster"
+
+
 class ActionUpdate(models.Model):
     """Progress on an action over time, and changes of its status."""
 
@@ -411,6 +480,8 @@ class ActionUpdate(models.Model):
     text = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=ActionStatus.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActionUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -4,6 +4,16 @@ Councils publish term dates as ICS calendars of all-day events, some spanning we
 either as holidays ("October half term", "Christmas holidays", "INSET day") or as terms
 ("Autumn term 1"). Holidays are taken as they are; when the file names terms, the days of
 each academic year that no term covers are holidays too.
+
+A file is taken whole or not at all, and within limits that a real one never reaches:
+- at most 2 MiB (a council's calendar of several years is a few tens of KiB);
+- at most 500 events or rows (a year's term dates are a dozen or two; 500 is twenty years
+  of them), counted before the calendar is parsed, so a huge file costs nothing to refuse;
+- dates from 2000 to 2099, each period at most a year long: a date at the edge of the
+  calendar (year 1 or 9999, a DTEND one day past 9999-12-31) is a broken file, and the
+  planner's academic years could not be built around it;
+- names without NUL characters (no database stores them) and cut at 120 characters.
+The message says which limit, and where.
 """
 
 from __future__ import annotations
@@ -19,6 +29,10 @@ from .planner import Period, academic_year, academic_year_of
 TERM = re.compile(r"\bterm\b", re.IGNORECASE)
 NOT_TERM = re.compile(r"half[\s-]*term|holiday|break|closed|inset|bank|training", re.IGNORECASE)
 MAX_BYTES = 2 * 1024 * 1024
+MAX_EVENTS = 500
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+LONGEST = dt.timedelta(days=366)
 
 
 class TermDatesError(ValueError):
@@ -33,24 +47,66 @@ def _as_date(value: object) -> dt.date:
     raise TypeError(value)
 
 
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_BYTES:
+        raise TermDatesError(
+            "The file is larger than 2 MB: that is not a term-dates file. Nothing was imported."
+        )
+
+
+def _too_many(count: int, what: str) -> TermDatesError:
+    return TermDatesError(
+        f"The file has {count} {what}; at most {MAX_EVENTS} can be imported at once (a year's "
+        "term dates are a dozen or two). Nothing was imported."
+    )
+
+
+def check_period(label: str, period: Period) -> None:
+    """TermDatesError unless the period lies in 2000..2099 and lasts at most a year."""
+    if not (period.start >= FIRST_DAY and period.end <= LAST_DAY):
+        raise TermDatesError(
+            f"{label} has a date outside the years 2000 to 2099 "
+            f"({period.start.isoformat()} to {period.end.isoformat()}): "
+            "that is not a term date. Nothing was imported."
+        )
+    if period.end - period.start >= LONGEST:
+        raise TermDatesError(
+            f"{label} lasts more than a year: that is not a holiday or a term. "
+            "Nothing was imported."
+        )
+
+
+def _clean_name(label: str, name: str) -> str:
+    if "\x00" in name:
+        raise TermDatesError(f"{label} has a NUL character in its name. Nothing was imported.")
+    return name[:120]
+
+
 def read_ics(data: bytes) -> list[Period]:
     """Holiday periods from an iCalendar file, or TermDatesError."""
     from icalendar import Calendar
 
-    if len(data) > MAX_BYTES:
-        raise TermDatesError("The file is larger than 2 MB: that is not a term-dates calendar.")
+    _check_size(data)
     if not data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"BEGIN:VCALENDAR"):
         raise TermDatesError(
             "This is not a calendar file: an .ics file starts with BEGIN:VCALENDAR."
         )
+    # Counted before parsing: refusing 25,000 events should not cost parsing them.
+    count = data.upper().count(b"BEGIN:VEVENT")
+    if count > MAX_EVENTS:
+        raise _too_many(count, "events")
     try:
         cal = Calendar.from_ical(data)
-    except (ValueError, IndexError, KeyError) as e:
-        raise TermDatesError(f"The calendar could not be read: {e}") from None
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as e:
+        raise TermDatesError(f"The calendar could not be read: {str(e)[:200]}") from None
     holidays: list[Period] = []
     terms: list[Period] = []
-    for n, event in enumerate(cal.walk("VEVENT"), 1):
+    events = cal.walk("VEVENT")
+    if len(events) > MAX_EVENTS:
+        raise _too_many(len(events), "events")
+    for n, event in enumerate(events, 1):
         name = str(event.get("summary", "")).strip() or f"Event {n}"
+        name = _clean_name(f"Event {n}", name)
         if "dtstart" not in event:
             raise TermDatesError(f"Event {n} ({name}) has no start date.")
         try:
@@ -65,12 +121,13 @@ def read_ics(data: bytes) -> list[Period]:
                 end = start + event.decoded("duration") - dt.timedelta(days=1)
             else:
                 end = start
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError, KeyError, AttributeError) as e:
             raise TermDatesError(
-                f"Event {n} ({name}) has a date that cannot be read: {e}"
+                f"Event {n} ({name}) has a date that cannot be read: {str(e)[:200]}"
             ) from None
         end = max(end, start)
-        period = Period(start, end, name[:120])
+        period = Period(start, end, name)
+        check_period(f"Event {n} ({name})", period)
         if TERM.search(name) and not NOT_TERM.search(name) and (end - start).days >= 13:
             terms.append(period)
         else:
@@ -109,16 +166,25 @@ def _parse_day(text: str) -> dt.date:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"\u201c{text}\u201d is not a date (use 2026-10-26 or 26/10/2026)")
+    shown = text if len(text) <= 40 else text[:40] + "\u2026"
+    raise ValueError(f"\u201c{shown}\u201d is not a date (use 2026-10-26 or 26/10/2026)")
 
 
 def read_csv(data: bytes) -> list[Period]:
     """Holiday periods from a CSV with columns name, start, end (a header row)."""
+    _check_size(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise TermDatesError("The CSV file is not UTF-8 text.") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    if "\x00" in text:
+        raise TermDatesError("The CSV file has NUL characters: it is not a text file.")
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as e:  # a field over the csv module's limit (128 KiB), for one
+        raise TermDatesError(f"The CSV file could not be read: {e}.") from None
+    if len(rows) - 1 > MAX_EVENTS:
+        raise _too_many(len(rows) - 1, "rows")
     if not rows:
         raise TermDatesError("The CSV file is empty.")
     header = [h.strip().lower() for h in rows[0]]
@@ -148,7 +214,13 @@ def read_csv(data: bytes) -> list[Period]:
         elif end < start:
             errors.append(f"Row {number}: it ends before it starts.")
         else:
-            periods.append(Period(start, end, name[:120]))
+            period = Period(start, end, name[:120])
+            try:
+                check_period(f"Row {number}", period)
+            except TermDatesError as e:
+                errors.append(str(e).removesuffix(" Nothing was imported."))
+            else:
+                periods.append(period)
     if errors:
         raise TermDatesError(" ".join(errors[:20]))
     if not periods:

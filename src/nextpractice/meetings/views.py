@@ -1,3 +1,10 @@
+"""The cluster's year, its meetings, actions, calendar feeds and the area's term dates.
+
+Thin by rule: every read goes through ``access`` (404 outside, 403 without the right, asked
+as a named capability of ``MeetingAccess``), every input through a form, and every write
+through ``services``.
+"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,31 +20,36 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import User
-from nextpractice.audit.models import record
 from nextpractice.clusters.access import get_cluster_for
-from nextpractice.clusters.models import Role
+from nextpractice.clusters.models import Cluster, Membership, Role
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
+from nextpractice.directory.models import Area
 
 from . import calendar, planner, services, termdates
-from .access import MeetingAccess, get_action_for, get_meeting_for
+from .access import MeetingAccess, get_action_for, get_item_for, get_meeting_for, is_id
 from .forms import (
     ActionForm,
     ActionUpdateForm,
+    CalendarAddressForm,
     CancelForm,
     HolidayForm,
     ItemForm,
+    ItemMergeForm,
+    ItemMoveForm,
+    ItemTimeForm,
     MeetingTimeForm,
     NoteForm,
     PlanForm,
+    RegisterForm,
     RespondForm,
+    RolesForm,
+    TermDatesChoiceForm,
     TermDatesImportForm,
+    YearForm,
 )
 from .models import (
     PLAN_CHOICES,
-    Action,
-    AgendaItem,
-    Attendance,
     CalendarFeed,
     Mark,
     Meeting,
@@ -53,20 +64,42 @@ def _plan_url(cluster_id: int, start_year: int, anchor: str = "") -> str:
     return f"{reverse('meetings_plan', args=[cluster_id])}?year={start_year}{anchor}"
 
 
+def _cluster(request: AuthedHttpRequest, cluster_id: int) -> tuple[Cluster, Membership]:
+    """The cluster, for an agreed member or its facilitator; 404 for anyone else (and for
+    an id no database integer holds, which would overflow the query)."""
+    if not is_id(cluster_id):
+        raise Http404("No such cluster")
+    return get_cluster_for(request.user, cluster_id)
+
+
+def _year_asked(request: AuthedHttpRequest) -> int:
+    """The academic year in ``?year=``, or this one; a year we cannot plan in (0, 99999,
+    "²") shows this year with a message instead of an error page."""
+    this_year = planner.academic_year_of(timezone.localdate())
+    form = YearForm(request.GET)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "There is no academic year like that to show: here is "
+            f"{planner.academic_year(this_year).name}.",
+        )
+        return this_year
+    year: int | None = form.cleaned_data["year"]
+    return this_year if year is None else year
+
+
 # --- The year ------------------------------------------------------------------------
 
 
 @login_required
 @require_safe
 def year(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
+    cluster, _ = _cluster(request, cluster_id)
     this_year = planner.academic_year_of(timezone.localdate())
-    start_year = (
-        int(request.GET.get("year", this_year))
-        if request.GET.get("year", "").isdigit()
-        else this_year
+    start_year = _year_asked(request)
+    plan = (
+        YearPlan.objects.in_cluster(request.user, cluster.pk).filter(start_year=start_year).first()
     )
-    plan = YearPlan.objects.filter(cluster=cluster, start_year=start_year).first()
     meetings = (
         list(plan.meetings.select_related("host_setting", "chair", "note_taker")) if plan else []
     )
@@ -95,12 +128,11 @@ def year(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
-    year_param = request.GET.get("year", "")
-    start_year = (
-        int(year_param) if year_param.isdigit() else planner.academic_year_of(timezone.localdate())
+    cluster, _ = _cluster(request, cluster_id)
+    start_year = _year_asked(request)
+    existing = (
+        YearPlan.objects.in_cluster(request.user, cluster.pk).filter(start_year=start_year).first()
     )
-    existing = YearPlan.objects.filter(cluster=cluster, start_year=start_year).first()
     initial: dict[str, Any] = {"start_year": start_year}
     if existing is not None:
         initial |= {f: getattr(existing, f) for f in PLAN_CHOICES}
@@ -141,8 +173,12 @@ def plan(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_confirm(request: AuthedHttpRequest, cluster_id: int, plan_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
-    year_plan = YearPlan.objects.filter(pk=plan_id, cluster=cluster).first()
+    cluster, _ = _cluster(request, cluster_id)
+    year_plan = (
+        YearPlan.objects.in_cluster(request.user, cluster.pk).filter(pk=plan_id).first()
+        if is_id(plan_id)
+        else None
+    )
     if year_plan is None:
         raise Http404("No such plan")
     try:
@@ -154,13 +190,13 @@ def plan_confirm(request: AuthedHttpRequest, cluster_id: int, plan_id: int) -> H
         request,
         f"{len(meetings)} meetings are diarised. Everyone has been told; calendars will follow.",
     )
-    return redirect(f"/clusters/{cluster.pk}/meetings/?year={year_plan.start_year}")
+    return redirect(f"{reverse('meetings_year', args=[cluster.pk])}?year={year_plan.start_year}")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
+    cluster, _ = _cluster(request, cluster_id)
     form = MeetingTimeForm(
         request.POST or None,
         initial={"start_time": "15:00", "duration_minutes": 90, "place_kind": "rotating"},
@@ -189,12 +225,10 @@ def meeting_new(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 # --- A meeting --------------------------------------------------------------------------
 
 
-def _member_access(request: AuthedHttpRequest, meeting_id: int) -> MeetingAccess:
-    """Members only (a deputy stands in for one meeting, and does not plan or change it)."""
-    access = get_meeting_for(request.user, meeting_id)
-    if access.is_deputy:
-        raise PermissionDenied("Only the cluster's members can change the meeting itself")
-    return access
+def _refuse_unless(allowed: bool, why: str) -> None:
+    """403 for someone inside the meeting who lacks the right (outsiders got 404 already)."""
+    if not allowed:
+        raise PermissionDenied(why)
 
 
 def _meeting_page(
@@ -226,8 +260,6 @@ def _meeting_page(
         "people": people,
         "marks": Mark.choices,
         "general_notes": [n for n in meeting.notes.select_related("author") if n.item_id is None],
-        "is_chair": meeting.chair_id == request.user.pk,
-        "is_note_taker": meeting.note_taker_id == request.user.pk,
         **services.agenda(meeting),
         **forms,
     }
@@ -240,16 +272,16 @@ def meeting_detail(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
     if access.is_deputy and access.standing_in_for is not None:
         # The member sees when their deputy last looked at the meeting.
-        Attendance.objects.filter(pk=access.standing_in_for.pk).update(
-            deputy_last_seen_at=timezone.now()
-        )
+        services.deputy_opened(access.standing_in_for)
     return _meeting_page(request, access)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = _member_access(request, meeting_id).meeting
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_edit, "Only the cluster's members move the meeting")
+    meeting = access.meeting
     local = meeting.local_start
     form = MeetingTimeForm(
         request.POST or None,
@@ -293,7 +325,9 @@ def meeting_edit(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_cancel(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = _member_access(request, meeting_id).meeting
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_cancel, "Only the cluster's members cancel the meeting")
+    meeting = access.meeting
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         proposed = meeting.status == MeetingStatus.PROPOSED
@@ -317,10 +351,9 @@ def meeting_cancel(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def respond(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_answer, "Members answer for themselves; facilitators send no deputy")
     meeting = access.meeting
-    if access.membership is None or access.membership.role != Role.MEMBER:
-        raise PermissionDenied("Facilitators do not send deputies")
     form = RespondForm(request.POST)
     if form.is_valid():
         try:
@@ -346,20 +379,14 @@ def respond(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 
 
 def _back(meeting: Meeting, anchor: str = "") -> HttpResponse:
-    return redirect(f"/meetings/{meeting.pk}/{anchor}")
-
-
-def _item_of(meeting: Meeting, item_id: int | str | None) -> AgendaItem:
-    item = AgendaItem.objects.filter(pk=item_id, meeting=meeting).first() if item_id else None
-    if item is None:
-        raise Http404("No such item")
-    return item
+    return redirect(f"{reverse('meeting_detail', args=[meeting.pk])}{anchor}")
 
 
 @login_required
 @require_POST
 def item_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_add_item, "You cannot add to this agenda")
     form = ItemForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -380,19 +407,23 @@ def item_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     return _meeting_page(request, access, 400, item_form=form)
 
 
-def _chair_only(access: MeetingAccess, user: User) -> None:
-    if access.meeting.chair_id is not None and access.meeting.chair_id != user.pk:
-        raise PermissionDenied("The chair arranges the agenda")
+def _chair_access(request: AuthedHttpRequest, meeting_id: int) -> MeetingAccess:
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_arrange_agenda, "The chair arranges the agenda")
+    return access
 
 
 @login_required
 @require_POST
 def item_move(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
-    _chair_only(access, request.user)
-    item = _item_of(access.meeting, item_id)
+    access = _chair_access(request, meeting_id)
+    item = get_item_for(access, item_id)
+    form = ItemMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Move an item up or down.")
+        return _back(access.meeting, f"#item-{item.pk}")
     try:
-        services.move_item(access.meeting, item, request.POST.get("direction", "down"))
+        services.move_item(access.meeting, item, form.cleaned_data["direction"], request.user)
     except services.MeetingError as e:
         messages.error(request, str(e))
     return _back(access.meeting, f"#item-{item.pk}")
@@ -401,14 +432,13 @@ def item_move(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Http
 @login_required
 @require_POST
 def item_merge(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
-    _chair_only(access, request.user)
-    item = _item_of(access.meeting, item_id)
-    into_id = request.POST.get("into", "")
-    into = _item_of(access.meeting, into_id) if into_id.isdigit() else None
-    if into is None:
+    access = _chair_access(request, meeting_id)
+    item = get_item_for(access, item_id)
+    form = ItemMergeForm(request.POST, items=access.meeting.items.exclude(pk=item.pk))
+    if not form.is_valid():
         messages.error(request, "Choose the item to merge it into.")
         return _back(access.meeting, "#agenda")
+    into = form.cleaned_data["into"]
     try:
         services.merge_items(access.meeting, request.user, item, into)
     except services.MeetingError as e:
@@ -421,17 +451,16 @@ def item_merge(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Htt
 @login_required
 @require_POST
 def item_time(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
-    _chair_only(access, request.user)
-    item = _item_of(access.meeting, item_id)
-    raw = request.POST.get("minutes", "").strip()
-    if raw and not (raw.isdigit() and 1 <= int(raw) <= 240):
+    access = _chair_access(request, meeting_id)
+    item = get_item_for(access, item_id)
+    form = ItemTimeForm(request.POST)
+    if not form.is_valid():
         messages.error(request, "Give the time as a number of minutes from 1 to 240.")
-    elif access.meeting.notes_published_at is not None:
-        messages.error(request, "The notes of this meeting are published: the agenda is closed.")
-    else:
-        item.minutes = int(raw) if raw else None
-        item.save(update_fields=["minutes"])
+        return _back(access.meeting, f"#item-{item.pk}")
+    try:
+        services.set_item_minutes(access.meeting, request.user, item, form.cleaned_data["minutes"])
+    except services.MeetingError as e:
+        messages.error(request, str(e))
     return _back(access.meeting, f"#item-{item.pk}")
 
 
@@ -439,23 +468,23 @@ def item_time(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Http
 @require_POST
 def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_add_note, "You cannot add to these notes")
     meeting = access.meeting
-    form = NoteForm(request.POST)
-    item_id, action_id = request.POST.get("item", ""), request.POST.get("action", "")
-    item = _item_of(meeting, item_id) if item_id else None
-    action = None
-    if action_id:
-        action = Action.objects.filter(pk=action_id, cluster_id=meeting.cluster_id).first()
-        if action is None:
-            raise Http404("No such action")
+    form = NoteForm(
+        request.POST,
+        items=meeting.items.all(),
+        # A note on an action (reviewing it) refers to one of this cluster's actions.
+        actions=meeting.cluster.actions.all(),
+    )
     if form.is_valid():
+        item = form.cleaned_data["item"]
         try:
             services.add_note(
                 meeting,
                 request.user,
                 form.cleaned_data["text"],
                 item,
-                action,
+                form.cleaned_data["action"],
                 form.cleaned_data["is_decision"],
             )
         except services.MeetingError as e:
@@ -468,14 +497,14 @@ def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def action_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_add_action, "Members set the cluster's actions")
     meeting = access.meeting
-    people = services.member_choices(meeting.cluster)
-    form = ActionForm(request.POST, people=list(people))
-    item_id = request.POST.get("item", "")
-    item = _item_of(meeting, item_id) if item_id else None
+    people = list(services.member_choices(meeting.cluster))
+    form = ActionForm(request.POST, people=people, items=meeting.items.all())
     if form.is_valid():
         owner = next((p for p in people if p.pk == form.cleaned_data["owner"]), None)
+        item = form.cleaned_data["item"]
         try:
             services.add_action(
                 meeting,
@@ -496,10 +525,9 @@ def action_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_publish_notes, "The note-taker or the chair publishes the notes")
     meeting = access.meeting
-    if request.user.pk not in {meeting.note_taker_id, meeting.chair_id} and meeting.note_taker_id:
-        raise PermissionDenied("The note-taker or the chair publishes the notes")
     try:
         services.publish_notes(meeting, request.user)
     except services.MeetingError as e:
@@ -514,14 +542,17 @@ def publish(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def register(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
-    marks: dict[int, str] = {}
-    for key in request.POST:
-        value = request.POST.get(key, "")
-        if key.startswith("mark-") and key[5:].isdigit() and value:
-            marks[int(key[5:])] = value
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_take_register, "Members take the register")
+    members = [
+        m.user for m in services.current_members(access.meeting.cluster) if m.role == Role.MEMBER
+    ]
+    form = RegisterForm(request.POST, members=members)
+    if not form.is_valid():
+        messages.error(request, "Mark each member attended, deputised, apologies or absent.")
+        return _back(access.meeting, "#register")
     try:
-        services.take_register(access.meeting, request.user, marks)
+        services.take_register(access.meeting, request.user, form.marks())
     except services.MeetingError as e:
         messages.error(request, str(e))
     else:
@@ -532,18 +563,22 @@ def register(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def roles(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
-    access = _member_access(request, meeting_id)
+    access = get_meeting_for(request.user, meeting_id)
+    _refuse_unless(access.can_set_roles, "Members agree who chairs and takes notes")
     meeting = access.meeting
-    people = {p.pk: p for p in services.member_choices(meeting.cluster)}
-
-    def pick(name: str) -> User | None:
-        raw = request.POST.get(name, "")
-        if raw and (not raw.isdigit() or int(raw) not in people):
-            raise Http404("No such member")
-        return people[int(raw)] if raw else None
-
-    services.set_roles(meeting, request.user, pick("chair"), pick("note_taker"))
-    messages.success(request, "The chair and note-taker are updated.")
+    people = User.objects.filter(pk__in=[p.pk for p in services.member_choices(meeting.cluster)])
+    form = RolesForm(request.POST, people=people)
+    if not form.is_valid():
+        messages.error(request, "Choose the chair and note-taker from the cluster's members.")
+        return _back(meeting, "#roles")
+    try:
+        services.set_roles(
+            meeting, request.user, form.cleaned_data["chair"], form.cleaned_data["note_taker"]
+        )
+    except services.MeetingError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "The chair and note-taker are updated.")
     return _back(meeting, "#roles")
 
 
@@ -593,12 +628,11 @@ def action_update(request: AuthedHttpRequest, action_id: int) -> HttpResponse:
             messages.error(request, str(e))
         else:
             messages.success(request, "Progress recorded.")
+        target = form.cleaned_data["next"]
     else:
         messages.error(request, "Choose open, done or dropped.")
-    target = request.POST.get("next", "")
-    if target.startswith("/meetings/") or target == "/actions/":
-        return redirect(target)
-    return redirect("my_actions")
+        target = ""
+    return redirect(target or "my_actions")
 
 
 # --- Calendar feeds -----------------------------------------------------------------------
@@ -608,8 +642,15 @@ def action_update(request: AuthedHttpRequest, action_id: int) -> HttpResponse:
 def feed(request: HttpRequest, feed_token: str) -> HttpResponse:
     """The private feed: the token in the address is the only key (calendar apps cannot
     sign in). A replaced or revoked token finds nothing."""
+    # Tokens are URL-safe base64 (``secrets.token_urlsafe``): anything else finds nothing,
+    # without asking the database about NUL characters or megabyte strings.
+    well_formed = len(feed_token) <= 64 and all(
+        c.isascii() and (c.isalnum() or c in "-_") for c in feed_token
+    )
     subscription = (
         CalendarFeed.objects.select_related("user").filter(token=feed_token, revoked=False).first()
+        if well_formed
+        else None
     )
     if subscription is None or not subscription.user.is_active:
         raise Http404("No such calendar")
@@ -628,59 +669,70 @@ def feed(request: HttpRequest, feed_token: str) -> HttpResponse:
 @require_POST
 def calendar_token(request: AuthedHttpRequest) -> HttpResponse:
     """Make, replace (the old address stops working) or turn off the calendar address."""
-    what = request.POST.get("do", "replace")
-    with transaction.atomic():
-        CalendarFeed.objects.filter(user=request.user).delete()
-        if what == "revoke":
-            messages.success(
-                request, "Your calendar address is turned off. Calendars using it stop updating."
-            )
-        else:
-            CalendarFeed.objects.create(user=request.user)
-            messages.success(
-                request, "You have a new calendar address. Any old one has stopped working."
-            )
-    return redirect("/account/#calendar")
+    form = CalendarAddressForm(request.POST)
+    if form.is_valid() and form.cleaned_data["do"] == "revoke":
+        services.turn_off_calendar_address(request.user)
+        messages.success(
+            request, "Your calendar address is turned off. Calendars using it stop updating."
+        )
+    elif form.is_valid():
+        services.replace_calendar_address(request.user)
+        messages.success(
+            request, "You have a new calendar address. Any old one has stopped working."
+        )
+    else:
+        messages.error(request, "Choose to replace the calendar address or to turn it off.")
+    return redirect(f"{reverse('account')}#calendar")
 
 
 # --- Term dates (coordinators) --------------------------------------------------------------
 
 
+def _area(request: AuthedHttpRequest, area_id: int) -> Area:
+    if not is_id(area_id):
+        raise Http404("No such area")
+    return get_area_for(request.user, area_id)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def term_dates(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
-    area = get_area_for(request.user, area_id)
-    form = HolidayForm(request.POST if request.POST.get("form") == "add" else None)
+    area = _area(request, area_id)
+    which = TermDatesChoiceForm(request.POST) if request.method == "POST" else None
+    sent = which.cleaned_data["form"] if which is not None and which.is_valid() else ""
+    form = HolidayForm(request.POST if sent == "add" else None)
     upload = TermDatesImportForm(
-        request.POST if request.POST.get("form") == "import" else None,
-        request.FILES if request.POST.get("form") == "import" else None,
+        request.POST if sent == "import" else None,
+        request.FILES if sent == "import" else None,
     )
-    if request.method == "POST" and form.is_bound and form.is_valid():
-        holiday = SchoolHoliday.objects.create(area=area, **form.cleaned_data)
-        record(request.user, "termdates.added", holiday, f"{request.user} added {holiday.name}")
-        messages.success(request, f"{holiday.name} is added.")
-        return redirect("area_term_dates", area.pk)
-    if request.method == "POST" and upload.is_bound and upload.is_valid():
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            holiday = services.add_holiday(
+                area, request.user, data["name"], data["start"], data["end"]
+            )
+        except services.MeetingError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"{holiday.name} is added.")
+            return redirect("area_term_dates", area.pk)
+    if upload.is_bound and upload.is_valid():
         file = upload.cleaned_data["file"]
         try:
-            periods = termdates.read_file(file.name, file.read(termdates.MAX_BYTES + 1))
-        except termdates.TermDatesError as e:
+            # One byte over the limit is enough to know it is over: never cut a file short.
+            made = services.import_holidays(
+                area, request.user, file.name, file.read(termdates.MAX_BYTES + 1)
+            )
+        except services.MeetingError as e:
             upload.add_error("file", str(e))
         else:
-            source = "csv" if file.name.lower().endswith(".csv") else "ics"
-            with transaction.atomic():
-                SchoolHoliday.objects.bulk_create(
-                    [
-                        SchoolHoliday(
-                            area=area, name=p.name, start=p.start, end=p.end, source=source
-                        )
-                        for p in periods
-                    ]
-                )
-            messages.success(request, f"{len(periods)} holiday periods imported.")
+            messages.success(request, f"{len(made)} holiday periods imported.")
             return redirect("area_term_dates", area.pk)
     holidays = list(SchoolHoliday.objects.filter(area=area))
     this_year = planner.academic_year_of(timezone.localdate())
+    bad = request.method == "POST"  # reaching here after a POST means it was refused
+    if bad and not (form.is_bound or upload.is_bound):
+        messages.error(request, "Add a holiday or import a file.")
     return render(
         request,
         "meetings/term_dates.html",
@@ -692,16 +744,15 @@ def term_dates(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
             "default": planner.default_school_holidays(this_year),
             "default_year": planner.academic_year(this_year).name,
         },
-        status=400 if (form.is_bound or upload.is_bound) else 200,
+        status=400 if bad else 200,
     )
 
 
 @login_required
 @require_POST
 def term_dates_delete(request: AuthedHttpRequest, area_id: int, holiday_id: int) -> HttpResponse:
-    area = get_area_for(request.user, area_id)
-    deleted, _ = SchoolHoliday.objects.filter(pk=holiday_id, area=area).delete()
-    if not deleted:
+    area = _area(request, area_id)
+    if not is_id(holiday_id) or not services.remove_holiday(area, request.user, holiday_id):
         raise Http404("No such holiday")
     messages.success(request, "Removed.")
     return redirect("area_term_dates", area.pk)

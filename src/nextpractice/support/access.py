@@ -18,7 +18,7 @@ from django.db import models
 from django.http import Http404
 
 from nextpractice.clusters.access import get_cluster_for
-from nextpractice.clusters.models import Cluster, ClusterScopedQuerySet, Membership
+from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Setting
 
@@ -33,17 +33,6 @@ MAX_ID = 2**31 - 1
 
 def valid_id(pk: Any) -> bool:
     return isinstance(pk, int) and 1 <= pk <= MAX_ID
-
-
-def foreign_scope(model: type[M], cluster_path: str) -> ClusterScopedQuerySet[M]:
-    """The cluster rule applied to another app's model that has no scoped queryset yet
-    (meetings' agenda items, notes and actions; reviews): support reads them only through
-    the same ``visible_to``/``in_cluster``/``unscoped`` as its own. Once that app's default
-    manager carries the rule, ``Model.objects.in_cluster(...)`` replaces this."""
-    scoped = type(
-        f"{model.__name__}Scope", (ClusterScopedQuerySet,), {"cluster_path": cluster_path}
-    )
-    return scoped(model=model)
 
 
 @dataclass

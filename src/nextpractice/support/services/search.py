@@ -16,7 +16,6 @@ from nextpractice.clusters.models import Cluster
 from nextpractice.meetings.models import AgendaItem, Note
 from nextpractice.reviews.models import ReviewRequest
 
-from ..access import foreign_scope
 from ..models import Event, HelpRequest, Idea, ResearchPiece
 
 
@@ -53,13 +52,13 @@ def search(cluster: Cluster, user: User, q: str) -> list[dict[str, Any]]:
         ),
         (
             "Agenda item",
-            foreign_scope(AgendaItem, "meeting__cluster").in_cluster(user, cid),
+            AgendaItem.objects.in_cluster(user, cid),
             ["title", "detail"],
             lambda o: reverse("meeting_detail", args=[o.meeting_id]),
         ),
         (
             "Meeting note",
-            foreign_scope(Note, "meeting__cluster").in_cluster(user, cid),
+            Note.objects.in_cluster(user, cid),
             ["text"],
             lambda o: reverse("meeting_detail", args=[o.meeting_id]),
         ),

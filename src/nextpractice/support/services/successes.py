@@ -16,7 +16,6 @@ from nextpractice.core.mail import queue_email
 from nextpractice.meetings.models import Action, ActionStatus, Meeting, MeetingStatus
 from nextpractice.reviews.models import FocusAnswer, ReviewRequest
 
-from ..access import foreign_scope
 from ..models import AchievementEmail, Event, Kind, Success, term_key
 from .errors import SupportError
 from .notifications import notify
@@ -52,8 +51,7 @@ def successes_since_last_meeting(meeting: Meeting) -> list[Success]:
     """For the agenda's standing item: successes recorded since the previous meeting. The
     meeting was reached through its own access rule; this reads its cluster for it."""
     previous = (
-        foreign_scope(Meeting, "cluster")
-        .unscoped()
+        Meeting.objects.unscoped()
         .filter(
             cluster_id=meeting.cluster_id,
             status=MeetingStatus.SCHEDULED,
@@ -85,8 +83,7 @@ def achievements(user: User, since: dt.date) -> dict[str, Any]:
         "own": [s for s in successes if not s.is_shout_out],
         "shout_outs": [s for s in successes if s.is_shout_out],
         "actions": list(
-            foreign_scope(Action, "cluster")
-            .visible_to(user)
+            Action.objects.visible_to(user)
             .filter(owner=user, status=ActionStatus.DONE, closed_at__gte=start)
             .select_related("cluster")
             .order_by("-closed_at")
@@ -147,7 +144,7 @@ def success_links(cluster: Cluster, user: User) -> dict[str, tuple[str, dict[str
     """What a success can point to: the person's completed actions, their review requests,
     and the cluster's events."""
     links: dict[str, tuple[str, dict[str, Any]]] = {}
-    actions = foreign_scope(Action, "cluster").in_cluster(user, cluster.pk)
+    actions = Action.objects.in_cluster(user, cluster.pk)
     for action in actions.filter(owner=user, status=ActionStatus.DONE)[:20]:
         links[f"action-{action.pk}"] = (f"Action done: {action.title}", {"action": action})
     reviews = ReviewRequest.objects.in_cluster(user, cluster.pk)

@@ -1,0 +1,110 @@
+"""Workflows of the cluster's year, in the practice's own words:
+
+- ``year``: planning the year, diarising it, moving, adding and cancelling meetings;
+- ``attendance``: who is coming, deputies, the register;
+- ``agenda``: items, the chair's order, roles, what the agenda shows;
+- ``actions``: notes and actions, publishing the notes;
+- ``reminders``: the call for items, agenda and reminder emails;
+- ``emails``: who is told, and how;
+- ``termdates``: the area's school holidays; ``feeds``: a person's calendar address.
+
+Every write validates, saves, records to the audit log and tells whoever must know, in one
+transaction. Views, commands, tasks and the demo call these; other apps import them from
+here (``from nextpractice.meetings import services``), so the names below stay put.
+"""
+
+from __future__ import annotations
+
+from .actions import (
+    add_action,
+    add_note,
+    mine,
+    my_actions,
+    open_action_count,
+    publish_notes,
+    update_action,
+)
+from .agenda import (
+    add_item,
+    agenda,
+    check_agenda_open,
+    merge_items,
+    move_item,
+    set_item_minutes,
+    set_roles,
+)
+from .attendance import (
+    attendance_record,
+    deputy_account,
+    deputy_opened,
+    respond,
+    take_register,
+)
+from .common import MeetingError, current_members, member_choices, setting_of
+from .emails import audience, deputies, tell_everyone
+from .feeds import replace_calendar_address, turn_off_calendar_address
+from .reminders import send_due_meeting_emails
+from .termdates import add_holiday, import_holidays, remove_holiday
+from .year import (
+    add_meeting,
+    calendar_for,
+    cancel_meeting,
+    check_time,
+    closures_for,
+    confirm_plan,
+    draft_plan,
+    holidays_for,
+    move_meeting,
+    next_meeting,
+    next_meeting_after,
+    rotations,
+    upcoming_for,
+)
+
+__all__ = [
+    "MeetingError",
+    "add_action",
+    "add_holiday",
+    "add_item",
+    "add_meeting",
+    "add_note",
+    "agenda",
+    "attendance_record",
+    "audience",
+    "calendar_for",
+    "cancel_meeting",
+    "check_agenda_open",
+    "check_time",
+    "closures_for",
+    "confirm_plan",
+    "current_members",
+    "deputies",
+    "deputy_account",
+    "deputy_opened",
+    "draft_plan",
+    "holidays_for",
+    "import_holidays",
+    "member_choices",
+    "merge_items",
+    "mine",
+    "move_item",
+    "move_meeting",
+    "my_actions",
+    "next_meeting",
+    "next_meeting_after",
+    "open_action_count",
+    "publish_notes",
+    "remove_holiday",
+    "replace_calendar_address",
+    "respond",
+    "rotations",
+    "send_due_meeting_emails",
+    "set_item_minutes",
+    "set_roles",
+    "setting_of",
+    "take_register",
+    "tell_everyone",
+    "turn_off_calendar_address",
+    "upcoming_for",
+    "update_action",
+]

@@ -1,0 +1,195 @@
+"""Notes and actions: contributions to a meeting's notes, the targets set at it, progress
+on them between meetings, and publishing the notes with each person's own actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from nextpractice.accounts.models import User
+from nextpractice.audit.models import record
+from nextpractice.core.mail import queue_email
+
+from ..models import (
+    Action,
+    ActionQuerySet,
+    ActionStatus,
+    ActionUpdate,
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+    Note,
+)
+from .agenda import agenda
+from .common import MeetingError, lock, refresh_state
+from .emails import audience, deputies
+from .year import next_meeting_after
+
+
+@transaction.atomic
+def add_note(
+    meeting: Meeting,
+    by: User,
+    text: str,
+    item: AgendaItem | None = None,
+    action: Action | None = None,
+    is_decision: bool = False,
+) -> Note:
+    refresh_state(meeting)
+    if not meeting.notes_open:
+        raise MeetingError("The notes of this meeting are published and closed.")
+    if item is not None and item.meeting_id != meeting.pk:
+        raise MeetingError("That item is not on this meeting's agenda.")
+    if action is not None and action.cluster_id != meeting.cluster_id:
+        raise MeetingError("That action is not one of this cluster's.")
+    note = Note.objects.create(
+        meeting=meeting, item=item, action=action, text=text, is_decision=is_decision, author=by
+    )
+    # The note's words stay in the notes: the activity log says only that there is one.
+    record(
+        by,
+        "notes.decision" if is_decision else "notes.added",
+        note,
+        f"{by} recorded a {'decision' if is_decision else 'note'}"
+        + (f" on \u201c{item.title}\u201d" if item else ""),
+        meeting.cluster,
+    )
+    return note
+
+
+@transaction.atomic
+def add_action(
+    meeting: Meeting,
+    by: User,
+    title: str,
+    owner: User | None,
+    due: dt.date | None = None,
+    item: AgendaItem | None = None,
+) -> Action:
+    """A target set at a meeting; due by the next meeting unless given."""
+    refresh_state(meeting)
+    if not meeting.notes_open:
+        raise MeetingError("The notes of this meeting are published and closed.")
+    if item is not None and item.meeting_id != meeting.pk:
+        raise MeetingError("That item is not on this meeting's agenda.")
+    if owner is not None and not (
+        meeting.cluster.memberships.current().filter(user=owner).exists()
+    ):
+        raise MeetingError("An action belongs to one of the cluster's members, or to all.")
+    if due is None:
+        following = next_meeting_after(meeting)
+        due = following.local_start.date() if following else None
+    action = Action.objects.create(
+        cluster=meeting.cluster,
+        meeting=meeting,
+        item=item,
+        title=title,
+        owner=owner,
+        due=due,
+        created_by=by,
+        # Stamped at the meeting's start, so it comes back at the next meeting, not this one.
+        created_at=max(timezone.now(), meeting.starts_at),
+    )
+    record(
+        by,
+        "action.set",
+        action,
+        f"{by} set an action for {action.owner_label}: {title}",
+        meeting.cluster,
+    )
+    return action
+
+
+@transaction.atomic
+def update_action(action: Action, by: User, text: str, status: str) -> ActionUpdate:
+    if status and status not in ActionStatus.values:
+        raise MeetingError("Choose open, done or dropped.")
+    if not text and (not status or status == action.status):
+        raise MeetingError("Write what has happened, or change the status.")
+    update = ActionUpdate.objects.create(
+        action=action, author=by, text=text, status=status if status != action.status else ""
+    )
+    if text:
+        record(
+            by,
+            "action.progress",
+            action,
+            f"{by} recorded progress on \u201c{action.title}\u201d",
+            action.cluster,
+        )
+    if status and status != action.status:
+        action.status = status
+        action.closed_at = None if status == ActionStatus.OPEN else timezone.now()
+        action.save(update_fields=["status", "closed_at"])
+        record(
+            by,
+            "action.status",
+            action,
+            f"{by} marked \u201c{action.title}\u201d {action.get_status_display().lower()}",
+            action.cluster,
+        )
+    return update
+
+
+@transaction.atomic
+def publish_notes(meeting: Meeting, by: User) -> None:
+    """Close the notes and email everyone a summary with each person's own actions."""
+    lock(meeting)
+    meeting.refresh_from_db()
+    if meeting.notes_published_at is not None:
+        raise MeetingError("These notes are already published.")
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise MeetingError("Only a diarised meeting has notes to publish.")
+    if not meeting.has_started:
+        raise MeetingError("Notes are published once the meeting has started.")
+    meeting.notes_published_at = timezone.now()
+    meeting.save(update_fields=["notes_published_at"])
+    record(by, "meeting.notes_published", meeting, f"{by} published the notes", meeting.cluster)
+    summary = agenda(meeting)
+    general = list(meeting.notes.filter(item=None).select_related("author"))
+    actions = list(meeting.actions.select_related("owner"))
+    following = next_meeting_after(meeting)
+    members = audience(meeting.cluster)
+    people: list[tuple[User, User | None]] = [(m.user, None) for m in members]
+    people += deputies(meeting, {m.user_id for m in members})
+    for person, deputy_for in people:
+        mine = [a for a in actions if a.owner_id in {person.pk, None}] if deputy_for is None else []
+        queue_email(
+            person.email,
+            "emails/notes_published",
+            {
+                "person": person,
+                "meeting": meeting,
+                "cluster": meeting.cluster,
+                "items": summary["items"],
+                "general": general,
+                "actions": actions,
+                "mine": mine,
+                "next_meeting": following,
+                "deputy_for": deputy_for,
+            },
+        )
+
+
+def mine(user: User) -> ActionQuerySet:
+    """The person's own actions and their clusters' shared ones, in every cluster they have
+    agreed in (not one they left, nor one whose ground rules they have yet to agree)."""
+    return Action.objects.visible_to(user).filter(Q(owner=user) | Q(owner=None))
+
+
+def open_action_count(user: User) -> int:
+    """How many of ``mine`` are open (the home page's count)."""
+    return mine(user).open().count()
+
+
+def my_actions(user: User) -> list[Action]:
+    """Every action the person owns, and their clusters' shared ones, across clusters."""
+    return list(
+        mine(user)
+        .select_related("cluster", "meeting", "owner")
+        .prefetch_related("updates__author")
+        .order_by("status", "due", "pk")
+    )

@@ -1,0 +1,178 @@
+"""The agenda: items members and deputies raise, the chair's order, timing and merging,
+who chairs and takes notes, and what the agenda shows (open actions, successes, items)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Max
+
+from nextpractice.accounts.models import User
+from nextpractice.audit.models import record
+
+from ..models import AgendaItem, ItemKind, Meeting
+from .common import MeetingError, refresh_state
+
+
+def check_agenda_open(meeting: Meeting) -> None:
+    refresh_state(meeting)
+    if meeting.is_cancelled:
+        raise MeetingError("This meeting is cancelled.")
+    if meeting.notes_published_at is not None:
+        raise MeetingError("The notes of this meeting are published: the agenda is closed.")
+
+
+@transaction.atomic
+def add_item(
+    meeting: Meeting, by: User, kind: str, title: str, detail: str = "", minutes: int | None = None
+) -> AgendaItem:
+    check_agenda_open(meeting)
+    last = meeting.items.aggregate(m=Max("position"))["m"]
+    # Any other business stays last; other items go before it.
+    position = (last or 0) + 10
+    item = AgendaItem.objects.create(
+        meeting=meeting,
+        kind=kind,
+        title=title,
+        detail=detail,
+        minutes=minutes,
+        raised_by=by,
+        position=position,
+    )
+    aob = list(meeting.items.filter(kind=ItemKind.AOB).exclude(pk=item.pk))
+    if kind != ItemKind.AOB and aob:
+        for other in aob:
+            other.position = position + 10
+        meeting.items.bulk_update(aob, ["position"])
+    record(
+        by,
+        "agenda.item_added",
+        item,
+        f"{by} added \u201c{title}\u201d to the agenda",
+        meeting.cluster,
+    )
+    return item
+
+
+def _renumber(meeting: Meeting, items: list[AgendaItem]) -> None:
+    for i, item in enumerate(items):
+        item.position = (i + 1) * 10
+    meeting.items.bulk_update(items, ["position"])
+
+
+@transaction.atomic
+def move_item(meeting: Meeting, item: AgendaItem, direction: str, by: User) -> None:
+    """One place up or down the agenda (the chair's order)."""
+    if direction not in {"up", "down"}:
+        raise MeetingError("Move an item up or down.")
+    check_agenda_open(meeting)
+    items = list(meeting.items.select_for_update())
+    i = next((k for k, it in enumerate(items) if it.pk == item.pk), None)
+    if i is None:
+        raise MeetingError("That item is not on this meeting's agenda.")
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(items):
+        items[i], items[j] = items[j], items[i]
+    _renumber(meeting, items)
+    record(
+        by,
+        "agenda.moved",
+        item,
+        f"{by} moved \u201c{item.title}\u201d {direction} the agenda",
+        meeting.cluster,
+    )
+
+
+@transaction.atomic
+def set_item_minutes(meeting: Meeting, by: User, item: AgendaItem, minutes: int | None) -> None:
+    """The time an item needs (empty: untimed)."""
+    if minutes is not None and not 1 <= minutes <= 240:
+        raise MeetingError("Give the time as a number of minutes from 1 to 240.")
+    check_agenda_open(meeting)
+    if item.meeting_id != meeting.pk:
+        raise MeetingError("That item is not on this meeting's agenda.")
+    item.minutes = minutes
+    item.save(update_fields=["minutes"])
+    record(
+        by,
+        "agenda.timed",
+        item,
+        f"{by} gave \u201c{item.title}\u201d "
+        + (f"{minutes} minutes" if minutes else "no set time"),
+        meeting.cluster,
+    )
+
+
+@transaction.atomic
+def merge_items(meeting: Meeting, by: User, item: AgendaItem, into: AgendaItem) -> AgendaItem:
+    """Fold ``item`` into ``into``: its text, time, notes and actions move across."""
+    check_agenda_open(meeting)
+    if item.pk == into.pk:
+        raise MeetingError("Choose a different item to merge with.")
+    if item.meeting_id != meeting.pk or into.meeting_id != meeting.pk:
+        raise MeetingError("Both items must be on this meeting's agenda.")
+    raised = f" (raised by {item.raised_by})" if item.raised_by else ""
+    into.detail = "\n\n".join(
+        p for p in [into.detail, f"{item.title}{raised}: {item.detail}".rstrip(": ")] if p
+    )
+    if item.minutes:
+        into.minutes = (into.minutes or 0) + item.minutes
+    into.save()
+    item.notes.update(item=into)
+    item.actions.update(item=into)
+    item.delete()
+    record(
+        by,
+        "agenda.merged",
+        into,
+        f"{by} merged \u201c{item.title}\u201d into \u201c{into.title}\u201d",
+        meeting.cluster,
+    )
+    return into
+
+
+@transaction.atomic
+def set_roles(meeting: Meeting, by: User, chair: User | None, note_taker: User | None) -> None:
+    """Swap who chairs or takes notes (by agreement: any member may, and it is recorded).
+    Only the cluster's current members and facilitator can hold either role."""
+    allowed = set(meeting.cluster.memberships.current().values_list("user_id", flat=True))
+    if any(p is not None and p.pk not in allowed for p in (chair, note_taker)):
+        raise MeetingError("Choose the chair and note-taker from the cluster's members.")
+    meeting.chair, meeting.note_taker = chair, note_taker
+    meeting.save(update_fields=["chair", "note_taker"])
+    record(
+        by,
+        "meeting.roles",
+        meeting,
+        f"{by} set the chair to {chair or 'nobody'} and the note-taker to {note_taker or 'nobody'}",
+        meeting.cluster,
+    )
+
+
+def agenda(meeting: Meeting) -> dict[str, Any]:
+    """What the agenda shows: standing items first (open actions to review, with their
+    owners and progress), then items members added, in the chair's order."""
+    actions = list(
+        meeting.cluster.actions.to_review_at(meeting)
+        .select_related("owner")
+        .prefetch_related("updates__author")
+    )
+    items = list(
+        meeting.items.select_related("raised_by").prefetch_related(
+            "notes__author", "actions__owner"
+        )
+    )
+    total = sum(i.minutes or 0 for i in items)
+    successes: list[Any] = []
+    if apps.is_installed("nextpractice.support"):  # successes live between meetings
+        from nextpractice.support.services import successes_since_last_meeting
+
+        successes = successes_since_last_meeting(meeting)
+    return {
+        "actions_to_review": actions,
+        "items": items,
+        "planned_minutes": total,
+        "successes": successes,
+    }
