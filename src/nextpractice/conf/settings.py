@@ -237,6 +237,10 @@ CALENDAR_SOURCES = [
     "nextpractice.reviews.calendar.walks_for",
     "nextpractice.support.calendar.events_for",
 ]
+# Standing agenda items given by apps above meetings: context name -> f(meeting) -> list.
+AGENDA_SOURCES = {
+    "successes": "nextpractice.support.services.successes_since_last_meeting",
+}
 # An email claimed by a worker that died before sending is claimed again after this.
 EMAIL_CLAIM_TIMEOUT = env.integer("EMAIL_CLAIM_TIMEOUT", 600, minimum=1)
 

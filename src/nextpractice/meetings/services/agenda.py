@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils.module_loading import import_string
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
@@ -165,14 +166,15 @@ def agenda(meeting: Meeting) -> dict[str, Any]:
         )
     )
     total = sum(i.minutes or 0 for i in items)
-    successes: list[Any] = []
-    if apps.is_installed("nextpractice.support"):  # successes live between meetings
-        from nextpractice.support.services import successes_since_last_meeting
-
-        successes = successes_since_last_meeting(meeting)
+    # Standing items that come from the life between meetings (successes since the last
+    # one) are given by the apps named in settings.AGENDA_SOURCES: meetings sits under them.
+    standing = {
+        name: import_string(path)(meeting) for name, path in settings.AGENDA_SOURCES.items()
+    }
     return {
         "actions_to_review": actions,
         "items": items,
         "planned_minutes": total,
-        "successes": successes,
+        "successes": [],
+        **standing,
     }
