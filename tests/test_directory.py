@@ -112,7 +112,7 @@ def test_the_directory_search_answers_htmx_with_just_the_results(cast: Cast) -> 
 
 
 def test_a_coordinator_uploads_a_gias_file(cast: Cast) -> None:
-    cast.area.name = "Bradford"
+    cast.area.name, cast.area.la_code = "Bradford", "380"
     cast.area.save()
     upload = SimpleUploadedFile(
         "edubase.csv",

@@ -123,7 +123,7 @@ def test_the_coordinator_moves_a_leader_and_locks_a_cluster(
         set(round_.placements.filter(group=target.index).values_list("user_id", flat=True)) == kept
     )
     with pytest.raises(services.FormationError, match="Unlock the cluster first"):
-        services.move(round_, person, source.index)
+        services.move(round_, area_with_leaders["sam"], person, source.index)
 
 
 def test_publishing_creates_forming_clusters_and_invites_everyone(
@@ -208,9 +208,11 @@ def test_a_wish_needs_two_leaders_of_the_pool(area_with_leaders: dict[str, Any])
     round_ = area_with_leaders["round"]
     a = area_with_leaders["leaders"][1]
     with pytest.raises(services.FormationError, match="two different leaders"):
-        services.add_wish(round_, a.pk, a.pk, "like")
+        services.add_wish(round_, area_with_leaders["sam"], a.pk, a.pk, "like")
     with pytest.raises(services.FormationError, match="pool"):
-        services.add_wish(round_, a.pk, area_with_leaders["sam"].pk, "like")
+        services.add_wish(
+            round_, area_with_leaders["sam"], a.pk, area_with_leaders["sam"].pk, "like"
+        )
 
 
 def test_the_coordinator_is_told_when_experience_is_too_thin(

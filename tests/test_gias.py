@@ -54,7 +54,7 @@ def school(urn: str, name: str, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def bradford(db: Any) -> Area:
-    return Area.objects.create(name="Bradford")
+    return Area.objects.create(name="Bradford", la_code="380")
 
 
 def test_it_imports_open_establishments_with_coordinates(bradford: Area) -> None:
@@ -135,7 +135,7 @@ def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area
         ),  # row 6
         school("12", "Bad URN Primary"),  # row 7
         school("107307", "Bad Postcode Primary", Postcode="NOT A CODE"),  # row 8
-        school("107308", "Elsewhere Primary", **{"LA (name)": "Leeds"}),  # row 9
+        school("107308", "Elsewhere Primary", **{"LA (name)": "Leeds", "LA (code)": "383"}),
         school("107301", "Duplicate Primary"),  # row 10
         school("107309", "Odd Number Primary", NumberOfPupils="lots"),  # row 11
         school(
@@ -151,7 +151,7 @@ def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area
         (6, "outside England (Wales)"),
         (7, "URN '12' is not a valid URN"),
         (8, "Postcode 'NOT A CODE' is not a UK postcode"),
-        (9, "in Leeds, not in Bradford"),
+        (9, "in Leeds (LA code 383), not in Bradford"),
         (10, "URN appears twice (first on row 2)"),
         (11, "NumberOfPupils is not a number ('lots')"),
         (12, "EstablishmentName is blank"),
@@ -220,7 +220,7 @@ def test_the_command_creates_areas_and_reports_rows(
     path.write_bytes(
         gias_file(
             school("107301", "A Primary"),
-            school("107401", "B Primary", **{"LA (name)": "Leeds"}),
+            school("107401", "B Primary", **{"LA (name)": "Leeds", "LA (code)": "383"}),
             school("x", "C Primary"),
         )
     )

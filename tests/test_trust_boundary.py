@@ -27,15 +27,8 @@ ALLOWED_STARTS = {"visible_to", "in_cluster", "unscoped", "of", "create", "bulk_
 # Files still being moved onto the rule (each one leaves this list as it is converted;
 # a file here that no longer breaks the rule fails the test, so the list only shrinks).
 PENDING: set[str] = {
-    "accounts/views.py",
-    "clusters/access.py",
-    "clusters/services.py",
-    "clusters/views.py",
     "core/demo.py",
     "core/views.py",
-    "directory/views.py",
-    "formation/services.py",
-    "formation/views.py",
     "meetings/access.py",
     "meetings/calendar.py",
     "meetings/demo.py",
@@ -55,11 +48,6 @@ PENDING: set[str] = {
     "support/views.py",
 }
 PENDING_MODELS: set[str] = {
-    "accounts.Invitation",
-    "audit.AuditEntry",
-    "clusters.JoinRequest",
-    "clusters.RemovalProposal",
-    "clusters.RemovalVote",
     "meetings.Action",
     "meetings.ActionUpdate",
     "meetings.AgendaItem",

@@ -20,6 +20,7 @@ from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
 from nextpractice.meetings.models import CalendarFeed
 
+from .forms import AnswerForm
 from .models import Invitation, User
 
 
@@ -41,7 +42,11 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET" or wrong_person:
         return render(request, "accounts/join.html", context)
 
-    if request.POST.get("answer") == "decline":
+    answer = AnswerForm(request.POST)
+    if not answer.is_valid():
+        context["error"] = "Choose to accept or decline the invitation."
+        return render(request, "accounts/join.html", context, status=400)
+    if answer.cleaned_data["answer"] == "decline":
         try:
             services.decline(invitation)
         except services.ClusterError as e:
@@ -56,8 +61,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     except services.ClusterError as e:
         context["error"] = str(e)
         return render(request, "accounts/join.html", context, status=409)
-    profile, _ = LeaderProfile.objects.get_or_create(user=user)
-    if profile.completed_at is None:
+    profile = LeaderProfile.objects.filter(user=user).first()
+    if profile is None or profile.completed_at is None:
         after = reverse("cluster_detail", args=[membership.cluster_id]) if membership else "/"
         return redirect(f"{reverse('profile_edit')}?next={after}")
     if membership:

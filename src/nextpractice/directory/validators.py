@@ -33,3 +33,20 @@ def normalise_postcode(value: str) -> str:
 
 def validate_postcode(value: str) -> None:
     normalise_postcode(value)
+
+
+LA_CODE_RE = re.compile(r"^[0-9]{3}$")
+
+
+def parse_la_codes(value: str) -> set[str]:
+    """'380, 381' -> {'380', '381'} (GIAS LA codes are three ASCII digits)."""
+    return {code.strip() for code in (value or "").split(",") if code.strip()}
+
+
+def validate_la_codes(value: str) -> None:
+    bad = sorted(c for c in parse_la_codes(value) if not LA_CODE_RE.match(c))
+    if bad:
+        raise ValidationError(
+            f"LA codes are three digits, separated by commas (not {', '.join(bad)})",
+            code="invalid_la_code",
+        )
