@@ -338,12 +338,9 @@ def test_malformed_ids_and_text_never_break_directory_pages(cast: Cast, bad: str
     assert cora.get(url, {"page": bad}).status_code in {200, 400}
     assert cora.post(reverse("setting_claim"), {"setting": bad}).status_code == 200
     assert (
-        cora.post(reverse("area_invite", args=[cast.area.pk]), {"emails": bad}).status_code
-        == 200
+        cora.post(reverse("area_invite", args=[cast.area.pk]), {"emails": bad}).status_code == 200
     )
-    huge = reverse("area_directory", args=[cast.area.pk]).replace(
-        str(cast.area.pk), "9" * 20
-    )
+    huge = reverse("area_directory", args=[cast.area.pk]).replace(str(cast.area.pk), "9" * 20)
     assert cora.get(huge).status_code == 404
     claim_url = f"/areas/{cast.area.pk}/claims/{'9' * 20}/"
     assert cora.post(claim_url, {"approve": "yes"}).status_code == 404

@@ -288,7 +288,7 @@ def test_an_area_without_a_code_imports_nothing_and_says_why(db: Any) -> None:
         ({"PercentageFSM": "1E+999999"}, "PercentageFSM is not a number"),
         ({"LA (code)": "³⁸⁰"}, "LA (code) '³⁸⁰' is not a local authority code"),
         ({"LA (code)": "6٦0"}, "is not a local authority code"),
-        ({"URN": "１０７３０１"}, "is not a valid URN"),
+        ({"URN": "\uff11\uff10\uff17\uff13\uff10\uff11"}, "is not a valid URN"),  # fullwidth
     ],
 )
 def test_malformed_figures_are_rejected_rows_never_errors(
