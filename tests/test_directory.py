@@ -277,7 +277,8 @@ def test_another_areas_coordinator_cannot_decide_a_claim(cast: Cast) -> None:
             reverse("area_claim_decide", args=[area_id, claim.pk]), {"approve": "yes"}
         )
         assert response.status_code == 404
-    assert client.get(reverse("area_directory", args=[cast.area.pk])).status_code == 404
+    for name in ["area_directory", "area_import", "area_invite", "formation_rounds"]:
+        assert client.get(reverse(name, args=[cast.area.pk])).status_code == 404, name
     assert SettingClaim.objects.get().state == SettingClaim.PENDING
 
 

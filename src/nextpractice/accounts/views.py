@@ -3,25 +3,24 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
-from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from nextpractice.clusters import services
+from nextpractice.clusters import services as cluster_services
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
 from nextpractice.meetings.models import CalendarFeed
 
+from . import services
 from .forms import AnswerForm
-from .models import Invitation, User
+from .models import Invitation
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,8 +47,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/join.html", context, status=400)
     if answer.cleaned_data["answer"] == "decline":
         try:
-            services.decline(invitation)
-        except services.ClusterError as e:
+            cluster_services.decline(invitation)
+        except cluster_services.ClusterError as e:
             messages.error(request, str(e))
             return redirect("home")
         return render(request, "accounts/declined.html", context)
@@ -57,8 +56,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if not user.is_authenticated:
         return _sign_in_by_code(request, invitation, token)
     try:
-        membership = services.accept(invitation, user)
-    except services.ClusterError as e:
+        membership = cluster_services.accept(invitation, user)
+    except cluster_services.ClusterError as e:
         context["error"] = str(e)
         return render(request, "accounts/join.html", context, status=409)
     profile = LeaderProfile.objects.filter(user=user).first()
@@ -76,13 +75,7 @@ def _sign_in_by_code(request: HttpRequest, invitation: Invitation, token: str) -
     The code, rather than the link alone, proves the person holds the mailbox, so a
     forwarded invitation email does not let someone else in.
     """
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=invitation.email).first()
-        if user is None:
-            user = User.objects.create_user(invitation.email)
-            EmailAddress.objects.create(
-                user=user, email=invitation.email, primary=True, verified=True
-            )
+    user = services.account_for_invitation(invitation)
     if not ratelimit.consume(request, action="request_login_code", key=invitation.email):
         return render(request, "429.html", status=429)
     LoginCodeVerificationProcess.initiate(

@@ -16,6 +16,25 @@ MAX_INVITES = 200
 IMPORTANCE = [(str(i), str(i)) for i in range(1, 6)]
 
 
+MAX_ID = 2**31 - 1
+
+
+class TopicsField(forms.ModelMultipleChoiceField):
+    """Ids are checked as database integers before the database sees them: an ``__in``
+    lookup with a 20-digit number overflows it (a 500, not a form error)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:20]},
+                )
+        return super()._check_values(value)
+
+
 class ProfileForm(StyledModelForm):
     full_name = forms.CharField(max_length=150, label="Your name")
     preferred_days = forms.TypedMultipleChoiceField(
@@ -25,14 +44,14 @@ class ProfileForm(StyledModelForm):
         widget=forms.CheckboxSelectMultiple,
         label="Days that suit you for meetings",
     )
-    strengths = forms.ModelMultipleChoiceField(
+    strengths = TopicsField(
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Where you are strong",
         help_text="Others in your cluster may ask you about these.",
     )
-    develop = forms.ModelMultipleChoiceField(
+    develop = TopicsField(
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
