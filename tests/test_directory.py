@@ -226,6 +226,7 @@ def test_a_claim_gives_no_right_until_the_coordinator_approves(cast: Cast) -> No
     # The coordinator sees it on the area directory and approves it.
     directory = client_for(cast.cora).get(reverse("area_directory", args=[cast.area.pk]))
     assert b"Lee Leader" in directory.content and b"says they lead" in directory.content
+    assert b"lee@example.test" not in directory.content  # names and settings, no contacts
     client_for(cast.cora).post(
         reverse("area_claim_decide", args=[cast.area.pk, claim.pk]), {"approve": "yes"}
     )

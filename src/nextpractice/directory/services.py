@@ -51,6 +51,8 @@ def link_leader(user: User, setting: Setting, *, by: Any, how: str) -> LeaderPro
 @transaction.atomic
 def claim_setting(user: User, setting: Setting) -> SettingClaim:
     """The leader says "I lead this setting"; the area's coordinator decides."""
+    if not setting.is_open:
+        raise DirectoryError(f"{setting} is closed.")
     profile = LeaderProfile.objects.filter(user=user).first()
     if profile is not None and profile.setting_id == setting.pk:
         raise DirectoryError(f"You are already confirmed as a leader of {setting}.")
@@ -91,6 +93,8 @@ def decide_claim(claim: SettingClaim, by: User, approve: bool) -> None:
         .select_related("user", "setting", "setting__area")
         .get(pk=claim.pk)
     )
+    if not claim.setting.area.coordinators.filter(pk=by.pk).exists():
+        raise DirectoryError("Only the area's coordinator can answer this request.")
     if claim.state != SettingClaim.PENDING:
         raise DirectoryError("This request has already been answered.")
     claim.state = SettingClaim.APPROVED if approve else SettingClaim.DECLINED
