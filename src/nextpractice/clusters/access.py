@@ -15,15 +15,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from nextpractice.directory.validators import valid_id
+
 from .models import Cluster, JoinRequest, Membership, RemovalProposal
-
-# Ids in URLs are database integers; a larger number is no id of ours (and would overflow
-# the database's integer, a 500 instead of a 404).
-MAX_ID = 2**31 - 1
-
-
-def valid_id(value: Any) -> bool:
-    return isinstance(value, int) and 1 <= value <= MAX_ID
 
 
 @dataclass(frozen=True)

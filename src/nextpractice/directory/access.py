@@ -12,16 +12,14 @@ from typing import Any
 from django.http import Http404
 
 from .models import Area, Setting, SettingClaim
-
-# Ids in URLs are database integers; a larger number is no id of ours.
-MAX_ID = 2**31 - 1
+from .validators import valid_id
 
 
 def get_area_for(user: Any, area_id: int) -> Area:
     """An area its coordinator runs; anyone else (another area's coordinator too) gets 404."""
     area = (
         Area.objects.filter(pk=area_id, coordinators=user).first()
-        if getattr(user, "is_authenticated", False) and 1 <= area_id <= MAX_ID
+        if getattr(user, "is_authenticated", False) and valid_id(area_id)
         else None
     )
     if area is None:
@@ -33,7 +31,7 @@ def get_claim_for(area: Area, claim_id: int) -> SettingClaim:
     """A request about a setting of this area, or 404."""
     claim = (
         SettingClaim.objects.filter(pk=claim_id, setting__area=area).first()
-        if 1 <= claim_id <= MAX_ID
+        if valid_id(claim_id)
         else None
     )
     if claim is None:

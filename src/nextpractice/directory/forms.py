@@ -9,14 +9,11 @@ from django.core.exceptions import ValidationError
 from nextpractice.core.forms import StyledForm, StyledModelForm
 
 from .models import WEEKDAYS, LeaderProfile, Setting, Topic, TopicChoice, Value
-from .validators import normalise_postcode, normalise_urn
+from .validators import MAX_ID, normalise_postcode, normalise_urn
 
 MAX_INVITES = 200
 
 IMPORTANCE = [(str(i), str(i)) for i in range(1, 6)]
-
-
-MAX_ID = 2**31 - 1
 
 
 class TopicsField(forms.ModelMultipleChoiceField):
@@ -32,7 +29,8 @@ class TopicsField(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": text[:20]},
                 )
-        return super()._check_values(value)
+        # A private method of Django's, missing from django-stubs.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class ProfileForm(StyledModelForm):

@@ -7,6 +7,7 @@ from django import forms
 from nextpractice.clusters.models import Cluster
 from nextpractice.core.forms import StyledModelForm
 from nextpractice.directory.models import LeaderProfile
+from nextpractice.directory.validators import MAX_ID
 
 from .models import FormationRound, RoundWish
 
@@ -34,9 +35,6 @@ class RoundForm(StyledModelForm):
         if data.get("min_size") and data.get("max_size") and data["min_size"] > data["max_size"]:
             self.add_error("max_size", "The largest cluster must be at least the smallest")
         return data
-
-
-MAX_ID = 2**31 - 1
 
 
 class MoveForm(forms.Form):

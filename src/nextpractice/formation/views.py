@@ -11,9 +11,10 @@ from nextpractice.clusters.models import Cluster
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
 from nextpractice.directory.models import LeaderProfile
+from nextpractice.directory.validators import valid_id
 
 from . import services
-from .forms import MAX_ID, JoinClusterForm, MoveForm, OptInForm, RoundForm, WishForm
+from .forms import JoinClusterForm, MoveForm, OptInForm, RoundForm, WishForm
 from .models import FormationRound, RoundStatus
 
 
@@ -22,7 +23,7 @@ def get_round_for(request: AuthedHttpRequest, area_id: int, round_id: int) -> Fo
     area = get_area_for(request.user, area_id)
     round_ = (
         FormationRound.objects.filter(pk=round_id, area=area).select_related("area").first()
-        if 1 <= round_id <= MAX_ID
+        if valid_id(round_id)
         else None
     )
     if round_ is None:
@@ -176,7 +177,7 @@ def round_wish_delete(
     request: AuthedHttpRequest, area_id: int, round_id: int, wish_id: int
 ) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
-    if not 1 <= wish_id <= MAX_ID:
+    if not valid_id(wish_id):
         raise Http404("No such wish")
     return _act(request, round_, lambda: services.delete_wish(round_, request.user, wish_id), "")
 
@@ -189,7 +190,11 @@ def find_cluster(request: AuthedHttpRequest) -> HttpResponse:
         LeaderProfile.objects.filter(user=request.user).select_related("setting__area").first()
     )
     if profile is None or profile.completed_at is None or profile.setting is None:
-        messages.info(request, "Fill in your profile, with your setting, to be matched.")
+        messages.info(
+            request,
+            "Fill in your profile, and ask your coordinator to confirm your setting, "
+            "to be matched.",
+        )
         return redirect("profile_edit")
     fits = services.clusters_with_room(profile)
     if request.method == "POST":
@@ -239,7 +244,7 @@ def opt_in(request: AuthedHttpRequest, round_id: int) -> HttpResponse:
         FormationRound.objects.filter(pk=round_id, area__settings__leaders__user=request.user)
         .select_related("area")
         .first()
-        if 1 <= round_id <= MAX_ID
+        if valid_id(round_id)
         else None
     )
     if round_ is None or round_.opt_in_by is None:
