@@ -102,6 +102,12 @@ def test_changing_the_ground_rules_asks_everyone_else_again(cast: Cast) -> None:
     assert not Membership.objects.get(user=cast.bob).has_agreed
     page = client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk]))
     assert b"have changed since you agreed" in page.content
+    told = set(
+        OutboundEmail.objects.filter(subject__contains="ground rules of Riverside").values_list(
+            "to", flat=True
+        )
+    )
+    assert told == {"bob@example.test", "fay@example.test", "nina@example.test"}
 
 
 def test_a_member_can_leave_and_loses_access(cast: Cast) -> None:

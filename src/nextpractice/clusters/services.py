@@ -207,6 +207,13 @@ def change_ground_rules(cluster: Cluster, by: User, text: str) -> None:
     cluster.save(update_fields=["ground_rules", "ground_rules_version"])
     # The one who changed them has agreed to their own words; everyone else is asked again.
     cluster.memberships.current().filter(user=by).agree_to(cluster.ground_rules_version)
+    # Everyone else loses access until they agree again: tell them why, and where.
+    for member in cluster.memberships.current().exclude(user=by).select_related("user"):
+        queue_email(
+            member.user.email,
+            "emails/ground_rules_changed",
+            {"cluster": cluster, "person": member.user, "changed_by": by},
+        )
     record(by, "ground_rules.changed", cluster, f"{by} changed the ground rules", cluster)
 
 
