@@ -354,3 +354,19 @@ def test_malformed_ids_and_text_never_break_directory_pages(cast: Cast, bad: str
     assert response.status_code == 200
     assert alice.get(reverse("profile_edit"), {"next": bad}).status_code == 200
     assert Area.objects.count() == 1 and not SettingClaim.objects.exists()
+
+
+def test_a_leader_withdraws_a_waiting_claim_only_by_saying_so(cast: Cast) -> None:
+    from nextpractice.directory import services
+    from nextpractice.directory.models import SettingClaim
+
+    claim = services.claim_setting(cast.oscar, Setting.objects.get(name="Setting 4"))
+    client = client_for(cast.oscar)
+    other = Setting.objects.get(name="Setting 3")
+    client.post(reverse("setting_claim"), {"setting": other.pk})  # not a withdrawal
+    claim.refresh_from_db()
+    assert claim.state == SettingClaim.PENDING and SettingClaim.objects.count() == 1
+    client.post(reverse("setting_claim"), {"withdraw": "yes"})
+    claim.refresh_from_db()
+    assert claim.state == SettingClaim.WITHDRAWN
+    assert not services.pending_claims(cast.area)

@@ -281,6 +281,10 @@ class ClaimSettingForm(StyledForm):
         self.fields["setting"].queryset = settings_qs  # type: ignore[attr-defined]
 
 
+class WithdrawClaimForm(forms.Form):
+    withdraw = forms.ChoiceField(choices=[("yes", "Withdraw")])
+
+
 class DecideForm(forms.Form):
     approve = forms.TypedChoiceField(
         choices=[("yes", "Approve"), ("no", "Decline")], coerce=lambda v: v == "yes"

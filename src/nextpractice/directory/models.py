@@ -300,7 +300,13 @@ class SettingClaim(models.Model):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
-    STATES = [(PENDING, "Waiting"), (APPROVED, "Approved"), (DECLINED, "Declined")]
+    WITHDRAWN = "withdrawn"
+    STATES = [
+        (PENDING, "Waiting"),
+        (APPROVED, "Approved"),
+        (DECLINED, "Declined"),
+        (WITHDRAWN, "Withdrawn"),
+    ]
 
     user = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="setting_claims"

@@ -38,7 +38,7 @@ def link_leader(user: User, setting: Setting, *, by: Any, how: str) -> LeaderPro
     profile.save()
     SettingClaim.objects.filter(user=user, state=SettingClaim.PENDING).exclude(
         setting=setting
-    ).update(state=SettingClaim.DECLINED, decided_at=timezone.now())
+    ).update(state=SettingClaim.WITHDRAWN, decided_at=timezone.now())
     record(
         by,
         "setting.leader_linked",
@@ -78,7 +78,7 @@ def claim_setting(user: User, setting: Setting) -> SettingClaim:
 @transaction.atomic
 def withdraw_claim(user: User) -> None:
     updated = SettingClaim.objects.filter(user=user, state=SettingClaim.PENDING).update(
-        state=SettingClaim.DECLINED, decided_at=timezone.now()
+        state=SettingClaim.WITHDRAWN, decided_at=timezone.now()
     )
     if not updated:
         raise DirectoryError("You have no request waiting.")

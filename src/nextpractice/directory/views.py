@@ -26,6 +26,7 @@ from .forms import (
     NextForm,
     ProfileForm,
     SettingForm,
+    WithdrawClaimForm,
 )
 from .models import LeaderProfile, Setting, SettingClaim
 
@@ -85,6 +86,9 @@ def setting_claim(request: AuthedHttpRequest) -> HttpResponse:
     )
     form = ClaimSettingForm(request.POST or None, settings_qs=_settings_to_choose(user))
     if request.method == "POST" and pending is not None:
+        if not WithdrawClaimForm(request.POST).is_valid():
+            messages.error(request, "Your request is still waiting: withdraw it first.")
+            return redirect("setting_claim")
         try:
             services.withdraw_claim(user)
         except services.DirectoryError as e:

@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
                             ("pending", "Waiting"),
                             ("approved", "Approved"),
                             ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
                         ],
                         default="pending",
                         max_length=10,
