@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
 from nextpractice.clusters import services
+from nextpractice.directory import services as directory_services
 from nextpractice.formation.models import FormationRound
 from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import CalendarFeed, SchoolHoliday
@@ -76,6 +77,9 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
         dict.fromkeys(ROLES, ANY_REDIRECT)
         | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200},
     ),
+    # Anyone signed in may ask to be confirmed as a setting's leader; the coordinator decides.
+    "setting_claim": ("get", SIGNED_IN),
+    "area_claim_decide": ("post", COORDINATOR_POST),
     "area_directory": ("get", COORDINATOR_ONLY),
     "area_import": ("get", COORDINATOR_ONLY),
     "area_invite": ("get", COORDINATOR_ONLY),
@@ -222,6 +226,7 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         area=cast.area, name="Autumn", created_by=cast.cora, opt_in_by=date(2026, 12, 1)
     )
     join = services.ask_to_join(cast.cluster, cast.oscar, "May I?")
+    claim = directory_services.claim_setting(cast.oscar, cast.area.settings.get(name="Setting 4"))
     meeting = make_meeting(cast.cluster, timedelta(days=20))
     meeting.chair = meeting.note_taker = cast.alice
     meeting.save()
@@ -294,6 +299,7 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         "group": 0,
         "wish_id": 1,
         "request_id": join.pk,
+        "claim_id": claim.pk,
         "token": token,
         "meeting_id": meeting.pk,
         "plan_id": meeting.plan_id,

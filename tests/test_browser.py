@@ -248,7 +248,6 @@ def test_a_new_head_joins_by_invitation_agrees_and_meets_her_cluster(
     page.get_by_role("heading", name="Your profile").wait_for()
     page.get_by_label("Your name").fill("Priya Shah")
     page.get_by_label("Job title").fill("Headteacher")
-    page.get_by_label("Your setting").select_option(label="Brookside Pre-school")
     page.get_by_label("Years in a leadership role").fill("0")
     for value in Value.objects.all():
         page.locator(f"#id_value_{value.pk}_4").check()

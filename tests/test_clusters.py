@@ -102,6 +102,12 @@ def test_changing_the_ground_rules_asks_everyone_else_again(cast: Cast) -> None:
     assert not Membership.objects.get(user=cast.bob).has_agreed
     page = client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk]))
     assert b"have changed since you agreed" in page.content
+    told = set(
+        OutboundEmail.objects.filter(subject__contains="ground rules of Riverside").values_list(
+            "to", flat=True
+        )
+    )
+    assert told == {"bob@example.test", "fay@example.test", "nina@example.test"}
 
 
 def test_a_member_can_leave_and_loses_access(cast: Cast) -> None:
@@ -194,3 +200,136 @@ def test_a_late_joiner_is_told_if_the_cluster_filled_up(cast: Cast) -> None:
         services.accept(invitation, late)
     invitation.refresh_from_db()
     assert invitation.used_at is None
+
+
+# --- Starting a cluster is bounded ---------------------------------------------------------
+
+
+def test_only_a_leader_with_a_confirmed_setting_can_start_a_cluster(cast: Cast) -> None:
+    lee = make_person("lee@example.test", "Lee Leader")  # no setting confirmed
+    client = client_for(lee)
+    page = client.get(reverse("cluster_new"))
+    assert b"confirmed by the area&#x27;s coordinator" in page.content
+    response = client.post(reverse("cluster_new"), {"name": "Mine"})
+    assert response.status_code == 200 and b"There is a problem" in response.content
+    assert not Cluster.objects.filter(name="Mine").exists()
+
+
+def test_a_cluster_starts_in_the_area_of_its_founders_setting(cast: Cast) -> None:
+    from nextpractice.directory.models import Area
+
+    elsewhere = Area.objects.create(name="Elsewhere")
+    client_for(cast.oscar).post(reverse("cluster_new"), {"name": "Canal", "area": elsewhere.pk})
+    assert Cluster.objects.get(name="Canal").area == cast.area
+
+
+def test_one_forming_cluster_at_a_time(cast: Cast) -> None:
+    services.start_cluster(cast.oscar, "First")
+    with pytest.raises(services.ClusterError, match="still forming"):
+        services.start_cluster(cast.oscar, "Second")
+    response = client_for(cast.oscar).post(reverse("cluster_new"), {"name": "Second"})
+    assert b"still forming" in response.content
+    assert not Cluster.objects.filter(name="Second").exists()
+
+
+def test_a_leader_is_in_a_bounded_number_of_clusters(cast: Cast) -> None:
+    for n in range(services.MAX_MEMBERSHIPS - 1):  # Alice is already in Riverside
+        other = Cluster.objects.create(name=f"C{n}", area=cast.area)
+        Membership.objects.create(cluster=other, user=cast.alice)
+    with pytest.raises(services.ClusterError, match="the most one person can be in"):
+        services.start_cluster(cast.alice, "One too many")
+    with pytest.raises(services.ClusterError, match="the most one person can be in"):
+        services.ask_to_join(cast.other_cluster, cast.alice)
+    invitation, _ = Invitation.issue("alice@example.test", cluster=cast.other_cluster)
+    with pytest.raises(services.ClusterError, match="the most one person can be in"):
+        services.accept(invitation, cast.alice)
+    assert not cast.other_cluster.memberships.filter(user=cast.alice).exists()
+
+
+# --- Capabilities, asked of the access object ----------------------------------------------
+
+
+def test_a_member_who_has_not_agreed_may_do_nothing_but_agree_or_leave(cast: Cast) -> None:
+    proposal = services.propose_removal(cast.cluster, cast.alice, cast.bob, "Broke a rule")
+    join = services.ask_to_join(cast.other_cluster, cast.newbie)
+    nina = client_for(cast.newbie)
+    c = cast.cluster.pk
+    assert nina.get(reverse("cluster_invite", args=[c])).status_code == 403
+    assert nina.get(reverse("cluster_ground_rules", args=[c])).status_code == 403
+    assert nina.get(reverse("cluster_activity", args=[c])).status_code == 403
+    assert nina.get(reverse("cluster_propose_removal", args=[c, cast.bob.pk])).status_code == 403
+    vote = reverse("cluster_removal_vote", args=[c, proposal.pk])
+    assert nina.post(vote, {"agrees": "yes"}).status_code == 403
+    assert nina.get(reverse("cluster_leave", args=[c])).status_code == 200
+    page = nina.get(reverse("cluster_detail", args=[c])).content.decode()
+    assert "Broke a rule" not in page and "Bob Baker" not in page
+    assert not proposal.votes.filter(voter=cast.newbie).exists()
+    # Oscar's cluster: Nina is no member there at all.
+    decide = reverse("cluster_join_decide", args=[cast.other_cluster.pk, join.pk])
+    assert nina.post(decide, {"accept": "yes"}).status_code == 404
+
+
+def test_the_subject_of_a_proposal_is_not_offered_a_vote(cast: Cast) -> None:
+    services.propose_removal(cast.cluster, cast.alice, cast.bob, "Broke a rule")
+    bob = client_for(cast.bob).get(reverse("cluster_detail", args=[cast.cluster.pk]))
+    assert b"I agree to remove" not in bob.content and b"The other members are deciding" in (
+        bob.content
+    )
+    fay = client_for(cast.fay).get(reverse("cluster_detail", args=[cast.cluster.pk]))
+    assert b"I agree to remove" in fay.content
+
+
+def test_the_activity_page_shows_this_clusters_entries_only(cast: Cast) -> None:
+    services.invite(cast.other_cluster, cast.oscar, "secret-guest@example.test")
+    services.invite(cast.cluster, cast.alice, "guest@example.test")
+    page = client_for(cast.alice).get(reverse("cluster_activity", args=[cast.cluster.pk]))
+    assert page.content.decode().count("Oscar Outsider") == 0
+    assert b"Alice Archer invited" in page.content
+    services.leave(Membership.objects.of(cast.bob).current().get(cluster=cast.cluster))
+    response = client_for(cast.bob).get(reverse("cluster_activity", args=[cast.cluster.pk]))
+    assert response.status_code == 404
+
+
+# --- Malformed input never breaks a page, and changes nothing ------------------------------
+
+HUGE_ID = 10**20 - 1
+
+
+def test_twenty_digit_ids_are_not_found(cast: Cast) -> None:
+    alice = client_for(cast.alice)
+    c = cast.cluster.pk
+    for url in [
+        f"/clusters/{HUGE_ID}/",
+        f"/clusters/{c}/members/{HUGE_ID}/remove/",
+        f"/clusters/{HUGE_ID}/activity/",
+    ]:
+        assert alice.get(url).status_code == 404, url
+    for url in [
+        f"/clusters/{c}/removals/{HUGE_ID}/vote/",
+        f"/clusters/{c}/join-requests/{HUGE_ID}/",
+        f"/clusters/{HUGE_ID}/agree/",
+    ]:
+        assert alice.post(url, {"agrees": "yes", "accept": "yes"}).status_code == 404, url
+
+
+@pytest.mark.parametrize("bad", ["²", "\x00", "x" * 1_000_000, "yes\x00", ""])
+def test_malformed_answers_change_nothing(cast: Cast, bad: str) -> None:
+    proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came")
+    join = services.ask_to_join(cast.cluster, cast.oscar)
+    bob = client_for(cast.bob)
+    c = cast.cluster.pk
+    before = AuditEntry.objects.unscoped().count()
+    vote = bob.post(reverse("cluster_removal_vote", args=[c, proposal.pk]), {"agrees": bad})
+    decide = bob.post(reverse("cluster_join_decide", args=[c, join.pk]), {"accept": bad})
+    agree = client_for(cast.newbie).post(reverse("cluster_agree", args=[c]), {"agree": bad})
+    assert (vote.status_code, decide.status_code, agree.status_code) == (302, 302, 302)
+    assert AuditEntry.objects.unscoped().count() == before
+    join.refresh_from_db()
+    assert join.state == "pending" and not proposal.votes.filter(voter=cast.bob).exists()
+    assert not Membership.objects.agreed().filter(user=cast.newbie).exists()
+    for form_post in [
+        bob.post(reverse("cluster_ground_rules", args=[c]), {"ground_rules": bad}),
+        bob.post(reverse("cluster_invite", args=[c]), {"email": bad, "role": bad}),
+        bob.post(reverse("cluster_new"), {"name": bad}),
+    ]:
+        assert form_post.status_code in {200, 302}

@@ -123,7 +123,7 @@ def test_the_coordinator_moves_a_leader_and_locks_a_cluster(
         set(round_.placements.filter(group=target.index).values_list("user_id", flat=True)) == kept
     )
     with pytest.raises(services.FormationError, match="Unlock the cluster first"):
-        services.move(round_, person, source.index)
+        services.move(round_, area_with_leaders["sam"], person, source.index)
 
 
 def test_publishing_creates_forming_clusters_and_invites_everyone(
@@ -208,9 +208,11 @@ def test_a_wish_needs_two_leaders_of_the_pool(area_with_leaders: dict[str, Any])
     round_ = area_with_leaders["round"]
     a = area_with_leaders["leaders"][1]
     with pytest.raises(services.FormationError, match="two different leaders"):
-        services.add_wish(round_, a.pk, a.pk, "like")
+        services.add_wish(round_, area_with_leaders["sam"], a.pk, a.pk, "like")
     with pytest.raises(services.FormationError, match="pool"):
-        services.add_wish(round_, a.pk, area_with_leaders["sam"].pk, "like")
+        services.add_wish(
+            round_, area_with_leaders["sam"], a.pk, area_with_leaders["sam"].pk, "like"
+        )
 
 
 def test_the_coordinator_is_told_when_experience_is_too_thin(
@@ -306,3 +308,101 @@ def test_with_an_opt_in_date_only_leaders_who_opt_in_are_matched(
     assert emails.count() == 22
     round_ = run(round_)
     assert round_.placements.count() == 12
+
+
+def test_find_a_cluster_never_describes_or_locates_one_member(cast: Any) -> None:
+    from nextpractice.directory.models import Setting, Value
+
+    from .conftest import client_for, make_person
+
+    places = {  # Oscar's setting is next door to the seeker's; Riverside's a town away
+        "Setting 0": (53.90, -1.50),
+        "Setting 1": (53.91, -1.52),
+        "Setting 2": (53.800, -1.550),
+        "Setting 3": (53.92, -1.51),
+        "Setting 4": (53.801, -1.551),
+    }
+    for name, (lat, lon) in places.items():
+        Setting.objects.filter(name=name).update(latitude=lat, longitude=lon)
+    seeker = make_person("sid@example.test", "Sid Seeker", Setting.objects.get(name="Setting 4"))
+    value = Value.objects.first()
+    assert value is not None
+    for person in (seeker, cast.oscar):
+        ValueRating.objects.create(profile=person.profile, value=value, importance=5)
+    page = client_for(seeker).get(reverse("find_cluster")).content.decode()
+    hilltop = page[page.index("Hilltop") :]
+    riverside = page[page.index("Riverside") : page.index("Hilltop")]
+    # Hilltop has one member: neither their values nor where they are is told.
+    assert "Too few members yet" in hilltop
+    assert value.name not in hilltop and " km" not in hilltop
+    # Riverside (three members) is described, its distance a band from its middle.
+    assert "The middle of its members' settings is 10 to 20 km from yours" in riverside
+    assert "Nearest" not in page
+    assert page.index("Riverside") < page.index("Hilltop")
+
+
+def test_distance_bands_are_coarse() -> None:
+    assert [services.distance_band(km) for km in (0.2, 4.9, 5, 12, 19.9, 20, 300)] == [
+        "within 5 km",
+        "within 5 km",
+        "5 to 10 km",
+        "10 to 20 km",
+        "10 to 20 km",
+        "more than 20 km",
+        "more than 20 km",
+    ]
+
+
+def test_another_areas_coordinator_gets_404_on_this_areas_rounds(
+    area_with_leaders: dict[str, Any],
+) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from .conftest import client_for
+
+    round_ = area_with_leaders["round"]
+    elsewhere = Area.objects.create(name="Elsewhere")
+    carl = make_person("carl@example.test", "Carl Coordinator")
+    elsewhere.coordinators.add(carl)
+    TOTP.activate(carl, TOTP_SECRET)
+    cora = client_for(carl)  # coordinates Elsewhere, not this area
+    a, r = round_.area_id, round_.pk
+    assert cora.get(reverse("formation_rounds", args=[a])).status_code == 404
+    assert cora.get(reverse("formation_round", args=[a, r])).status_code == 404
+    assert cora.post(reverse("formation_run", args=[a, r])).status_code == 404
+    assert cora.post(reverse("formation_publish", args=[a, r])).status_code == 404
+    # Nor through her own area's address.
+    assert cora.get(reverse("formation_round", args=[elsewhere.pk, r])).status_code == 404
+    round_.refresh_from_db()
+    assert round_.status == RoundStatus.DRAFT
+
+
+@pytest.mark.parametrize("bad", ["²", "99999999999999999999", "\x00", "x" * 100_000, "-1"])
+def test_malformed_formation_input_changes_nothing(
+    area_with_leaders: dict[str, Any], bad: str
+) -> None:
+    from nextpractice.clusters.models import JoinRequest
+
+    round_ = area_with_leaders["round"]
+    client = area_with_leaders["client"]
+    a, r = round_.area_id, round_.pk
+    for url, data in [
+        (reverse("formation_move", args=[a, r]), {"user": bad, "group": bad}),
+        (reverse("formation_wish", args=[a, r]), {"leader": bad, "other": bad, "kind": bad}),
+    ]:
+        assert client.post(url, data).status_code == 302
+    assert client.post(f"/areas/{a}/rounds/{r}/wishes/{'9' * 20}/delete/").status_code == 404
+    assert client.post(f"/areas/{a}/rounds/{r}/groups/{'9' * 20}/lock/").status_code == 302
+    assert client.get(f"/areas/{a}/rounds/{'9' * 20}/").status_code == 404
+    assert client.post(reverse("formation_rounds", args=[a]), {"name": bad}).status_code in {
+        200,
+        302,
+    }
+    leader = Client()
+    leader.force_login(area_with_leaders["leaders"][0])
+    response = leader.post(reverse("find_cluster"), {"cluster": bad, "message": bad})
+    assert response.status_code == 404
+    assert leader.get(f"/rounds/{'9' * 20}/opt-in/").status_code == 404
+    round_.refresh_from_db()
+    assert round_.locked_groups == [] and not round_.wishes.exists()
+    assert not JoinRequest.objects.unscoped().exists()

@@ -54,7 +54,7 @@ def school(urn: str, name: str, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def bradford(db: Any) -> Area:
-    return Area.objects.create(name="Bradford")
+    return Area.objects.create(name="Bradford", la_code="380")
 
 
 def test_it_imports_open_establishments_with_coordinates(bradford: Area) -> None:
@@ -135,7 +135,7 @@ def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area
         ),  # row 6
         school("12", "Bad URN Primary"),  # row 7
         school("107307", "Bad Postcode Primary", Postcode="NOT A CODE"),  # row 8
-        school("107308", "Elsewhere Primary", **{"LA (name)": "Leeds"}),  # row 9
+        school("107308", "Elsewhere Primary", **{"LA (name)": "Leeds", "LA (code)": "383"}),
         school("107301", "Duplicate Primary"),  # row 10
         school("107309", "Odd Number Primary", NumberOfPupils="lots"),  # row 11
         school(
@@ -151,7 +151,7 @@ def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area
         (6, "outside England (Wales)"),
         (7, "URN '12' is not a valid URN"),
         (8, "Postcode 'NOT A CODE' is not a UK postcode"),
-        (9, "in Leeds, not in Bradford"),
+        (9, "in Leeds (LA code 383), not in Bradford"),
         (10, "URN appears twice (first on row 2)"),
         (11, "NumberOfPupils is not a number ('lots')"),
         (12, "EstablishmentName is blank"),
@@ -220,7 +220,7 @@ def test_the_command_creates_areas_and_reports_rows(
     path.write_bytes(
         gias_file(
             school("107301", "A Primary"),
-            school("107401", "B Primary", **{"LA (name)": "Leeds"}),
+            school("107401", "B Primary", **{"LA (name)": "Leeds", "LA (code)": "383"}),
             school("x", "C Primary"),
         )
     )
@@ -229,3 +229,115 @@ def test_the_command_creates_areas_and_reports_rows(
     assert "row 4 (URN x): rejected: URN 'x' is not a valid URN" in out
     assert "2 created, 0 updated, 0 skipped, 1 rejected" in out
     assert set(Area.objects.values_list("name", flat=True)) == {"Bradford", "Leeds"}
+
+
+# --- A coordinator's upload touches only their own area ----------------------------------
+
+
+def test_an_upload_never_moves_another_areas_setting(bradford: Area) -> None:
+    leeds = Area.objects.create(name="Leeds", la_code="383")
+    theirs = Setting.objects.create(
+        name="Leeds Primary", kind=SettingKind.PRIMARY, area=leeds, urn="107401"
+    )
+    data = gias_file(
+        # The file claims the Leeds school is in Bradford, by name and by code.
+        school("107401", "Renamed Primary"),
+        school("107301", "Lilycroft Primary"),
+    )
+    report = gias.import_gias(data, area=bradford)
+    theirs.refresh_from_db()
+    assert (theirs.area, theirs.name) == (leeds, "Leeds Primary")
+    assert report.created == 1
+    assert [(p.row, p.reason) for p in report.rejected] == [
+        (2, "this URN is a setting of another area; not changed")
+    ]
+
+
+def test_rows_are_matched_by_la_code_never_by_the_la_name_the_file_gives(bradford: Area) -> None:
+    data = gias_file(
+        school("107301", "Named Bradford, coded Leeds", **{"LA (code)": "383"}),
+        school("107302", "Named Leeds, coded Bradford", **{"LA (name)": "Leeds"}),
+        school("107303", "No code", **{"LA (code)": ""}),
+    )
+    report = gias.import_gias(data, area=bradford)
+    assert set(Setting.objects.values_list("urn", flat=True)) == {"107302"}
+    assert {(p.row, p.reason) for p in report.rejected} == {
+        (2, "in Bradford (LA code 383), not in Bradford"),
+        (4, "LA (code) '' is not a local authority code"),
+    }
+
+
+def test_an_area_without_a_code_imports_nothing_and_says_why(db: Any) -> None:
+    area = Area.objects.create(name="Nowhere")
+    with pytest.raises(gias.ImportFileError, match="no local authority code"):
+        gias.import_gias(gias_file(school("107301", "A")), area=area)
+    assert not Setting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({"Easting": "NaN", "Northing": "432900"}, "Easting is not a number ('NaN')"),
+        ({"Easting": "inf", "Northing": "432900"}, "Easting is not a number ('inf')"),
+        ({"Northing": "9" * 30}, "Northing is not a number"),
+        ({"NumberOfPupils": "9" * 30}, "NumberOfPupils is not a number"),
+        ({"NumberOfPupils": "3000000000"}, "NumberOfPupils 3000000000 is not a number of pupils"),
+        ({"NumberOfPupils": "١٢٣"}, "NumberOfPupils is not a number"),
+        ({"NumberOfPupils": "²"}, "NumberOfPupils is not a number"),
+        ({"PercentageFSM": "NaN"}, "PercentageFSM is not a number ('NaN')"),
+        ({"PercentageFSM": "1E+999999"}, "PercentageFSM is not a number"),
+        ({"LA (code)": "³⁸⁰"}, "LA (code) '³⁸⁰' is not a local authority code"),
+        ({"LA (code)": "6٦0"}, "is not a local authority code"),
+        ({"URN": "\uff11\uff10\uff17\uff13\uff10\uff11"}, "is not a valid URN"),  # fullwidth
+    ],
+)
+def test_malformed_figures_are_rejected_rows_never_errors(
+    bradford: Area, extra: dict[str, str], reason: str
+) -> None:
+    data = gias_file(school("107302", "Good Primary"), school("107301", "Odd Primary", **extra))
+    report = gias.import_gias(data, area=bradford)
+    assert [p.row for p in report.rejected] == [3]
+    assert reason in report.rejected[0].reason
+    assert list(Setting.objects.values_list("urn", flat=True)) == ["107302"]
+
+
+def test_a_field_over_128_kib_refuses_the_whole_file(bradford: Area) -> None:
+    data = gias_file(
+        school("107302", "Good Primary"),
+        school("107301", "Long Primary", Street="x" * (129 * 1024)),
+    )
+    with pytest.raises(gias.ImportFileError, match="Row 3: a field is longer than 128 KiB"):
+        gias.import_gias(data, area=bradford)
+    assert not Setting.objects.exists()
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(
+    bradford: Area, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    monkeypatch.setattr(gias, "MAX_UPLOAD_BYTES", 1000)
+    upload = SimpleUploadedFile("big.csv", gias_file(school("107301", "A")) * 2, "text/csv")
+    with pytest.raises(gias.ImportFileError, match="larger than"):
+        gias.import_for_area(upload, bradford, by=None)
+    assert not Setting.objects.exists()
+
+
+def test_a_coordinators_import_is_recorded(bradford: Area) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from nextpractice.audit.models import AuditEntry
+
+    upload = SimpleUploadedFile("ok.csv", gias_file(school("107301", "A")), "text/csv")
+    gias.import_for_area(upload, bradford, by=None)
+    entry = AuditEntry.objects.unscoped().get(verb="settings.imported")
+    assert "1 new" in entry.summary
+
+
+def test_a_nul_character_deep_in_the_file_rejects_its_row(bradford: Area) -> None:
+    # (Near the start, a NUL marks a binary file and the whole file is refused.)
+    padding = [school(f"1074{i:02d}", f"Primary {i}") for i in range(30)]
+    data = gias_file(*padding, school("107301", "Nul\x00Primary"))
+    report = gias.import_gias(data, area=bradford)
+    assert [(p.row, p.reason) for p in report.rejected] == [(32, "a field holds a NUL character")]
+    assert report.created == 30

@@ -3,12 +3,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+
+from nextpractice.core.scoping import ClusterScopedQuerySet
 
 
 class UserManager(BaseUserManager["User"]):
@@ -81,9 +83,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationQuerySet(models.QuerySet["Invitation"]):
-    def pending(self) -> InvitationQuerySet:
+class InvitationQuerySet(ClusterScopedQuerySet["Invitation"]):
+    """A cluster's invitations are read by its agreed members (``visible_to``); a person's
+    own are ``of(user)`` (by address); sending and claiming by token is ``unscoped()``."""
+
+    def pending(self) -> Self:
         return self.filter(used_at=None, declined_at=None, expires_at__gt=timezone.now())
+
+    def of(self, user: Any) -> Self:
+        if not getattr(user, "is_authenticated", False) or not user.email:
+            return self.none()
+        return self.filter(email__iexact=user.email)
 
 
 class Invitation(models.Model):
@@ -109,6 +119,12 @@ class Invitation(models.Model):
         "directory.Area", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     role = models.CharField(max_length=20, default="member")
+    # A coordinator's invitation to the leader of one setting of their area: accepting it
+    # establishes the leader's link to that setting (the only ways are this and a request
+    # the coordinator approves, see directory.services).
+    setting = models.ForeignKey(
+        "directory.Setting", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -143,7 +159,8 @@ class Invitation(models.Model):
     @classmethod
     def find(cls, token: str) -> Invitation | None:
         return (
-            cls.objects.select_related("cluster", "invited_by")
+            cls.objects.unscoped()
+            .select_related("cluster", "invited_by", "setting")
             .filter(token_hash=_hash(token))
             .first()
         )
@@ -159,8 +176,10 @@ class Invitation(models.Model):
     def claim(self) -> bool:
         """Mark used, atomically: of two simultaneous clicks only one succeeds."""
         now = timezone.now()
-        claimed = Invitation.objects.filter(
-            pk=self.pk, used_at=None, declined_at=None, expires_at__gt=now
-        ).update(used_at=now)
+        claimed = (
+            Invitation.objects.unscoped()
+            .filter(pk=self.pk, used_at=None, declined_at=None, expires_at__gt=now)
+            .update(used_at=now)
+        )
         self.used_at = now if claimed else self.used_at
         return claimed == 1

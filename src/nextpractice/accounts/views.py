@@ -3,24 +3,24 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
-from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from nextpractice.clusters import services
+from nextpractice.clusters import services as cluster_services
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
 from nextpractice.meetings.models import CalendarFeed
 
-from .models import Invitation, User
+from . import services
+from .forms import AnswerForm
+from .models import Invitation
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,10 +41,14 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET" or wrong_person:
         return render(request, "accounts/join.html", context)
 
-    if request.POST.get("answer") == "decline":
+    answer = AnswerForm(request.POST)
+    if not answer.is_valid():
+        context["error"] = "Choose to accept or decline the invitation."
+        return render(request, "accounts/join.html", context, status=400)
+    if answer.cleaned_data["answer"] == "decline":
         try:
-            services.decline(invitation)
-        except services.ClusterError as e:
+            cluster_services.decline(invitation)
+        except cluster_services.ClusterError as e:
             messages.error(request, str(e))
             return redirect("home")
         return render(request, "accounts/declined.html", context)
@@ -52,12 +56,12 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if not user.is_authenticated:
         return _sign_in_by_code(request, invitation, token)
     try:
-        membership = services.accept(invitation, user)
-    except services.ClusterError as e:
+        membership = cluster_services.accept(invitation, user)
+    except cluster_services.ClusterError as e:
         context["error"] = str(e)
         return render(request, "accounts/join.html", context, status=409)
-    profile, _ = LeaderProfile.objects.get_or_create(user=user)
-    if profile.completed_at is None:
+    profile = LeaderProfile.objects.filter(user=user).first()
+    if profile is None or profile.completed_at is None:
         after = reverse("cluster_detail", args=[membership.cluster_id]) if membership else "/"
         return redirect(f"{reverse('profile_edit')}?next={after}")
     if membership:
@@ -71,13 +75,7 @@ def _sign_in_by_code(request: HttpRequest, invitation: Invitation, token: str) -
     The code, rather than the link alone, proves the person holds the mailbox, so a
     forwarded invitation email does not let someone else in.
     """
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=invitation.email).first()
-        if user is None:
-            user = User.objects.create_user(invitation.email)
-            EmailAddress.objects.create(
-                user=user, email=invitation.email, primary=True, verified=True
-            )
+    user = services.account_for_invitation(invitation)
     if not ratelimit.consume(request, action="request_login_code", key=invitation.email):
         return render(request, "429.html", status=429)
     LoginCodeVerificationProcess.initiate(

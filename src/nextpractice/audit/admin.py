@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
+from nextpractice.core.models import OutboundEmail
+
 from .models import AuditEntry
 
 
@@ -47,3 +49,10 @@ class AuditEntryAdmin(ClusterContentAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the trail is read-only
+
+
+# The outbox holds what was written to members: its admin is logged like the rest.
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ClusterContentAdmin):
+    list_display = ["created_at", "subject", "sent_at", "attempts"]
+    exclude = ["body"]

@@ -6,6 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from nextpractice.core.scoping import ClusterScopedQuerySet
+
+
+class AuditEntryQuerySet(ClusterScopedQuerySet["AuditEntry"]):
+    """A cluster's activity is read by its agreed members; entries about no cluster (an
+    area's import, a profile) are nobody's page and read ``unscoped()`` (admin, support)."""
+
 
 class AuditEntry(models.Model):
     """Who did what to which object, when. Written by services, read by members."""
@@ -29,6 +36,8 @@ class AuditEntry(models.Model):
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40, blank=True)
     summary = models.CharField(max_length=300)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,30 +1,117 @@
-"""One answer to "may this person see this cluster?". Every cluster view goes through here.
+"""One answer to "may this person see this cluster, and do this in it?".
 
-Outsiders get 404 (never a hint that the cluster exists); members who lack a right get 403.
+Every cluster view goes through here. Outsiders (another cluster's members, the area's
+coordinator, the researcher, a former member) get 404: never a hint that the cluster
+exists. A current member who lacks a right gets 403. What a member may do is a named
+capability of ``ClusterAccess``, asked by views and templates alike, so the rule is written
+once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Cluster, Membership
+from nextpractice.directory.validators import valid_id
+
+from .models import Cluster, JoinRequest, Membership, RemovalProposal
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """What ``user`` may do in ``cluster``, from their current membership."""
+
+    cluster: Cluster
+    membership: Membership
+    user: Any
+
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
+
+    @property
+    def has_agreed(self) -> bool:
+        return self.membership.has_agreed
+
+    # Nobody reads cluster content, nor acts in it, before agreeing the ground rules as
+    # they stand now: a change to the rules asks everyone again.
+    @property
+    def can_read(self) -> bool:
+        return self.membership.has_agreed
+
+    @property
+    def can_agree(self) -> bool:
+        return not self.membership.has_agreed
+
+    @property
+    def can_invite(self) -> bool:
+        return self.can_read
+
+    @property
+    def can_edit_ground_rules(self) -> bool:
+        # Members meet as equals: any agreed member or the facilitator may propose new words,
+        # and everyone else is then asked to agree again.
+        return self.can_read
+
+    @property
+    def can_propose_removal(self) -> bool:
+        return self.can_read
+
+    def can_propose_removal_of(self, user_id: int) -> bool:
+        """Anyone but oneself (to go, one leaves)."""
+        return self.can_propose_removal and user_id != self.user_id
+
+    @property
+    def can_vote(self) -> bool:
+        return self.can_read
+
+    def can_vote_on(self, proposal: RemovalProposal) -> bool:
+        """Every other member decides; the person proposed for removal does not."""
+        return self.can_vote and proposal.subject_id != self.user_id
+
+    @property
+    def can_decide_join(self) -> bool:
+        return self.can_read
+
+    @property
+    def can_see_activity(self) -> bool:
+        return self.can_read
+
+    @property
+    def can_leave(self) -> bool:
+        # Leaving is always open to a current member, agreed or not.
+        return True
 
 
 def get_membership_for(user: Any, cluster_id: int) -> Membership:
     """The user's current membership of the cluster, or 404."""
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False) or not valid_id(cluster_id):
         raise Http404("No such cluster")
     membership = (
-        Membership.objects.select_related("cluster", "cluster__area")
-        .filter(cluster_id=cluster_id, user=user, left_at=None)
+        Membership.objects.of(user)
+        .current()
+        .select_related("cluster", "cluster__area")
+        .filter(cluster_id=cluster_id)
         .first()
     )
     if membership is None:
         raise Http404("No such cluster")
     return membership
+
+
+def get_access_for(user: Any, cluster_id: int) -> ClusterAccess:
+    """The access object of a current member (agreed or not); 404 for anyone else."""
+    membership = get_membership_for(user, cluster_id)
+    return ClusterAccess(membership.cluster, membership, user)
+
+
+def require(allowed: bool, reason: str) -> None:
+    """403 with the reason when a member lacks a right."""
+    if not allowed:
+        raise PermissionDenied(reason)
 
 
 def get_cluster_for(
@@ -35,7 +122,32 @@ def get_cluster_for(
     With ``agreed`` (the default) a member who has not yet agreed to the ground rules is
     refused: no one sees cluster content before agreeing.
     """
-    membership = get_membership_for(user, cluster_id)
-    if agreed and not membership.has_agreed:
-        raise PermissionDenied("Agree to the cluster's ground rules first")
-    return membership.cluster, membership
+    access = get_access_for(user, cluster_id)
+    if agreed:
+        require(access.can_read, "Agree to the cluster's ground rules first")
+    return access.cluster, access.membership
+
+
+def get_proposal_for(access: ClusterAccess, proposal_id: int) -> RemovalProposal:
+    """An open or decided proposal of this cluster, or 404."""
+    proposal = (
+        RemovalProposal.objects.in_cluster(access.user, access.cluster.pk)
+        .filter(pk=proposal_id)
+        .first()
+        if valid_id(proposal_id)
+        else None
+    )
+    if proposal is None:
+        raise Http404("No such proposal")
+    return proposal
+
+
+def get_join_request_for(access: ClusterAccess, request_id: int) -> JoinRequest:
+    join_request = (
+        JoinRequest.objects.in_cluster(access.user, access.cluster.pk).filter(pk=request_id).first()
+        if valid_id(request_id)
+        else None
+    )
+    if join_request is None:
+        raise Http404("No such request")
+    return join_request

@@ -5,18 +5,17 @@ from typing import Any
 from django import forms
 
 from nextpractice.core.forms import StyledForm
-from nextpractice.directory.models import Area
 
 from .models import Role
 
 
 class StartClusterForm(StyledForm):
+    # No choice of area: a cluster starts in the area of its founder's confirmed setting.
     name = forms.CharField(
         max_length=120,
         label="Name of the cluster",
         help_text="For example: Riverside early years leaders",
     )
-    area = forms.ModelChoiceField(queryset=Area.objects.all(), label="Local authority")
 
 
 class InviteForm(StyledForm):
@@ -57,3 +56,22 @@ class RemovalForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
+class AgreeForm(forms.Form):
+    agree = forms.ChoiceField(choices=[("yes", "I agree")])
+
+
+class VoteForm(forms.Form):
+    agrees = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)
+
+
+class JoinDecisionForm(forms.Form):
+    accept = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)

@@ -72,6 +72,12 @@ class MembershipQuerySet(ClusterScopedQuerySet["Membership"]):
         """Members proper (not the facilitator)."""
         return self.filter(role=Role.MEMBER)
 
+    def agree_to(self, version: int) -> int:
+        """Mark these memberships as agreeing to the ground rules of ``version``."""
+        return self.update(
+            ground_rules_agreed_at=timezone.now(), ground_rules_agreed_version=version
+        )
+
     def visible_to(self, user: Any) -> Self:
         """Fellow members of the clusters ``user`` has agreed in (current ones only)."""
         return super().visible_to(user).current()
@@ -141,6 +147,8 @@ class Membership(models.Model):
         """Agreed to the ground rules as they stand now (a change asks everyone again)."""
         return self.ground_rules_agreed_version == self.cluster.ground_rules_version
 
+    AGREEMENT_FIELDS = ("ground_rules_agreed_at", "ground_rules_agreed_version")
+
     def agree(self) -> None:
         self.ground_rules_agreed_at = timezone.now()
         self.ground_rules_agreed_version = self.cluster.ground_rules_version
@@ -148,6 +156,22 @@ class Membership(models.Model):
     @property
     def is_facilitator(self) -> bool:
         return self.role == Role.FACILITATOR
+
+
+class RemovalProposalQuerySet(ClusterScopedQuerySet["RemovalProposal"]):
+    pass
+
+
+class RemovalVoteQuerySet(ClusterScopedQuerySet["RemovalVote"]):
+    cluster_path = "proposal__cluster"
+
+
+class JoinRequestQuerySet(ClusterScopedQuerySet["JoinRequest"]):
+    def of(self, user: Any) -> Self:
+        """The requests ``user`` made (their own, whatever the cluster)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
 
 
 class RemovalProposal(models.Model):
@@ -170,6 +194,8 @@ class RemovalProposal(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RemovalProposalQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -189,6 +215,8 @@ class RemovalVote(models.Model):
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     agrees = models.BooleanField()
     voted_at = models.DateTimeField(default=timezone.now)
+
+    objects = RemovalVoteQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["proposal", "voter"], name="one_vote_each")]
@@ -218,6 +246,8 @@ class JoinRequest(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JoinRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

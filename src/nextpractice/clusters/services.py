@@ -10,7 +10,9 @@ from django.utils import timezone
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
-from nextpractice.directory.models import Area
+from nextpractice.directory import services as directory_services
+from nextpractice.directory.access import get_own_setting
+from nextpractice.directory.models import Area, Setting
 
 from .models import (
     Cluster,
@@ -27,8 +29,46 @@ class ClusterError(Exception):
     """A workflow step that cannot happen; the message is shown to the person."""
 
 
+# A leader belongs to a handful of clusters at most: more is a sign of misuse (or of an
+# account used to look inside many), and nobody can keep up with more. Facilitators, who
+# are invited to facilitate, are not counted.
+MAX_MEMBERSHIPS = 5
+
+
+def _check_membership_cap(user: User) -> None:
+    held = Membership.objects.of(user).current().members().count()
+    if held >= MAX_MEMBERSHIPS:
+        raise ClusterError(
+            f"You are already a member of {held} clusters, the most one person can be in. "
+            "Leave one first."
+        )
+
+
+def check_can_start(user: User) -> Area:
+    """The area a leader may start a cluster in, or ClusterError with the reason.
+
+    Clusters are bounded: only a leader whose link to a setting is established (by the
+    coordinator) starts one, in that setting's area; one forming cluster of theirs at a
+    time; and within the cap on memberships.
+    """
+    setting = get_own_setting(user)
+    if setting is None:
+        raise ClusterError(
+            "Only a leader whose setting is confirmed by the area's coordinator can start a "
+            "cluster. Say which setting you lead on your profile first."
+        )
+    if Cluster.objects.filter(created_by=user, status=ClusterStatus.FORMING).exists():
+        raise ClusterError(
+            "You have started a cluster that is still forming: invite leaders to it before "
+            "starting another."
+        )
+    _check_membership_cap(user)
+    return setting.area
+
+
 @transaction.atomic
-def start_cluster(user: User, name: str, area: Area) -> Cluster:
+def start_cluster(user: User, name: str) -> Cluster:
+    area = check_can_start(user)
     cluster = Cluster.objects.create(name=name, area=area, created_by=user)
     membership = Membership(cluster=cluster, user=user, role=Role.MEMBER)
     membership.agree()
@@ -49,7 +89,7 @@ def invite(
     email = email.strip().lower()
     # Serialise invitations to one cluster so that two at once cannot overfill it.
     Cluster.objects.select_for_update().filter(pk=cluster.pk).first()
-    if cluster.memberships.filter(user__email__iexact=email, left_at=None).exists():
+    if cluster.memberships.current().filter(user__email__iexact=email).exists():
         raise ClusterError(f"{email} is already in this cluster.")
     if cluster.invitations.pending().filter(email=email).exists():
         raise ClusterError(f"{email} has already been invited and has not answered yet.")
@@ -72,21 +112,31 @@ def invite(
 
 
 @transaction.atomic
-def invite_to_platform(area: Area, by: User, email: str) -> Invitation:
-    """A coordinator invites a leader to join and fill in their profile (no cluster yet)."""
+def invite_to_platform(
+    area: Area, by: User, email: str, setting: Setting | None = None
+) -> Invitation:
+    """A coordinator invites a leader to join and fill in their profile (no cluster yet);
+    with ``setting`` (of this area), accepting confirms them as that setting's leader."""
     email = email.strip().lower()
+    if setting is not None and setting.area_id != area.pk:
+        raise ClusterError(f"{setting} is not in {area}.")
     if User.objects.filter(email__iexact=email).exists():
         raise ClusterError(f"{email} already has an account.")
-    if Invitation.objects.pending().filter(email=email, cluster=None).exists():
+    if Invitation.objects.unscoped().pending().filter(email=email, cluster=None).exists():
         raise ClusterError(f"{email} has already been invited.")
-    invitation, token = Invitation.issue(email, invited_by=by, area=area)
+    invitation, token = Invitation.issue(email, invited_by=by, area=area, setting=setting)
     queue_email(
         email,
         "emails/platform_invitation",
         {"invitation": invitation, "area": area, "inviter": by, "token": token},
         forget_body=True,
     )
-    record(by, "invitation.sent", invitation, f"{by} invited a leader to {area}")
+    record(
+        by,
+        "invitation.sent",
+        invitation,
+        f"{by} invited a leader to {area}" + (f" as a leader of {setting}" if setting else ""),
+    )
     return invitation
 
 
@@ -105,8 +155,12 @@ def accept(invitation: Invitation, user: User) -> Membership | None:
             and cluster.member_count() >= cluster.area.max_cluster_size
         ):
             raise ClusterError("This cluster is already full.")
+        if invitation.role == Role.MEMBER:
+            _check_membership_cap(user)
     if not invitation.claim():
         raise ClusterError("This invitation has already been used or has expired.")
+    if invitation.setting_id is not None:
+        link_setting_by_invitation(user, invitation)
     if cluster is None:
         record(user, "invitation.accepted", invitation, f"{user} joined Next Practice")
         return None
@@ -122,8 +176,10 @@ def accept(invitation: Invitation, user: User) -> Membership | None:
 @transaction.atomic
 def decline(invitation: Invitation) -> None:
     now = timezone.now()
-    if not Invitation.objects.filter(pk=invitation.pk, used_at=None, declined_at=None).update(
-        declined_at=now
+    if (
+        not Invitation.objects.unscoped()
+        .filter(pk=invitation.pk, used_at=None, declined_at=None)
+        .update(declined_at=now)
     ):
         raise ClusterError("This invitation has already been answered.")
     record(
@@ -134,7 +190,7 @@ def decline(invitation: Invitation) -> None:
 @transaction.atomic
 def agree_ground_rules(membership: Membership) -> None:
     membership.agree()
-    membership.save(update_fields=["ground_rules_agreed_at", "ground_rules_agreed_version"])
+    membership.save(update_fields=list(Membership.AGREEMENT_FIELDS))
     record(
         membership.user,
         "ground_rules.agreed",
@@ -150,10 +206,14 @@ def change_ground_rules(cluster: Cluster, by: User, text: str) -> None:
     cluster.ground_rules_version += 1
     cluster.save(update_fields=["ground_rules", "ground_rules_version"])
     # The one who changed them has agreed to their own words; everyone else is asked again.
-    cluster.memberships.filter(user=by, left_at=None).update(
-        ground_rules_agreed_at=timezone.now(),
-        ground_rules_agreed_version=cluster.ground_rules_version,
-    )
+    cluster.memberships.current().filter(user=by).agree_to(cluster.ground_rules_version)
+    # Everyone else loses access until they agree again: tell them why, and where.
+    for member in cluster.memberships.current().exclude(user=by).select_related("user"):
+        queue_email(
+            member.user.email,
+            "emails/ground_rules_changed",
+            {"cluster": cluster, "person": member.user, "changed_by": by},
+        )
     record(by, "ground_rules.changed", cluster, f"{by} changed the ground rules", cluster)
 
 
@@ -162,7 +222,7 @@ def leave(membership: Membership) -> None:
     membership.left_at = timezone.now()
     membership.left_reason = "left"
     membership.save(update_fields=["left_at", "left_reason"])
-    RemovalProposal.objects.filter(
+    RemovalProposal.objects.unscoped().filter(
         cluster=membership.cluster, subject=membership.user, state=RemovalProposal.OPEN
     ).update(state=RemovalProposal.WITHDRAWN, decided_at=timezone.now())
     record(
@@ -176,7 +236,7 @@ def leave(membership: Membership) -> None:
 
 def other_members(proposal: RemovalProposal) -> list[Membership]:
     return list(
-        proposal.cluster.memberships.filter(left_at=None)
+        proposal.cluster.memberships.current()
         .exclude(user=proposal.subject_id)
         .select_related("user")
     )
@@ -186,7 +246,7 @@ def other_members(proposal: RemovalProposal) -> list[Membership]:
 def propose_removal(cluster: Cluster, by: User, subject: User, reason: str) -> RemovalProposal:
     if by.pk == subject.pk:
         raise ClusterError("To leave the cluster, use Leave instead.")
-    if not cluster.memberships.filter(user=subject, left_at=None).exists():
+    if not cluster.memberships.current().filter(user=subject).exists():
         raise ClusterError("That person is not a member of this cluster.")
     if not reason.strip():
         raise ClusterError("Say which ground rule was broken and how.")
@@ -205,12 +265,12 @@ def propose_removal(cluster: Cluster, by: User, subject: User, reason: str) -> R
 
 @transaction.atomic
 def vote(proposal: RemovalProposal, voter: User, agrees: bool) -> None:
-    proposal = RemovalProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = RemovalProposal.objects.unscoped().select_for_update().get(pk=proposal.pk)
     if proposal.state != RemovalProposal.OPEN:
         raise ClusterError("This proposal has already been decided.")
     if voter.pk == proposal.subject_id:
         raise ClusterError("You cannot vote on your own removal.")
-    RemovalVote.objects.update_or_create(
+    RemovalVote.objects.unscoped().update_or_create(
         proposal=proposal, voter=voter, defaults={"agrees": agrees, "voted_at": timezone.now()}
     )
     record(
@@ -229,8 +289,8 @@ def _decide(proposal: RemovalProposal) -> None:
     proposal.state, proposal.decided_at = RemovalProposal.CARRIED, now
     proposal.save(update_fields=["state", "decided_at"])
     # Access ends at once: every view checks a current membership.
-    Membership.objects.filter(
-        cluster=proposal.cluster, user=proposal.subject_id, left_at=None
+    Membership.objects.unscoped().current().filter(
+        cluster=proposal.cluster, user=proposal.subject_id
     ).update(left_at=now, left_reason="removed")
     subject: Any = proposal.subject
     queue_email(
@@ -249,8 +309,11 @@ def _decide(proposal: RemovalProposal) -> None:
 
 @transaction.atomic
 def ask_to_join(cluster: Cluster, user: User, message: str = "") -> JoinRequest:
-    if cluster.memberships.filter(user=user, left_at=None).exists():
+    if cluster.memberships.current().filter(user=user).exists():
         raise ClusterError("You are already in this cluster.")
+    if cluster.status not in {ClusterStatus.FORMING, ClusterStatus.ACTIVE}:
+        raise ClusterError("This cluster is not taking new members.")
+    _check_membership_cap(user)
     if cluster.member_count() >= cluster.area.max_cluster_size:
         raise ClusterError("This cluster is full.")
     try:
@@ -258,7 +321,8 @@ def ask_to_join(cluster: Cluster, user: User, message: str = "") -> JoinRequest:
             request = JoinRequest.objects.create(cluster=cluster, user=user, message=message)
     except IntegrityError:
         raise ClusterError("You have already asked to join this cluster.") from None
-    for member in cluster.memberships.filter(left_at=None).select_related("user"):
+    # Only those who can read the cluster (agreed to its rules) hear about it.
+    for member in cluster.memberships.agreed().select_related("user"):
         queue_email(
             member.user.email,
             "emails/join_request",
@@ -271,7 +335,8 @@ def ask_to_join(cluster: Cluster, user: User, message: str = "") -> JoinRequest:
 @transaction.atomic
 def decide_join(request: JoinRequest, by: User, accept: bool) -> None:
     request = (
-        JoinRequest.objects.select_for_update()
+        JoinRequest.objects.unscoped()
+        .select_for_update()
         .select_related("cluster__area", "user")
         .get(pk=request.pk)
     )
@@ -280,11 +345,28 @@ def decide_join(request: JoinRequest, by: User, accept: bool) -> None:
     cluster = request.cluster
     if accept and cluster.member_count() >= cluster.area.max_cluster_size:
         raise ClusterError("The cluster is full now.")
+    if accept:
+        try:
+            _check_membership_cap(request.user)
+        except ClusterError:
+            raise ClusterError(
+                f"{request.user} is already in as many clusters as one person can be."
+            ) from None
     request.state = JoinRequest.ACCEPTED if accept else JoinRequest.DECLINED
     request.decided_by, request.decided_at = by, timezone.now()
     request.save(update_fields=["state", "decided_by", "decided_at"])
-    if accept:
-        Membership.objects.get_or_create(cluster=cluster, user=request.user, left_at=None)
+    if accept and not cluster.memberships.current().filter(user=request.user).exists():
+        Membership.objects.create(cluster=cluster, user=request.user)
     queue_email(request.user.email, "emails/join_answer", {"cluster": cluster, "accepted": accept})
     verb = "accepted" if accept else "declined"
     record(by, f"join.{verb}", request, f"{by} {verb} {request.user}'s request to join", cluster)
+
+
+def link_setting_by_invitation(user: User, invitation: Invitation) -> None:
+    """The coordinator invited ``user`` as the leader of a setting: accepting establishes
+    the link (part of ``accept``'s transaction)."""
+    setting = invitation.setting
+    if setting is None or invitation.area_id is None or setting.area_id != invitation.area_id:
+        # The setting moved to another area since: the invitation no longer vouches for it.
+        raise ClusterError("This invitation is for a setting outside its area.")
+    directory_services.link_leader(user, setting, by=invitation.invited_by, how="invitation")

@@ -2,23 +2,35 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from nextpractice.accounts.models import User
+from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import TopicChoice
-from nextpractice.meetings.models import Meeting, MeetingStatus
-from nextpractice.support.models import Success
+from nextpractice.meetings.models import MeetingStatus
 
 from . import services
-from .access import get_cluster_for, get_membership_for
-from .forms import GroundRulesForm, InviteForm, RemovalForm, StartClusterForm
+from .access import (
+    get_access_for,
+    get_join_request_for,
+    get_proposal_for,
+    require,
+    valid_id,
+)
+from .forms import (
+    AgreeForm,
+    GroundRulesForm,
+    InviteForm,
+    JoinDecisionForm,
+    RemovalForm,
+    StartClusterForm,
+    VoteForm,
+)
 from .models import JoinRequest, Membership, RemovalProposal, Role
 
 
@@ -26,49 +38,59 @@ from .models import JoinRequest, Membership, RemovalProposal, Role
 @require_http_methods(["GET", "POST"])
 def cluster_new(request: AuthedHttpRequest) -> HttpResponse:
     form = StartClusterForm(request.POST or None)
+    # Said before the form is filled in, not after: who may start a cluster is bounded.
+    try:
+        area = services.check_can_start(request.user)
+        refusal = ""
+    except services.ClusterError as e:
+        area, refusal = None, str(e)
     if request.method == "POST" and form.is_valid():
-        cluster = services.start_cluster(
-            request.user,
-            form.cleaned_data["name"],
-            form.cleaned_data["area"],
-        )
-        messages.success(request, "Your cluster is started. Now invite the leaders you want in it.")
-        return redirect("cluster_detail", cluster.pk)
-    return render(request, "clusters/new.html", {"form": form})
+        try:
+            cluster = services.start_cluster(request.user, form.cleaned_data["name"])
+        except services.ClusterError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(
+                request, "Your cluster is started. Now invite the leaders you want in it."
+            )
+            return redirect("cluster_detail", cluster.pk)
+    return render(request, "clusters/new.html", {"form": form, "area": area, "refusal": refusal})
 
 
 @login_required
 @require_safe
 def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    membership = get_membership_for(request.user, cluster_id)
-    cluster = membership.cluster
-    if not membership.has_agreed:
+    access = get_access_for(request.user, cluster_id)
+    cluster = access.cluster
+    if not access.can_read:
         return render(
-            request, "clusters/agree.html", {"cluster": cluster, "membership": membership}
+            request,
+            "clusters/agree.html",
+            {"cluster": cluster, "membership": access.membership, "access": access},
         )
     topics = TopicChoice.objects.select_related("topic").order_by("topic__position")
     members = list(
-        cluster.memberships.filter(left_at=None)
+        Membership.objects.in_cluster(request.user, cluster.pk)
         .select_related("user", "user__profile", "user__profile__setting")
         .prefetch_related(Prefetch("user__profile__topics", queryset=topics))
         .order_by("role", "user__full_name")
     )
     proposals = list(
-        RemovalProposal.objects.filter(cluster=cluster, state=RemovalProposal.OPEN)
+        RemovalProposal.objects.in_cluster(request.user, cluster.pk)
+        .filter(state=RemovalProposal.OPEN)
         .select_related("subject", "proposed_by")
-        .prefetch_related("votes")
     )
     size = sum(1 for m in members if m.role == Role.MEMBER)
     join_requests = list(
-        JoinRequest.objects.filter(cluster=cluster, state=JoinRequest.PENDING).select_related(
-            "user__profile__setting"
-        )
+        JoinRequest.objects.in_cluster(request.user, cluster.pk)
+        .filter(state=JoinRequest.PENDING)
+        .select_related("user__profile__setting")
     )
-    pending = list(cluster.invitations.pending())
+    pending = Invitation.objects.in_cluster(request.user, cluster.pk).pending().count()
+    # The cluster was admitted by the access object above; meetings and successes are read
+    # through it (their apps' own scoped querysets take over as those apps convert).
     next_meeting = (
-        Meeting.objects.filter(
-            cluster=cluster, status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now()
-        )
+        cluster.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now())
         .select_related("host_setting")
         .first()
     )
@@ -77,18 +99,16 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         "clusters/detail.html",
         {
             "cluster": cluster,
-            "membership": membership,
-            "members": members,
-            "proposals": proposals,
+            "access": access,
+            "membership": access.membership,
+            "member_rows": [(m, access.can_propose_removal_of(m.user_id)) for m in members],
+            "proposal_rows": [(p, access.can_vote_on(p)) for p in proposals],
             "size": size,
             "pending": pending,
             "too_small": size < cluster.area.min_cluster_size,
-            "invite_form": InviteForm(),
             "join_requests": join_requests,
             "next_meeting": next_meeting,
-            "recent_successes": list(
-                Success.objects.filter(cluster=cluster).select_related("author", "about")[:5]
-            ),
+            "recent_successes": list(cluster.successes.select_related("author", "about")[:5]),
         },
     )
 
@@ -96,11 +116,12 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def agree(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    membership = get_membership_for(request.user, cluster_id)
-    if request.POST.get("agree") != "yes":
+    access = get_access_for(request.user, cluster_id)
+    form = AgreeForm(request.POST)
+    if not form.is_valid():
         messages.error(request, "Tick the box to say you agree to the ground rules.")
         return redirect("cluster_detail", cluster_id)
-    services.agree_ground_rules(membership)
+    services.agree_ground_rules(access.membership)
     messages.success(request, "Welcome to the cluster.")
     return redirect("cluster_detail", cluster_id)
 
@@ -108,7 +129,9 @@ def agree(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ground_rules_edit(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_edit_ground_rules, "Agree to the cluster's ground rules first")
+    cluster = access.cluster
     form = GroundRulesForm(request.POST or None, initial={"ground_rules": cluster.ground_rules})
     if request.method == "POST" and form.is_valid():
         services.change_ground_rules(cluster, request.user, form.cleaned_data["ground_rules"])
@@ -122,7 +145,9 @@ def ground_rules_edit(request: AuthedHttpRequest, cluster_id: int) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_invite, "Agree to the cluster's ground rules first")
+    cluster = access.cluster
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,27 +169,32 @@ def invite(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    membership = get_membership_for(request.user, cluster_id)
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_leave, "You cannot leave this cluster")
     if request.method == "POST":
-        services.leave(membership)
-        messages.success(request, f"You have left {membership.cluster}.")
+        services.leave(access.membership)
+        messages.success(request, f"You have left {access.cluster}.")
         return redirect("home")
-    return render(request, "clusters/leave.html", {"cluster": membership.cluster})
+    return render(request, "clusters/leave.html", {"cluster": access.cluster})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def propose_removal(request: AuthedHttpRequest, cluster_id: int, user_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_propose_removal, "Agree to the cluster's ground rules first")
+    cluster = access.cluster
     subject_membership = (
-        Membership.objects.filter(cluster=cluster, user_id=user_id, left_at=None)
+        Membership.objects.in_cluster(request.user, cluster.pk)
+        .filter(user_id=user_id)
         .select_related("user")
         .first()
+        if valid_id(user_id)
+        else None
     )
     if subject_membership is None:
         raise Http404("No such member")
-    if subject_membership.user_id == request.user.pk:
-        raise PermissionDenied("Use Leave to leave the cluster")
+    require(access.can_propose_removal_of(subject_membership.user_id), "Use Leave to leave")
     subject: User = subject_membership.user
     form = RemovalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -183,14 +213,16 @@ def propose_removal(request: AuthedHttpRequest, cluster_id: int, user_id: int) -
 @login_required
 @require_POST
 def removal_vote(request: AuthedHttpRequest, cluster_id: int, proposal_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
-    proposal = RemovalProposal.objects.filter(pk=proposal_id, cluster=cluster).first()
-    if proposal is None:
-        raise Http404("No such proposal")
-    if proposal.subject_id == request.user.pk:
-        raise PermissionDenied("You cannot vote on your own removal")
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_vote, "Agree to the cluster's ground rules first")
+    proposal = get_proposal_for(access, proposal_id)
+    require(access.can_vote_on(proposal), "You cannot vote on your own removal")
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whether you agree to the proposal.")
+        return redirect("cluster_detail", cluster_id)
     try:
-        services.vote(proposal, request.user, request.POST.get("agrees") == "yes")
+        services.vote(proposal, request.user, form.cleaned_data["agrees"])
     except services.ClusterError as e:
         messages.error(request, str(e))
     else:
@@ -201,20 +233,28 @@ def removal_vote(request: AuthedHttpRequest, cluster_id: int, proposal_id: int) 
 @login_required
 @require_safe
 def activity(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
-    entries = AuditEntry.objects.filter(cluster=cluster).select_related("actor")[:200]
-    return render(request, "clusters/activity.html", {"cluster": cluster, "entries": entries})
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_see_activity, "Agree to the cluster's ground rules first")
+    entries = AuditEntry.objects.in_cluster(request.user, access.cluster.pk).select_related(
+        "actor"
+    )[:200]
+    return render(
+        request, "clusters/activity.html", {"cluster": access.cluster, "entries": entries}
+    )
 
 
 @login_required
 @require_POST
 def join_decide(request: AuthedHttpRequest, cluster_id: int, request_id: int) -> HttpResponse:
-    cluster, _ = get_cluster_for(request.user, cluster_id)
-    join_request = JoinRequest.objects.filter(pk=request_id, cluster=cluster).first()
-    if join_request is None:
-        raise Http404("No such request")
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_decide_join, "Agree to the cluster's ground rules first")
+    join_request = get_join_request_for(access, request_id)
+    form = JoinDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to welcome them or not.")
+        return redirect("cluster_detail", cluster_id)
     try:
-        services.decide_join(join_request, request.user, request.POST.get("accept") == "yes")
+        services.decide_join(join_request, request.user, form.cleaned_data["accept"])
     except services.ClusterError as e:
         messages.error(request, str(e))
     else:

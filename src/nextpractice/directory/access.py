@@ -1,17 +1,25 @@
+"""Who may read or change what in the directory.
+
+An area is its coordinators' (anyone else gets 404). A leader may edit only the setting
+they are confirmed to lead: the link is established by a coordinator (an invitation from
+the directory, or an approved request), never by the leader alone.
+"""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import Http404
 
-from .models import Area, Setting
+from .models import Area, Setting, SettingClaim
+from .validators import valid_id
 
 
 def get_area_for(user: Any, area_id: int) -> Area:
-    """An area its coordinator runs; anyone else gets 404."""
+    """An area its coordinator runs; anyone else (another area's coordinator too) gets 404."""
     area = (
         Area.objects.filter(pk=area_id, coordinators=user).first()
-        if user.is_authenticated
+        if getattr(user, "is_authenticated", False) and valid_id(area_id)
         else None
     )
     if area is None:
@@ -19,7 +27,23 @@ def get_area_for(user: Any, area_id: int) -> Area:
     return area
 
 
+def get_claim_for(area: Area, claim_id: int) -> SettingClaim:
+    """A request about a setting of this area, or 404."""
+    claim = (
+        SettingClaim.objects.filter(pk=claim_id, setting__area=area).first()
+        if valid_id(claim_id)
+        else None
+    )
+    if claim is None:
+        raise Http404("No such request")
+    return claim
+
+
 def get_own_setting(user: Any) -> Setting | None:
-    """The setting the leader leads (the only one they may edit)."""
+    """The setting the leader is confirmed to lead (the only one they may edit), or None.
+
+    ``LeaderProfile.setting`` is written only by ``directory.services.link_leader``: on a
+    coordinator's invitation accepted, or a request the coordinator approved.
+    """
     profile = getattr(user, "profile", None)
     return profile.setting if profile is not None else None

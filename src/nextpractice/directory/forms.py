@@ -8,10 +8,29 @@ from django.core.exceptions import ValidationError
 
 from nextpractice.core.forms import StyledForm, StyledModelForm
 
-from .models import WEEKDAYS, ClosureDay, LeaderProfile, Setting, Topic, TopicChoice, Value
-from .validators import normalise_postcode, normalise_urn
+from .models import WEEKDAYS, LeaderProfile, Setting, Topic, TopicChoice, Value
+from .validators import MAX_ID, normalise_postcode, normalise_urn
+
+MAX_INVITES = 200
 
 IMPORTANCE = [(str(i), str(i)) for i in range(1, 6)]
+
+
+class TopicsField(forms.ModelMultipleChoiceField):
+    """Ids are checked as database integers before the database sees them: an ``__in``
+    lookup with a 20-digit number overflows it (a 500, not a form error)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:20]},
+                )
+        # A private method of Django's, missing from django-stubs.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class ProfileForm(StyledModelForm):
@@ -23,14 +42,14 @@ class ProfileForm(StyledModelForm):
         widget=forms.CheckboxSelectMultiple,
         label="Days that suit you for meetings",
     )
-    strengths = forms.ModelMultipleChoiceField(
+    strengths = TopicsField(
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Where you are strong",
         help_text="Others in your cluster may ask you about these.",
     )
-    develop = forms.ModelMultipleChoiceField(
+    develop = TopicsField(
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -41,7 +60,6 @@ class ProfileForm(StyledModelForm):
         model = LeaderProfile
         fields = [
             "job_title",
-            "setting",
             "years_in_leadership",
             "phone",
             "preferred_time",
@@ -50,19 +68,19 @@ class ProfileForm(StyledModelForm):
         labels = {"years_in_leadership": "Years in a leadership role", "phone": "Phone number"}
         widgets = {"preferred_time": forms.RadioSelect}
 
-    def __init__(self, *args: Any, user: Any, settings_qs: Any, **kwargs: Any) -> None:
+    # The setting a leader leads is not a field here: anyone could pick any setting. It is
+    # established by a coordinator's invitation or an approved request (directory.services).
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.values = list(Value.objects.all())
         topics = Topic.objects.all()
         self.fields["strengths"].queryset = topics  # type: ignore[attr-defined]
         self.fields["develop"].queryset = topics  # type: ignore[attr-defined]
-        self.fields["setting"].queryset = settings_qs  # type: ignore[attr-defined]
-        self.fields["setting"].label = "Your setting"
         self.fields["full_name"].initial = user.full_name
         self.fields["job_title"].required = True
         self.fields["preferred_time"].choices = self.fields["preferred_time"].choices[1:]  # type: ignore[attr-defined]
-        self.order_fields(["full_name", "job_title", "setting"])
+        self.order_fields(["full_name", "job_title"])
         profile = self.instance
         ratings: dict[int, int] = {}
         if profile.pk:
@@ -152,6 +170,7 @@ class SettingForm(StyledModelForm):
     closure_days_text = forms.CharField(
         label="Term-time closure days",
         required=False,
+        max_length=10000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="One per line: the date as day/month/year, then what it is. "
         "For example: 27/11/2026 INSET day",
@@ -194,17 +213,6 @@ class SettingForm(StyledModelForm):
     def clean_closure_days_text(self) -> list[tuple[dt.date, str]]:
         return parse_closure_days(self.cleaned_data.get("closure_days_text") or "")
 
-    def save(self, commit: bool = True) -> Setting:
-        setting: Setting = super().save()
-        setting.closure_days.all().delete()
-        ClosureDay.objects.bulk_create(
-            [
-                ClosureDay(setting=setting, date=d, reason=r)
-                for d, r in dict(self.cleaned_data["closure_days_text"]).items()
-            ]
-        )
-        return setting
-
 
 class ImportForm(StyledForm):
     file = forms.FileField(
@@ -218,8 +226,26 @@ class InviteLeadersForm(StyledForm):
     emails = forms.CharField(
         label="Email addresses",
         widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
         help_text="One per line. Each leader gets a link to join and fill in their profile.",
     )
+    setting = forms.ModelChoiceField(
+        queryset=Setting.objects.none(),
+        required=False,
+        label="They lead this setting (optional)",
+        help_text="With one address only: accepting the invitation confirms them as a leader "
+        "of this setting, so they can keep its details up to date.",
+    )
+
+    def __init__(self, *args: Any, area: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["setting"].queryset = area.settings.filter(is_open=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("setting") and len(data.get("emails") or []) > 1:
+            self.add_error("setting", "Invite one leader at a time for a setting")
+        return data
 
     def clean_emails(self) -> list[str]:
         from django.core.validators import validate_email
@@ -234,6 +260,41 @@ class InviteLeadersForm(StyledForm):
             except ValidationError:
                 raise ValidationError(f"Line {number}: {line} is not an email address") from None
             emails.append(line)
+            if len(emails) > MAX_INVITES:
+                raise ValidationError(f"At most {MAX_INVITES} addresses at a time")
         if not emails:
             raise ValidationError("Enter at least one email address")
         return list(dict.fromkeys(emails))
+
+
+class ClaimSettingForm(StyledForm):
+    """ "I lead this setting": a request for the area's coordinator to approve."""
+
+    setting = forms.ModelChoiceField(
+        queryset=Setting.objects.none(),
+        label="The setting you lead",
+        help_text="Your area's coordinator confirms it before you can change its details.",
+    )
+
+    def __init__(self, *args: Any, settings_qs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["setting"].queryset = settings_qs  # type: ignore[attr-defined]
+
+
+class WithdrawClaimForm(forms.Form):
+    withdraw = forms.ChoiceField(choices=[("yes", "Withdraw")])
+
+
+class DecideForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        choices=[("yes", "Approve"), ("no", "Decline")], coerce=lambda v: v == "yes"
+    )
+
+
+class DirectorySearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, strip=True)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100000)
+
+
+class NextForm(forms.Form):
+    next = forms.CharField(required=False, max_length=2000)

@@ -3,12 +3,18 @@
 All or nothing per file: an unreadable file writes nothing; a readable file imports every
 good row in one transaction and reports every other row with its number and reason.
 Row numbers count the header as row 1, as a spreadsheet shows them.
+
+A coordinator's upload touches only their own area: a row belongs to it by its "LA (code)"
+(one of the area's codes, set by an administrator), never by the "LA (name)" the file says,
+and a URN that already belongs to a setting of another area is rejected, never moved.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+
+from nextpractice.audit.models import record
 
 from .geo import grid_to_wgs84
 from .models import Area, Setting, SettingKind
@@ -33,7 +41,12 @@ REQUIRED_COLUMNS = (
 OPEN_STATUSES = {"open", "open, but proposed to close"}
 # Welsh local authorities carry LA codes 660-681 in GIAS.
 WELSH_LA_CODES = range(660, 682)
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50 * 1024 * 1024  # the administrator's national export
+# A coordinator's upload: one local authority's export is well under 1 MB.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+LA_CODE_RE = re.compile(r"^[0-9]{3}$")
+# Beyond any real establishment; also keeps the value inside a database integer.
+MAX_PUPILS = 100_000
 
 
 class ImportFileError(Exception):
@@ -93,15 +106,31 @@ def _kind(row: dict[str, str]) -> str:
     return SettingKind.OTHER
 
 
+NUMBER_RE = re.compile(r"^[+-]?(?:[0-9]{1,15}(?:\.[0-9]{0,10})?|\.[0-9]{1,10})$")
+
+
 def _number(value: str, column: str, cast: type) -> Any:
     value = value.strip()
     # GIAS suppresses small figures as "SUPP" and leaves unknown ones blank.
     if value == "" or value.upper() in {"SUPP", "NA", "N/A"}:
         return None
+    # Plain ASCII decimals of sane length only: Python's int()/float()/Decimal() also take
+    # "NaN", "inf", "1e400", other scripts' digits and 30-digit numbers that overflow the
+    # database; none of those is a GIAS figure.
+    if not NUMBER_RE.match(value):
+        raise RowError(f"{column} is not a number ({_shown(value)})")
     try:
-        return cast(value)
+        number = cast(value)
     except (ValueError, InvalidOperation):
-        raise RowError(f"{column} is not a number ({value!r})") from None
+        raise RowError(f"{column} is not a number ({_shown(value)})") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise RowError(f"{column} is not a number ({_shown(value)})")
+    return number
+
+
+def _shown(value: str) -> str:
+    """A value as a row's reason quotes it: bounded, so a huge field makes no huge page."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
 
 
 def _website(value: str) -> str:
@@ -113,7 +142,7 @@ def _website(value: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(value)
     except ValidationError:
-        raise RowError(f"SchoolWebsite is not a web address ({value!r})") from None
+        raise RowError(f"SchoolWebsite is not a web address ({_shown(value)})") from None
     return value
 
 
@@ -129,18 +158,27 @@ def _england(row: dict[str, str]) -> None:
     if (
         "wales" in region
         or country == "wales"
-        or (la_code.isdigit() and int(la_code) in WELSH_LA_CODES)
+        or (LA_CODE_RE.match(la_code) is not None and int(la_code) in WELSH_LA_CODES)
     ):
         raise RowError("outside England (Wales)")
     if region == "not applicable" or country in {"scotland", "northern ireland"}:
         raise RowError("outside England")
 
 
+def _la_code(row: dict[str, str]) -> str:
+    code = row.get("LA (code)", "").strip()
+    if not LA_CODE_RE.match(code):
+        raise RowError(f"LA (code) {_shown(code)} is not a local authority code")
+    return code
+
+
 def parse_row(row: dict[str, str]) -> dict[str, Any]:
     """A GIAS row -> Setting fields (plus the LA name). Raises RowError with the reason."""
+    if any("\x00" in v for v in row.values()):
+        raise RowError("a field holds a NUL character")
     urn = normalise_urn(row.get("URN", ""))
-    if not URN_RE.match(urn):
-        raise RowError(f"URN {row.get('URN', '')!r} is not a valid URN")
+    if not URN_RE.match(urn) or not urn.isascii():
+        raise RowError(f"URN {_shown(row.get('URN', ''))} is not a valid URN")
     _england(row)
     name = row.get("EstablishmentName", "").strip()
     if not name:
@@ -153,7 +191,7 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
         try:
             postcode = normalise_postcode(postcode)
         except ValidationError:
-            raise RowError(f"Postcode {postcode!r} is not a UK postcode") from None
+            raise RowError(f"Postcode {_shown(postcode)} is not a UK postcode") from None
     easting = _number(row.get("Easting", ""), "Easting", float)
     northing = _number(row.get("Northing", ""), "Northing", float)
     latitude = longitude = None
@@ -162,6 +200,8 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
             raise RowError("Easting/Northing lie outside the British National Grid")
         latitude, longitude = grid_to_wgs84(easting, northing)
     size = _number(row.get("NumberOfPupils", ""), "NumberOfPupils", int)
+    if size is not None and not (0 <= size <= MAX_PUPILS):
+        raise RowError(f"NumberOfPupils {size} is not a number of pupils")
     fsm = _number(row.get("PercentageFSM", ""), "PercentageFSM", Decimal)
     if fsm is not None and not (0 <= fsm <= 100):
         raise RowError(f"PercentageFSM {fsm} is not a percentage")
@@ -169,7 +209,7 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
         "urn": urn,
         "name": name[:200],
         "la_name": la_name,
-        "la_code": row.get("LA (code)", "").strip()[:10],
+        "la_code": _la_code(row),
         "kind": _kind(row),
         "address": _address(row),
         "postcode": postcode,
@@ -197,9 +237,35 @@ UPDATED_FIELDS = [
 ]
 
 
+def import_for_area(upload: Any, area: Area, by: Any) -> ImportReport:
+    """A coordinator's upload into their own area: the size is bounded before anything is
+    read, and the import is recorded in the audit log."""
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; a GIAS export "
+            "for one local authority is much smaller. Nothing was imported."
+        )
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Nothing was imported."
+        )
+    with transaction.atomic():
+        report = import_gias(data, area=area)
+        record(
+            by,
+            "settings.imported",
+            area,
+            f"Imported {report.created} new and {report.updated} updated settings; "
+            f"{len(report.rejected)} rows rejected",
+        )
+    return report
+
+
 def import_gias(data: bytes, area: Area | None = None) -> ImportReport:
-    """Import a GIAS export. With ``area``, rows from other local authorities are rejected;
-    without, each row's local authority becomes (or finds) an Area."""
+    """Import a GIAS export. With ``area`` (a coordinator's upload), only rows whose LA code
+    is one of the area's are imported, and a URN of another area's setting is rejected;
+    without (the administrator's command), each row's LA code finds (or makes) its Area."""
     text = decode(data)
     if not text.strip():
         raise ImportFileError("The file is empty.")
@@ -213,26 +279,41 @@ def import_gias(data: bytes, area: Area | None = None) -> ImportReport:
         raise ImportFileError(
             "This is not a GIAS establishment export: missing column(s) " + ", ".join(missing)
         )
+    if area is not None and not area.la_codes():
+        raise ImportFileError(
+            f"{area} has no local authority code yet, so no row can be matched to it. "
+            "Ask an administrator to set it. Nothing was imported."
+        )
     report = ImportReport()
     parsed: dict[str, tuple[int, dict[str, Any]]] = {}
+    index = 1
     try:
         for index, row in enumerate(reader, start=2):
             if None in row:  # more fields than the header names
-                report.rejected.append(RowProblem(index, row.get("URN", ""), "too many fields"))
+                report.rejected.append(
+                    RowProblem(index, _shown(row.get("URN") or ""), "too many fields")
+                )
                 continue
-            urn = (row.get("URN") or "").strip()
+            urn = (row.get("URN") or "").strip()[:20]
             status = (row.get("EstablishmentStatus (name)") or "").strip()
             if status.lower() not in OPEN_STATUSES:
-                report.skipped.append(RowProblem(index, urn, f"not open ({status or 'blank'})"))
+                report.skipped.append(
+                    RowProblem(index, urn, f"not open ({_shown(status)[1:-1] or 'blank'})")
+                )
                 continue
             try:
                 fields = parse_row({k: v or "" for k, v in row.items()})
             except RowError as e:
                 report.rejected.append(RowProblem(index, urn, str(e)))
                 continue
-            if area is not None and fields["la_name"].lower() != area.name.lower():
+            if area is not None and fields["la_code"] not in area.la_codes():
                 report.rejected.append(
-                    RowProblem(index, urn, f"in {fields['la_name']}, not in {area.name}")
+                    RowProblem(
+                        index,
+                        urn,
+                        f"in {fields['la_name'][:60]} (LA code {fields['la_code']}), "
+                        f"not in {area.name}",
+                    )
                 )
                 continue
             if fields["urn"] in parsed:
@@ -243,11 +324,32 @@ def import_gias(data: bytes, area: Area | None = None) -> ImportReport:
                 continue
             parsed[fields["urn"]] = (index, fields)
     except csv.Error as e:
-        raise ImportFileError(
-            f"The file is not valid CSV near row {reader.line_num}: {e}"
-        ) from None
+        # All or nothing: a row the CSV reader cannot read (a field over 128 KiB, a broken
+        # quote) means the file is not what it claims; nothing is imported.
+        reason = (
+            "a field is longer than 128 KiB"
+            if "field limit" in str(e)
+            else f"it is not valid CSV ({e})"
+        )
+        raise ImportFileError(f"Row {index + 1}: {reason}. Nothing was imported.") from None
+    if area is not None:
+        _reject_other_areas(parsed, area, report)
     _write(parsed, area, report)
     return report
+
+
+def _reject_other_areas(
+    parsed: dict[str, tuple[int, dict[str, Any]]], area: Area, report: ImportReport
+) -> None:
+    """A URN that is already another area's setting is never moved by this area's upload."""
+    elsewhere = Setting.objects.filter(urn__in=list(parsed)).exclude(area=area)
+    for urn in elsewhere.values_list("urn", flat=True):
+        if urn is not None and urn in parsed:
+            row, _ = parsed.pop(urn)
+            report.rejected.append(
+                RowProblem(row, urn, "this URN is a setting of another area; not changed")
+            )
+    report.rejected.sort(key=lambda p: p.row)
 
 
 @transaction.atomic
@@ -257,21 +359,26 @@ def _write(
     now = timezone.now()
     areas: dict[str, Area] = {}
     if area is not None:
-        areas[area.name.lower()] = area
+        for code in area.la_codes():
+            areas[code] = area
     else:
-        names = {f["la_name"] for _, f in parsed.values()}
-        for existing in Area.objects.filter(name__in=names):
-            areas[existing.name.lower()] = existing
+        known = list(Area.objects.all())
         for _, f in parsed.values():
-            if f["la_name"].lower() not in areas:
-                areas[f["la_name"].lower()] = Area.objects.create(
-                    name=f["la_name"], la_code=f["la_code"]
-                )
+            code = f["la_code"]
+            if code in areas:
+                continue
+            match = next((a for a in known if code in a.la_codes()), None) or next(
+                (a for a in known if a.name.lower() == f["la_name"].lower()), None
+            )
+            if match is None:
+                match = Area.objects.create(name=f["la_name"][:120], la_code=code)
+                known.append(match)
+            areas[code] = match
     existing_by_urn = {s.urn: s for s in Setting.objects.filter(urn__in=list(parsed))}
     to_create, to_update = [], []
     for urn, (_, f) in parsed.items():
         values = {k: v for k, v in f.items() if k not in {"la_name", "la_code", "urn"}}
-        values.update(area=areas[f["la_name"].lower()], is_open=True, imported_at=now)
+        values.update(area=areas[f["la_code"]], is_open=True, imported_at=now)
         setting = existing_by_urn.get(urn)
         if setting is None:
             to_create.append(Setting(urn=urn, **values))

@@ -1,18 +1,35 @@
 from __future__ import annotations
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from .validators import normalise_postcode, normalise_urn, validate_postcode, validate_urn
+from .validators import (
+    normalise_postcode,
+    normalise_urn,
+    parse_la_codes,
+    validate_la_codes,
+    validate_postcode,
+    validate_urn,
+)
 
 
 class Area(models.Model):
     """A local authority, with the coordinators who run its pool of settings."""
 
     name = models.CharField("local authority", max_length=120, unique=True)
-    la_code = models.CharField("LA code", max_length=10, blank=True)
+    # GIAS "LA (code)" of the local authority (or authorities) the area covers: an import
+    # touches only rows with one of these codes. Set by an administrator, never by the
+    # area's coordinator, whose upload it bounds.
+    la_code = models.CharField(
+        "LA code(s)",
+        max_length=60,
+        blank=True,
+        validators=[validate_la_codes],
+        help_text="GIAS 'LA (code)', e.g. 380; several separated by commas.",
+    )
     coordinators = models.ManyToManyField(
         django_settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_areas"
     )
@@ -30,6 +47,19 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def la_codes(self) -> set[str]:
+        return parse_la_codes(self.la_code)
+
+    def clean(self) -> None:
+        taken = {
+            code
+            for other in Area.objects.exclude(pk=self.pk).exclude(la_code="")
+            for code in other.la_codes()
+        }
+        shared = sorted(self.la_codes() & taken)
+        if shared:
+            raise ValidationError({"la_code": f"Another area has LA code {', '.join(shared)}"})
 
 
 class SettingKind(models.TextChoices):
@@ -257,3 +287,49 @@ class TopicChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic_id} ({self.kind})"
+
+
+class SettingClaim(models.Model):
+    """A leader's request to be recognised as leading a setting ("I lead this setting").
+
+    Until the area's coordinator approves it, the leader has no link to the setting and no
+    right to edit it: the setting's address becomes a meeting venue in other members'
+    calendars and its closure days become clashes in plans, so nobody may assert it alone.
+    """
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    STATES = [
+        (PENDING, "Waiting"),
+        (APPROVED, "Approved"),
+        (DECLINED, "Declined"),
+        (WITHDRAWN, "Withdrawn"),
+    ]
+
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="setting_claims"
+    )
+    setting = models.ForeignKey(Setting, on_delete=models.CASCADE, related_name="claims")
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(state="pending"), name="one_pending_claim"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Setting claim {self.pk}"

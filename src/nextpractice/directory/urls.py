@@ -5,7 +5,13 @@ from . import views
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile_edit"),
     path("my-setting/", views.setting_edit, name="setting_edit"),
+    path("my-setting/claim/", views.setting_claim, name="setting_claim"),
     path("areas/<int:area_id>/", views.area_directory, name="area_directory"),
     path("areas/<int:area_id>/import/", views.area_import, name="area_import"),
     path("areas/<int:area_id>/invite/", views.area_invite, name="area_invite"),
+    path(
+        "areas/<int:area_id>/claims/<int:claim_id>/",
+        views.area_claim_decide,
+        name="area_claim_decide",
+    ),
 ]

@@ -6,6 +6,15 @@ import re
 
 from django.core.exceptions import ValidationError
 
+# Ids in URLs and forms are database integers: anything outside this range is no id of ours,
+# and would overflow the database's integer (a 500 instead of a 404 or a form error).
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: object) -> bool:
+    return isinstance(value, int) and 1 <= value <= MAX_ID
+
+
 URN_RE = re.compile(r"^(?:\d{6,7}|(?:EY|RP|EH)\d{6})$")
 # The UK postcode format: outward code (area, district) and inward code (sector, unit).
 POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?(?:\d[A-Z]{2}|0AA)$")
@@ -33,3 +42,20 @@ def normalise_postcode(value: str) -> str:
 
 def validate_postcode(value: str) -> None:
     normalise_postcode(value)
+
+
+LA_CODE_RE = re.compile(r"^[0-9]{3}$")
+
+
+def parse_la_codes(value: str) -> set[str]:
+    """'380, 381' -> {'380', '381'} (GIAS LA codes are three ASCII digits)."""
+    return {code.strip() for code in (value or "").split(",") if code.strip()}
+
+
+def validate_la_codes(value: str) -> None:
+    bad = sorted(c for c in parse_la_codes(value) if not LA_CODE_RE.match(c))
+    if bad:
+        raise ValidationError(
+            f"LA codes are three digits, separated by commas (not {', '.join(bad)})",
+            code="invalid_la_code",
+        )

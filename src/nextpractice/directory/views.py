@@ -3,45 +3,50 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import Invitation, User
-from nextpractice.audit.models import record
-from nextpractice.clusters import services
-from nextpractice.clusters.models import Cluster, Role
+from nextpractice.clusters import services as cluster_services
+from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.types import AuthedHttpRequest
 
-from . import gias
-from .access import get_area_for, get_own_setting
-from .forms import ImportForm, InviteLeadersForm, ProfileForm, SettingForm
-from .models import LeaderProfile, Setting
+from . import gias, services
+from .access import get_area_for, get_claim_for, get_own_setting
+from .forms import (
+    ClaimSettingForm,
+    DecideForm,
+    DirectorySearchForm,
+    ImportForm,
+    InviteLeadersForm,
+    NextForm,
+    ProfileForm,
+    SettingForm,
+    WithdrawClaimForm,
+)
+from .models import LeaderProfile, Setting, SettingClaim
 
 
 def _settings_to_choose(user: User) -> QuerySet[Setting]:
-    """Settings in the areas this person is connected with (or all, if none yet)."""
-    area_ids = set(
-        Invitation.objects.filter(email__iexact=user.email)
-        .exclude(area=None)
-        .values_list("area_id", flat=True)
-    )
+    """Settings a leader may ask to be confirmed for: open ones in the areas they are
+    connected with (invited to, or a member of a cluster there). Nobody else's area."""
+    area_ids = set(Invitation.objects.of(user).exclude(area=None).values_list("area_id", flat=True))
     area_ids |= set(Cluster.objects.for_member(user).values_list("area_id", flat=True))
-    profile = LeaderProfile.objects.filter(user=user).select_related("setting").first()
-    if profile and profile.setting:
-        area_ids.add(profile.setting.area_id)
-    qs = Setting.objects.filter(is_open=True)
-    return qs.filter(area_id__in=area_ids) if area_ids else qs
+    own = get_own_setting(user)
+    if own is not None:
+        area_ids.add(own.area_id)
+    return Setting.objects.filter(is_open=True, area_id__in=area_ids).select_related("area")
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
+    form = NextForm(request.POST if request.method == "POST" else request.GET)
+    target = form.cleaned_data.get("next", "") if form.is_valid() else ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return str(target)
     return default
 
 
@@ -50,17 +55,61 @@ def _next_url(request: HttpRequest, default: str) -> str:
 def profile_edit(request: AuthedHttpRequest) -> HttpResponse:
     user: User = request.user
     profile = LeaderProfile.objects.filter(user=user).first() or LeaderProfile(user=user)
-    form = ProfileForm(
-        request.POST or None, instance=profile, user=user, settings_qs=_settings_to_choose(user)
-    )
+    form = ProfileForm(request.POST or None, instance=profile, user=user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            record(user, "profile.updated", form.instance, f"{user} updated their profile")
+        services.save_profile(user, form)
         messages.success(request, "Your profile is saved.")
         return redirect(_next_url(request, "/"))
     return render(
-        request, "directory/profile_form.html", {"form": form, "next": _next_url(request, "")}
+        request,
+        "directory/profile_form.html",
+        {
+            "form": form,
+            "next": _next_url(request, ""),
+            "own_setting": get_own_setting(user),
+            "claim": SettingClaim.objects.filter(user=user, state=SettingClaim.PENDING)
+            .select_related("setting")
+            .first(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def setting_claim(request: AuthedHttpRequest) -> HttpResponse:
+    """ "I lead this setting": ask the area's coordinator to confirm it (or withdraw)."""
+    user: User = request.user
+    pending = (
+        SettingClaim.objects.filter(user=user, state=SettingClaim.PENDING)
+        .select_related("setting")
+        .first()
+    )
+    form = ClaimSettingForm(request.POST or None, settings_qs=_settings_to_choose(user))
+    if request.method == "POST" and pending is not None:
+        if not WithdrawClaimForm(request.POST).is_valid():
+            messages.error(request, "Your request is still waiting: withdraw it first.")
+            return redirect("setting_claim")
+        try:
+            services.withdraw_claim(user)
+        except services.DirectoryError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "Your request is withdrawn.")
+        return redirect("setting_claim")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_setting(user, form.cleaned_data["setting"])
+        except services.DirectoryError as e:
+            form.add_error("setting", str(e))
+        else:
+            messages.success(
+                request, "Your request has gone to the area's coordinator, who will confirm it."
+            )
+            return redirect("profile_edit")
+    return render(
+        request,
+        "directory/setting_claim.html",
+        {"form": form, "pending": pending, "own_setting": get_own_setting(user)},
     )
 
 
@@ -69,15 +118,19 @@ def profile_edit(request: AuthedHttpRequest) -> HttpResponse:
 def setting_edit(request: AuthedHttpRequest) -> HttpResponse:
     setting = get_own_setting(request.user)
     if setting is None:
-        messages.info(request, "Choose your setting on your profile first.")
-        return redirect("profile_edit")
+        messages.info(
+            request, "Ask to be confirmed as your setting's leader first: your coordinator decides."
+        )
+        return redirect("setting_claim")
     form = SettingForm(request.POST or None, instance=setting)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            record(request.user, "setting.updated", setting, f"{request.user} updated {setting}")
-        messages.success(request, "Your setting's details are saved.")
-        return redirect("home")
+        try:
+            services.update_setting(request.user, setting, form)
+        except services.DirectoryError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "Your setting's details are saved.")
+            return redirect("home")
     return render(request, "directory/setting_form.html", {"form": form, "setting": setting})
 
 
@@ -89,7 +142,10 @@ PAGE_SIZE = 50
 def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     """The coordinator's view: settings, leaders' names, cluster names and sizes only."""
     area = get_area_for(request.user, area_id)
-    query = request.GET.get("q", "").strip()
+    search = DirectorySearchForm(request.GET)
+    if not search.is_valid():
+        return HttpResponseBadRequest("Search for a name, URN or postcode of up to 100 letters.")
+    query = search.cleaned_data["q"] or ""
     settings_qs = area.settings.filter(is_open=True).prefetch_related(
         Prefetch("leaders", queryset=LeaderProfile.objects.select_related("user"))
     )
@@ -97,10 +153,11 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
         settings_qs = settings_qs.filter(
             Q(name__icontains=query) | Q(urn__iexact=query) | Q(postcode__istartswith=query)
         )
-    page = Paginator(settings_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(settings_qs, PAGE_SIZE).get_page(search.cleaned_data["page"])
     clusters = area.clusters.annotate(
         size=Count(
-            "memberships", filter=Q(memberships__left_at=None, memberships__role=Role.MEMBER)
+            "memberships",
+            filter=Q(memberships__in=Membership.objects.unscoped().current().members()),
         )
     ).order_by("name")
     # HTMX search-as-you-type swaps in just the table; without JavaScript the form reloads.
@@ -113,7 +170,12 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
             "page": page,
             "clusters": clusters,
             "query": query,
-            "setting_count": area.settings.filter(is_open=True).count(),
+            # Unsearched, the paginator has counted them already.
+            "setting_count": page.paginator.count
+            if not query
+            else area.settings.filter(is_open=True).count(),
+            "claims": services.pending_claims(area),
+            "decide_form": DecideForm(),
         },
     )
     patch_vary_headers(response, ["HX-Request"])
@@ -128,16 +190,9 @@ def area_import(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            report = gias.import_gias(form.cleaned_data["file"].read(), area=area)
+            report = gias.import_for_area(form.cleaned_data["file"], area=area, by=request.user)
         except gias.ImportFileError as e:
             form.add_error("file", str(e))
-        else:
-            record(
-                request.user,
-                "settings.imported",
-                area,
-                f"Imported {report.created} new and {report.updated} updated settings",
-            )
     return render(request, "directory/import.html", {"area": area, "form": form, "report": report})
 
 
@@ -145,14 +200,16 @@ def area_import(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def area_invite(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     area = get_area_for(request.user, area_id)
-    form = InviteLeadersForm(request.POST or None)
+    form = InviteLeadersForm(request.POST or None, area=area)
     sent: list[str] = []
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         for email in form.cleaned_data["emails"]:
             try:
-                services.invite_to_platform(area, request.user, email)
-            except services.ClusterError as e:
+                cluster_services.invite_to_platform(
+                    area, request.user, email, form.cleaned_data["setting"]
+                )
+            except cluster_services.ClusterError as e:
                 problems.append(str(e))
             else:
                 sent.append(email)
@@ -163,3 +220,22 @@ def area_invite(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
         "directory/invite.html",
         {"area": area, "form": form, "sent": sent, "problems": problems},
     )
+
+
+@login_required
+@require_POST
+def area_claim_decide(request: AuthedHttpRequest, area_id: int, claim_id: int) -> HttpResponse:
+    """The coordinator approves or declines a leader's "I lead this setting"."""
+    area = get_area_for(request.user, area_id)
+    claim = get_claim_for(area, claim_id)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to approve or decline the request.")
+        return redirect("area_directory", area.pk)
+    try:
+        services.decide_claim(claim, request.user, form.cleaned_data["approve"])
+    except services.DirectoryError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Your answer is recorded, and the leader is told.")
+    return redirect("area_directory", area.pk)

@@ -4,8 +4,10 @@ from typing import Any
 
 from django import forms
 
+from nextpractice.clusters.models import Cluster
 from nextpractice.core.forms import StyledModelForm
 from nextpractice.directory.models import LeaderProfile
+from nextpractice.directory.validators import MAX_ID
 
 from .models import FormationRound, RoundWish
 
@@ -36,8 +38,25 @@ class RoundForm(StyledModelForm):
 
 
 class MoveForm(forms.Form):
-    user = forms.IntegerField()
-    group = forms.IntegerField(min_value=0)
+    user = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    group = forms.IntegerField(min_value=0, max_value=10_000)
+
+
+class JoinClusterForm(forms.Form):
+    """ "Ask to join": one of the clusters the page offered (any other is no choice)."""
+
+    cluster = forms.ModelChoiceField(queryset=Cluster.objects.none())
+    message = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args: Any, offered: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].queryset = offered  # type: ignore[attr-defined]
+
+
+class OptInForm(forms.Form):
+    joining = forms.TypedChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes"
+    )
 
 
 class WishForm(forms.Form):

@@ -9,15 +9,16 @@ from typing import Any
 
 import numpy as np
 from django.db import OperationalError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from nextpractice.accounts.models import User
+from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.clusters import services as cluster_services
-from nextpractice.clusters.models import Cluster, ClusterStatus, Membership
+from nextpractice.clusters.models import Cluster, ClusterStatus, JoinRequest, Membership
 from nextpractice.core.mail import queue_email
-from nextpractice.directory.models import Intake, LeaderProfile, SettingKind, TopicChoice
+from nextpractice.directory import geo
+from nextpractice.directory.models import Area, Intake, LeaderProfile, SettingKind, TopicChoice
 from nextpractice.grouping import (
     GroupingError,
     Problem,
@@ -28,7 +29,7 @@ from nextpractice.grouping import (
 )
 
 from .models import FormationRound, OptIn, Placement, RoundStatus, RoundWish
-from .scoring import Leader, Weights, distance_km, explain, score_matrix, unlocated
+from .scoring import Leader, Weights, explain, score_matrix, unlocated
 
 EARLY_YEARS = {
     SettingKind.DAY_NURSERY,
@@ -61,7 +62,8 @@ def pool(round_: FormationRound) -> QuerySet[LeaderProfile]:
         .order_by("user_id")
     )
     if not round_.include_members:
-        in_clusters = Membership.objects.filter(left_at=None).values("user_id")
+        # Who is in a cluster at all (not which): the coordinator's matching, nobody's read.
+        in_clusters = Membership.objects.unscoped().current().values("user_id")
         qs = qs.exclude(user_id__in=in_clusters)
     if round_.opt_in_by is not None:
         joining = OptIn.objects.filter(round=round_, joining=True).values("user_id")
@@ -89,11 +91,27 @@ def invite_to_opt_in(round_: FormationRound, by: User) -> int:
 
 
 @transaction.atomic
+def create_round(area: Area, by: User, form: Any) -> FormationRound:
+    """A coordinator starts a round for their area (the form carries its settings)."""
+    round_: FormationRound = form.save(commit=False)
+    round_.area, round_.created_by = area, by
+    round_.save()
+    record(by, "formation.round_created", round_, f"{by} created the round {round_}")
+    return round_
+
+
+@transaction.atomic
 def answer_opt_in(round_: FormationRound, user: User, joining: bool) -> None:
     if round_.status == RoundStatus.PUBLISHED:
         raise FormationError("This round has already been published.")
     OptIn.objects.update_or_create(
         round=round_, user=user, defaults={"joining": joining, "answered_at": timezone.now()}
+    )
+    record(
+        user,
+        "formation.opted_in" if joining else "formation.opted_out",
+        round_,
+        f"{user} answered whether to be matched in {round_}",
     )
 
 
@@ -130,7 +148,7 @@ def weights(round_: FormationRound) -> Weights:
     )
 
 
-def start(round_: FormationRound) -> None:
+def start(round_: FormationRound, by: Any = None) -> None:
     """Mark the round running and hand it to the worker."""
     from .tasks import run_round
 
@@ -151,6 +169,7 @@ def start(round_: FormationRound) -> None:
         if not updated:
             raise FormationError("This round is already running or published.")
         pk = round_.pk
+        record(by, "formation.started", round_, f"{by or 'Someone'} ran the round {round_}")
         transaction.on_commit(lambda: run_round.enqueue(pk))
 
 
@@ -291,7 +310,7 @@ def proposal(
 
 
 @transaction.atomic
-def move(round_: FormationRound, user_id: int, group: int) -> None:
+def move(round_: FormationRound, by: User, user_id: int, group: int) -> None:
     if round_.status != RoundStatus.PROPOSED:
         raise FormationError("Only a proposal that is ready and not yet published can change.")
     placement = round_.placements.filter(user_id=user_id).first()
@@ -306,14 +325,20 @@ def move(round_: FormationRound, user_id: int, group: int) -> None:
         raise FormationError(f"That cluster already has {round_.max_size} leaders.")
     placement.group = group
     placement.save(update_fields=["group"])
+    record(by, "formation.moved", round_, f"{by} moved a leader to cluster {group + 1}")
 
 
 @transaction.atomic
-def toggle_lock(round_: FormationRound, group: int) -> None:
+def toggle_lock(round_: FormationRound, by: User, group: int) -> None:
+    groups = set(round_.placements.values_list("group", flat=True))
+    if group not in groups and group not in round_.locked_groups:
+        raise FormationError("There is no such cluster in this proposal.")
     locked = set(round_.locked_groups)
     locked ^= {group}
     round_.locked_groups = sorted(locked)
     round_.save(update_fields=["locked_groups"])
+    what = "locked" if group in locked else "unlocked"
+    record(by, f"formation.{what}", round_, f"{by} {what} cluster {group + 1}")
 
 
 @transaction.atomic
@@ -352,9 +377,8 @@ def publish(round_: FormationRound, by: User) -> list[Cluster]:
 
 def invitation_answers(round_: FormationRound) -> dict[str, Any]:
     """Accepted, declined and waiting invitations from a published round."""
-    from nextpractice.accounts.models import Invitation
-
-    invitations = Invitation.objects.filter(cluster__in=round_.clusters.all())
+    # The round's own invitations, counted for the coordinator who sent them.
+    invitations = Invitation.objects.unscoped().filter(cluster__in=round_.clusters.all())
     return {
         "accepted": invitations.exclude(used_at=None).count(),
         "declined": list(invitations.exclude(declined_at=None).values_list("email", flat=True)),
@@ -383,7 +407,7 @@ def experience_note(round_: FormationRound, profiles: list[LeaderProfile]) -> st
 
 
 @transaction.atomic
-def add_wish(round_: FormationRound, leader_id: int, other_id: int, kind: str) -> None:
+def add_wish(round_: FormationRound, by: User, leader_id: int, other_id: int, kind: str) -> None:
     if leader_id == other_id:
         raise FormationError("Choose two different leaders.")
     in_pool = set(
@@ -391,34 +415,76 @@ def add_wish(round_: FormationRound, leader_id: int, other_id: int, kind: str) -
     )
     if in_pool != {leader_id, other_id}:
         raise FormationError("Both leaders must be in this round's pool.")
-    RoundWish.objects.update_or_create(
+    wish, _ = RoundWish.objects.update_or_create(
         round=round_, leader_id=leader_id, other_id=other_id, defaults={"kind": kind}
     )
+    record(by, "formation.wish_recorded", wish, f"{by} recorded a wish in {round_}")
+
+
+@transaction.atomic
+def delete_wish(round_: FormationRound, by: User, wish_id: int) -> None:
+    wish = round_.wishes.filter(pk=wish_id).first()
+    if wish is None:
+        raise FormationError("That wish is no longer recorded.")
+    record(by, "formation.wish_removed", wish, f"{by} removed a wish in {round_}")
+    wish.delete()
+
+
+# "Find a cluster" describes a cluster by its members' values, strengths and where they
+# are. Described by fewer than this many members, a description is one person's profile
+# (and, with their setting's known address, where they work): below it, a cluster shows
+# only its name and size.
+MIN_DESCRIBED = 3
+
+# Distance is given as a band from the middle of the cluster's settings, never from one
+# member's setting: an exact distance from one known point, and a second from another,
+# would place a person.
+DISTANCE_BANDS: list[tuple[float, str]] = [
+    (5.0, "within 5 km"),
+    (10.0, "5 to 10 km"),
+    (20.0, "10 to 20 km"),
+]
+FAR_BAND = "more than 20 km"
+
+
+def distance_band(km: float) -> str:
+    return next((label for limit, label in DISTANCE_BANDS if km < limit), FAR_BAND)
 
 
 @dataclass
 class ClusterFit:
     cluster: Cluster
     size: int
+    described: bool
     fit: float
     shared_values: list[str]
     needs_met: list[str]
-    nearest_km: float | None
+    distance: str
     requested: bool
+
+
+def _centre(others: list[Leader]) -> tuple[float, float] | None:
+    """The middle of the members' settings, when enough of them are located."""
+    located = [o for o in others if o.latitude is not None and o.longitude is not None]
+    if len(located) < MIN_DESCRIBED:
+        return None
+    lat = sum(o.latitude for o in located if o.latitude is not None) / len(located)
+    lon = sum(o.longitude for o in located if o.longitude is not None) / len(located)
+    return lat, lon
 
 
 def clusters_with_room(profile: LeaderProfile) -> list[ClusterFit]:
     """Clusters of the leader's area with room, best fit first, explained without naming
-    anyone inside them."""
-    from django.db.models import Count, Q
-
-    from nextpractice.clusters.models import JoinRequest, Role
-
+    or locating anyone inside them (see MIN_DESCRIBED and DISTANCE_BANDS)."""
     if profile.setting is None:
         return []
     area = profile.setting.area
+    # Who is in which cluster, read for the fit and never shown one by one: nobody's read of
+    # cluster content, so unscoped.
     members = (
-        Membership.objects.filter(left_at=None, role=Role.MEMBER)
+        Membership.objects.unscoped()
+        .current()
+        .members()
         .select_related("user__profile__setting")
         .prefetch_related(
             "user__profile__ratings__value",
@@ -427,19 +493,20 @@ def clusters_with_room(profile: LeaderProfile) -> list[ClusterFit]:
     )
     clusters = (
         Cluster.objects.filter(area=area, status__in=[ClusterStatus.FORMING, ClusterStatus.ACTIVE])
-        .exclude(memberships__user=profile.user, memberships__left_at=None)
+        .exclude(pk__in=Cluster.objects.for_member(profile.user).values("pk"))
         .annotate(
             size=Count(
-                "memberships", filter=Q(memberships__left_at=None, memberships__role=Role.MEMBER)
+                "memberships",
+                filter=Q(memberships__in=Membership.objects.unscoped().current().members()),
             )
         )
         .filter(size__lt=area.max_cluster_size)
         .prefetch_related(Prefetch("memberships", queryset=members, to_attr="current"))
     )
     asked = set(
-        JoinRequest.objects.filter(user=profile.user, state=JoinRequest.PENDING).values_list(
-            "cluster_id", flat=True
-        )
+        JoinRequest.objects.of(profile.user)
+        .filter(state=JoinRequest.PENDING)
+        .values_list("cluster_id", flat=True)
     )
     me = to_leader(
         LeaderProfile.objects.select_related("setting", "user")
@@ -456,15 +523,23 @@ def clusters_with_room(profile: LeaderProfile) -> list[ClusterFit]:
             for m in cluster.current  # type: ignore[attr-defined]
             if hasattr(m.user, "profile")
         ]
-        if not others:
+        size: int = cluster.size  # type: ignore[attr-defined]
+        if size < MIN_DESCRIBED or len(others) < MIN_DESCRIBED:
+            out.append(ClusterFit(cluster, size, False, 0.0, [], [], "", cluster.pk in asked))
             continue
         s = score_matrix([me, *others])
         strengths = frozenset().union(*(o.strengths for o in others))
-        distances = [d for o in others if (d := distance_km(me, o)) is not None]
+        centre = _centre(others)
+        distance = (
+            distance_band(geo.distance_km(me.latitude, me.longitude, *centre))
+            if centre is not None and me.latitude is not None and me.longitude is not None
+            else ""
+        )
         out.append(
             ClusterFit(
                 cluster=cluster,
-                size=cluster.size,  # type: ignore[attr-defined]
+                size=size,
+                described=True,
                 fit=float(s[0, 1:].mean()),
                 shared_values=sorted(
                     k
@@ -473,8 +548,9 @@ def clusters_with_room(profile: LeaderProfile) -> list[ClusterFit]:
                     and sum(1 for o in others if o.values.get(k, 0) >= 4) * 2 > len(others)
                 ),
                 needs_met=sorted(me.develop & strengths),
-                nearest_km=round(min(distances), 1) if distances else None,
+                distance=distance,
                 requested=cluster.pk in asked,
             )
         )
-    return sorted(out, key=lambda c: -c.fit)
+    # Described clusters by fit; the small ones after them, by name (no fit is computed).
+    return sorted(out, key=lambda c: (not c.described, -c.fit, c.cluster.name))

@@ -7,19 +7,25 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.clusters import services as cluster_services
+from nextpractice.clusters.models import Cluster
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
 from nextpractice.directory.models import LeaderProfile
+from nextpractice.directory.validators import valid_id
 
 from . import services
-from .forms import MoveForm, RoundForm, WishForm
-from .models import FormationRound, RoundStatus, RoundWish
+from .forms import JoinClusterForm, MoveForm, OptInForm, RoundForm, WishForm
+from .models import FormationRound, RoundStatus
 
 
 def get_round_for(request: AuthedHttpRequest, area_id: int, round_id: int) -> FormationRound:
     """A round of an area the user coordinates; anyone else gets 404."""
     area = get_area_for(request.user, area_id)
-    round_ = FormationRound.objects.filter(pk=round_id, area=area).select_related("area").first()
+    round_ = (
+        FormationRound.objects.filter(pk=round_id, area=area).select_related("area").first()
+        if valid_id(round_id)
+        else None
+    )
     if round_ is None:
         raise Http404("No such round")
     return round_
@@ -31,9 +37,7 @@ def rounds(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     area = get_area_for(request.user, area_id)
     form = RoundForm(request.POST or None, initial={"name": f"{area} clusters"})
     if request.method == "POST" and form.is_valid():
-        round_ = form.save(commit=False)
-        round_.area, round_.created_by = area, request.user
-        round_.save()
+        round_ = services.create_round(area, request.user, form)
         return redirect("formation_round", area.pk, round_.pk)
     return render(
         request,
@@ -105,7 +109,7 @@ def _act(
 @require_POST
 def round_run(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
-    return _act(request, round_, lambda: services.start(round_), "")
+    return _act(request, round_, lambda: services.start(round_, request.user), "")
 
 
 @login_required
@@ -119,7 +123,9 @@ def round_move(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpR
     return _act(
         request,
         round_,
-        lambda: services.move(round_, form.cleaned_data["user"], form.cleaned_data["group"]),
+        lambda: services.move(
+            round_, request.user, form.cleaned_data["user"], form.cleaned_data["group"]
+        ),
         "Moved.",
     )
 
@@ -128,7 +134,7 @@ def round_move(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpR
 @require_POST
 def round_lock(request: AuthedHttpRequest, area_id: int, round_id: int, group: int) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
-    return _act(request, round_, lambda: services.toggle_lock(round_, group), "")
+    return _act(request, round_, lambda: services.toggle_lock(round_, request.user, group), "")
 
 
 @login_required
@@ -156,6 +162,7 @@ def round_wish(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpR
         round_,
         lambda: services.add_wish(
             round_,
+            request.user,
             form.cleaned_data["leader"].user_id,
             form.cleaned_data["other"].user_id,
             form.cleaned_data["kind"],
@@ -170,8 +177,9 @@ def round_wish_delete(
     request: AuthedHttpRequest, area_id: int, round_id: int, wish_id: int
 ) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
-    RoundWish.objects.filter(round=round_, pk=wish_id).delete()
-    return redirect("formation_round", area_id, round_id)
+    if not valid_id(wish_id):
+        raise Http404("No such wish")
+    return _act(request, round_, lambda: services.delete_wish(round_, request.user, wish_id), "")
 
 
 @login_required
@@ -182,23 +190,38 @@ def find_cluster(request: AuthedHttpRequest) -> HttpResponse:
         LeaderProfile.objects.filter(user=request.user).select_related("setting__area").first()
     )
     if profile is None or profile.completed_at is None or profile.setting is None:
-        messages.info(request, "Fill in your profile, with your setting, to be matched.")
+        messages.info(
+            request,
+            "Fill in your profile, and ask your coordinator to confirm your setting, "
+            "to be matched.",
+        )
         return redirect("profile_edit")
     fits = services.clusters_with_room(profile)
     if request.method == "POST":
-        chosen = next((f for f in fits if str(f.cluster.pk) == request.POST.get("cluster")), None)
-        if chosen is None:
+        offered = Cluster.objects.filter(pk__in=[f.cluster.pk for f in fits if not f.requested])
+        form = JoinClusterForm(request.POST, offered=offered)
+        if not form.is_valid() and "cluster" in form.errors:
+            # Not one the page offered (full, one's own, another area's): as if none.
             raise Http404("No such cluster with room")
+        if not form.is_valid():
+            messages.error(request, "Choose a cluster with room, and keep the note short.")
+            return redirect("find_cluster")
         try:
             cluster_services.ask_to_join(
-                chosen.cluster, request.user, request.POST.get("message", "")[:1000]
+                form.cleaned_data["cluster"], request.user, form.cleaned_data["message"]
             )
         except cluster_services.ClusterError as e:
             messages.error(request, str(e))
         else:
-            messages.success(request, f"Your request has gone to the members of {chosen.cluster}.")
+            messages.success(
+                request, f"Your request has gone to the members of {form.cleaned_data['cluster']}."
+            )
         return redirect("find_cluster")
-    return render(request, "formation/find.html", {"fits": fits, "area": profile.setting.area})
+    return render(
+        request,
+        "formation/find.html",
+        {"fits": fits, "area": profile.setting.area, "min_described": services.MIN_DESCRIBED},
+    )
 
 
 @login_required
@@ -221,12 +244,18 @@ def opt_in(request: AuthedHttpRequest, round_id: int) -> HttpResponse:
         FormationRound.objects.filter(pk=round_id, area__settings__leaders__user=request.user)
         .select_related("area")
         .first()
+        if valid_id(round_id)
+        else None
     )
     if round_ is None or round_.opt_in_by is None:
         raise Http404("No such round")
     if request.method == "POST":
+        form = OptInForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say whether you want to be matched.")
+            return redirect("formation_opt_in", round_id)
         try:
-            services.answer_opt_in(round_, request.user, request.POST.get("joining") == "yes")
+            services.answer_opt_in(round_, request.user, form.cleaned_data["joining"])
         except services.FormationError as e:
             messages.error(request, str(e))
         else:

@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from nextpractice.clusters.models import ClusterScopedQuerySet, Membership
+from nextpractice.clusters.models import Membership
+from nextpractice.core.scoping import ClusterScopedQuerySet
 
 from . import planner
 

@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from nextpractice.clusters.models import ClusterScopedQuerySet, Membership, Role
+from nextpractice.clusters.models import Membership, Role
+from nextpractice.core.scoping import ClusterScopedQuerySet
 
 M = TypeVar("M", bound=models.Model)
 

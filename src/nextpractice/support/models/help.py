@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from nextpractice.clusters.models import ClusterScopedQuerySet, Membership, Role
+from nextpractice.clusters.models import Membership, Role
+from nextpractice.core.scoping import ClusterScopedQuerySet
 
 User = settings.AUTH_USER_MODEL
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from nextpractice.clusters.models import ClusterScopedQuerySet
+from nextpractice.core.scoping import ClusterScopedQuerySet
 
 User = settings.AUTH_USER_MODEL
 
