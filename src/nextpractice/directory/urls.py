@@ -5,7 +5,7 @@ from . import views
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile_edit"),
     path("my-setting/", views.setting_edit, name="setting_edit"),
-    path("areas/<int:area_id>/", views.area_directory, name="area_directory"),
-    path("areas/<int:area_id>/import/", views.area_import, name="area_import"),
-    path("areas/<int:area_id>/invite/", views.area_invite, name="area_invite"),
+    path("areas/<id:area_id>/", views.area_directory, name="area_directory"),
+    path("areas/<id:area_id>/import/", views.area_import, name="area_import"),
+    path("areas/<id:area_id>/invite/", views.area_invite, name="area_invite"),
 ]
