@@ -1,4 +1,4 @@
-"""Path converters for the ids in our addresses.
+"""Path converters for the ids and tokens in our addresses.
 
 Django's ``<int:...>`` accepts any run of digits, so ``/clusters/99999999999999999999/``
 reached the database as an integer too big for its column (an OverflowError on SQLite, a
@@ -38,9 +38,23 @@ class IndexConverter(IdConverter):
     minimum = 0
 
 
+class TokenConverter:
+    """A secret token in an address (secrets.token_urlsafe: letters, digits, - and _). With
+    ``<str:...>`` a NUL in the address reached PostgreSQL, which refuses it in text (a 500)."""
+
+    regex = "[A-Za-z0-9_-]{1,128}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 def register() -> None:
     register_converter(IdConverter, "id")
     register_converter(IndexConverter, "index")
+    register_converter(TokenConverter, "token")
 
 
 # Registered on import as well as from CoreConfig.ready(), so a URL conf imported on its own

@@ -39,7 +39,7 @@ urlpatterns = [
     path("meetings/<id:meeting_id>/calendar.ics", views.meeting_ics, name="meeting_ics"),
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/<id:action_id>/", views.action_update, name="action_update"),
-    path("calendar/<str:feed_token>.ics", views.feed, name="calendar_feed"),
+    path("calendar/<token:feed_token>.ics", views.feed, name="calendar_feed"),
     path("account/calendar/", views.calendar_token, name="calendar_token"),
     path("areas/<id:area_id>/term-dates/", views.term_dates, name="area_term_dates"),
     path(
