@@ -34,6 +34,7 @@ import functools
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -61,7 +62,9 @@ from nextpractice.support.models import Event, Funding, Idea, ResearchPiece
 
 from .conftest import Cast, make_meeting
 from .test_access_matrix import MATRIX, all_patterns
-from .test_access_matrix import world as world  # noqa: F401  (the fixture, used by name below)
+
+# The access matrix's fixture, requested by name below.
+from .test_access_matrix import world as world
 
 # Every title of the other cluster's content carries this; no page shown to someone outside
 # that cluster may contain it.
@@ -107,11 +110,37 @@ SKIP_ACTIONS = ("/accounts/logout/", "/admin/")
 
 ROLES = ["member", "facilitator", "outsider", "coordinator"]
 
-# Known failures: (URL name, field, value label), field being a form field, "?query" for a
-# query string or "<kwarg>" for an id in the address. Each is printed when hit, so the test
-# stays green while the owners fix them (see /work/briefs/fuzz-findings.md); empty it as
-# they are fixed. A known entry that is no longer hit fails the test, so it only shrinks.
-KNOWN_500: set[tuple[str, str, str]] = set()
+# Known failures: (URL name, field, value label) -> the databases it fails on ("sqlite",
+# "postgresql" or both). Field is a form field, "?query" for a query string, "*" for a
+# generic body, "<kwarg>" for a value in the address. Each is printed when hit, so the test
+# stays green while the views' owners fix them (the list, with each exception and the line
+# it comes from: /work/briefs/fuzz-findings.md); empty it as they are fixed. An entry no
+# longer hit on its database fails the test, so the list only shrinks.
+BOTH = ("sqlite", "postgresql")
+KNOWN_500: dict[tuple[str, str, str], tuple[str, ...]] = {
+    # meetings/views.py:65 int("²³") after isdigit(); planner.py:52 date(99999, 9, 1).
+    ("meetings_year", "?query", "year99999"): BOTH,
+    ("meetings_year", "?query", "sup23"): BOTH,
+    ("meetings_year", "?query", "20digits"): BOTH,
+    ("meetings_year", "?query", "1MB"): BOTH,
+    # meetings/views.py:101 int() after isdigit().
+    ("meetings_plan", "?query", "sup23"): BOTH,
+    ("meetings_plan", "?query", "1MB"): BOTH,
+    # directory/views.py:92 an unbounded search text: SQLite's LIKE refuses a megabyte.
+    ("area_directory", "?query", "1MB"): ("sqlite",),
+    # meetings/views.py:428 int() after isdigit().
+    ("meeting_item_time", "minutes", "sup2"): BOTH,
+    # meetings/views.py:353 _item_of: a hand-read item id straight into filter(pk=...).
+    ("meeting_note_add", "item", "sup2"): BOTH,
+    ("meeting_note_add", "item", "nan"): BOTH,
+    ("meeting_action_add", "item", "sup2"): BOTH,
+    ("meeting_action_add", "item", "nan"): BOTH,
+    # meetings/views.py:541 int() after isdigit().
+    ("meeting_roles", "chair", "sup2"): BOTH,
+    ("meeting_roles", "note_taker", "sup2"): BOTH,
+    # reviews/views.py:290 filter(pk="²") after isdigit().
+    ("review_reply", "focus", "sup2"): BOTH,
+}
 
 # Writes a person is entitled to make in a cluster they are not in: (role, model label).
 ENTITLED_WRITES: set[tuple[str, str]] = set()
@@ -632,18 +661,20 @@ def test_fuzz_walk(cast: Cast, fuzz_world: World) -> None:
         )
     print("fuzz: " + ", ".join(timings), file=sys.stderr)
     total = sum(w.requests for w in all_walks)
-    known_hit = {p.key() for p in problems if p.kind == "500" and p.key() in KNOWN_500}
+    known = {key for key, databases in KNOWN_500.items() if connection.vendor in databases}
+    known_hit = {p.key() for p in problems if p.kind == "500" and p.key() in known}
     for p in problems:
-        if p.key() in known_hit:
-            print(f"known: {p}", file=sys.stderr)
-    new = [p for p in problems if not (p.kind == "500" and p.key() in KNOWN_500)]
+        if p.kind == "500" and p.key() in known_hit:
+            # A warning, not a print: pytest shows it in the summary of a passing run too.
+            warnings.warn(f"known 500 (KNOWN_500): {p}", stacklevel=1)
+    new = [p for p in problems if not (p.kind == "500" and p.key() in known_hit)]
     print(
         f"fuzz: {total} requests, {len(shown)} forms, {time.monotonic() - started:.0f} s",
         file=sys.stderr,
     )
     report = "\n".join(str(p) for p in new)
     assert not new, f"{len(new)} problems:\n{report}"
-    stale = KNOWN_500 - known_hit
+    stale = known - known_hit
     assert not stale, f"KNOWN_500 entries no longer hit (take them off): {sorted(stale)}"
 
 
@@ -799,4 +830,6 @@ def test_nul_characters_are_refused_before_any_view(cast: Cast) -> None:
     assert response.status_code == 400 and b"Bad request" in response.content
     assert not meeting.items.exists() and AuditEntry.objects.count() == entries
     upload = SimpleUploadedFile("sef.pdf", b"%PDF-1.4\x00binary")
-    assert client.post(add, {"kind": "concern", "title": "Ofsted", "file": upload}).status_code == 302
+    assert (
+        client.post(add, {"kind": "concern", "title": "Ofsted", "file": upload}).status_code == 302
+    )

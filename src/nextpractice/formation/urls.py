@@ -18,9 +18,7 @@ urlpatterns = [
         name="formation_progress",
     ),
     path("areas/<id:area_id>/rounds/<id:round_id>/run/", views.round_run, name="formation_run"),
-    path(
-        "areas/<id:area_id>/rounds/<id:round_id>/move/", views.round_move, name="formation_move"
-    ),
+    path("areas/<id:area_id>/rounds/<id:round_id>/move/", views.round_move, name="formation_move"),
     path(
         "areas/<id:area_id>/rounds/<id:round_id>/groups/<index:group>/lock/",
         views.round_lock,
