@@ -54,6 +54,7 @@ from django.urls import NoReverseMatch, reverse
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster
 from nextpractice.core.converters import MAX_ID
+from nextpractice.directory.models import LeaderProfile
 from nextpractice.meetings import services as meeting_services
 from nextpractice.reviews import filetypes
 from nextpractice.reviews import services as review_services
@@ -353,9 +354,12 @@ def fingerprint(clusters: list[Cluster]) -> dict[str, list[tuple[Any, ...]]]:
         rows[model._meta.label] = sorted(
             model._base_manager.filter(query).distinct().values_list(), key=repr
         )
-    members = User.objects.filter(memberships__cluster__in=clusters)
+    members = User.objects.filter(memberships__cluster__in=clusters).distinct()
     rows["accounts.User"] = sorted(
         members.values_list("pk", "email", "full_name", "is_active", "password"), key=repr
+    )
+    rows["directory.LeaderProfile"] = sorted(
+        LeaderProfile.objects.filter(user__in=members).values_list(), key=repr
     )
     return rows
 
@@ -712,6 +716,19 @@ def test_the_walk_reports_a_write_to_a_protected_cluster(cast: Cast) -> None:
     walk = Walk(cast, client, "member", [cast.other_cluster], fingerprint([cast.other_cluster]), [])
     walk.send("meeting_item_add", "post", url, {"kind": "concern", "title": "Ofsted"})
     assert not walk.problems
+
+
+def test_the_walk_reports_the_other_clusters_content_on_a_page(cast: Cast) -> None:
+    # The harness's own check: a page with the marked content, seen by someone the walk
+    # takes for an outsider to it, is reported (here Oscar's own page, walked as if he were
+    # a member of Riverside, whose protected cluster is Hilltop).
+    other = other_cluster_content(cast)
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.oscar)
+    walk = Walk(cast, client, "member", [cast.other_cluster], {}, [])
+    url = reverse("meeting_detail", kwargs={"meeting_id": other["meeting_id"]})
+    assert walk.send("meeting_detail", "get", url).status_code == 200
+    assert [p.kind for p in walk.problems] == ["leak"]
 
 
 def test_the_walk_reads_forms_as_a_browser_would_send_them() -> None:
