@@ -25,7 +25,15 @@ The bad values are a representative set per kind of field, not the full cross pr
 would take many minutes): each field gets the values that break that kind of field
 (ids and numbers: non-ASCII digits, 20 digits, a negative, NaN and the other cluster's id;
 dates: 0000-00-00, 10000-01-01 and non-ASCII digits; text: NUL, a megabyte, markup), one
-value at a time, the other fields keeping what the page filled in.
+value at a time, the other fields keeping what the page filled in. Alice sends every value
+to every field of every form; Fay, Oscar and Cora one per field, turning through the list (so
+each value still reaches each form: Oscar's and Cora's requests are refused before any form
+is read, and Fay's mostly repeat Alice's). Query strings are sent by the first role that sees
+a page (views read them alike for everyone). A NUL never reaches a view any more (core/
+middleware.py answers 400); the values still carry one so that stays true.
+
+Known 500s (owned by the views being converted elsewhere) are listed in KNOWN_500, per
+database. About 3,300 requests: ~35 s on SQLite, ~55 s on PostgreSQL on an idle machine.
 """
 
 from __future__ import annotations
@@ -49,7 +57,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster
@@ -578,8 +586,6 @@ def walk_pages(
 
 
 def resolve_name(url: str) -> str:
-    from django.urls import Resolver404, resolve
-
     try:
         return resolve(urlsplit(url).path).url_name or url
     except Resolver404:
