@@ -856,3 +856,17 @@ def test_nul_characters_are_refused_before_any_view(cast: Cast) -> None:
     assert (
         client.post(add, {"kind": "concern", "title": "Ofsted", "file": upload}).status_code == 302
     )
+
+
+def test_no_address_takes_an_unbounded_integer() -> None:
+    # <int:...> lets 20 digits through to the database; ids go through <id:...>.
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "src" / "nextpractice"
+    found = [
+        f"{path.relative_to(src)}:{number}"
+        for path in sorted(src.rglob("urls.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "<int:" in line
+    ]
+    assert not found, f"use <id:...> (or <index:...>) instead of <int:...>: {found}"
