@@ -3,6 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("join/<str:token>/", views.join, name="join"),
+    path("join/<token:token>/", views.join, name="join"),
     path("account/", views.account, name="account"),
 ]

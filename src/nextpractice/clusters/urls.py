@@ -4,24 +4,24 @@ from . import views
 
 urlpatterns = [
     path("new/", views.cluster_new, name="cluster_new"),
-    path("<int:cluster_id>/", views.cluster_detail, name="cluster_detail"),
-    path("<int:cluster_id>/agree/", views.agree, name="cluster_agree"),
-    path("<int:cluster_id>/ground-rules/", views.ground_rules_edit, name="cluster_ground_rules"),
-    path("<int:cluster_id>/invite/", views.invite, name="cluster_invite"),
-    path("<int:cluster_id>/leave/", views.leave, name="cluster_leave"),
+    path("<id:cluster_id>/", views.cluster_detail, name="cluster_detail"),
+    path("<id:cluster_id>/agree/", views.agree, name="cluster_agree"),
+    path("<id:cluster_id>/ground-rules/", views.ground_rules_edit, name="cluster_ground_rules"),
+    path("<id:cluster_id>/invite/", views.invite, name="cluster_invite"),
+    path("<id:cluster_id>/leave/", views.leave, name="cluster_leave"),
     path(
-        "<int:cluster_id>/members/<int:user_id>/remove/",
+        "<id:cluster_id>/members/<id:user_id>/remove/",
         views.propose_removal,
         name="cluster_propose_removal",
     ),
     path(
-        "<int:cluster_id>/removals/<int:proposal_id>/vote/",
+        "<id:cluster_id>/removals/<id:proposal_id>/vote/",
         views.removal_vote,
         name="cluster_removal_vote",
     ),
-    path("<int:cluster_id>/activity/", views.activity, name="cluster_activity"),
+    path("<id:cluster_id>/activity/", views.activity, name="cluster_activity"),
     path(
-        "<int:cluster_id>/join-requests/<int:request_id>/",
+        "<id:cluster_id>/join-requests/<id:request_id>/",
         views.join_decide,
         name="cluster_join_decide",
     ),

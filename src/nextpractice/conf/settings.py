@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so the refusal page renders like any other (signed in, with messages).
+    "nextpractice.core.middleware.reject_nul_characters",
 ]
 
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
