@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 # Rebuild the vendored design system and test assets (needs node and npm; the built files
 # are committed, so neither `make demo` nor `make test` needs them).

@@ -18,6 +18,7 @@ from django.urls import reverse
 from nextpractice.clusters import services
 from nextpractice.core import mail
 from nextpractice.core.models import OutboundEmail
+from nextpractice.directory import services as directory_services
 
 from .conftest import Cast, Mailbox, text_of
 
@@ -81,7 +82,7 @@ def test_the_worker_delivers_what_was_queued_on_commit(smtp_server: Mailbox) -> 
 
     area = Area.objects.create(name="Northbridge")
     sam = User.objects.create_user("sam@example.test", "pw-sam-12345")
-    services.invite_to_platform(area, sam, "new.head@example.test")
+    directory_services.invite_to_platform(area, sam, "new.head@example.test")
     assert smtp_server.messages == []  # queued, not sent inside the request
     call_command("worker", batch=True)
     assert [m["To"] for m in smtp_server.messages] == ["new.head@example.test"]

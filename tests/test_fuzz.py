@@ -32,7 +32,8 @@ is read, and Fay's mostly repeat Alice's). Query strings are sent by the first r
 a page (views read them alike for everyone). A NUL never reaches a view any more (core/
 middleware.py answers 400); the values still carry one so that stays true.
 
-Any 500 fails the walk, on either database. About 3,300 requests: ~35 s on SQLite, ~55 s on PostgreSQL on an idle machine.
+Any 500 fails the walk, on either database. About 3,300 requests: ~35 s on SQLite,
+~55 s on PostgreSQL on an idle machine.
 """
 
 from __future__ import annotations

@@ -1,17 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from nextpractice.site import views as site_views
-
 admin.site.site_header = "Next Practice administration"
 admin.site.site_title = "Next Practice admin"
 
 urlpatterns = [
-    path("", site_views.home, name="home"),
-    path("research/", site_views.research, name="research"),
-    path("healthz", site_views.healthz, name="healthz"),
+    path("", include("nextpractice.site.urls")),
     path("clusters/", include("nextpractice.clusters.urls")),
-    path("", include("nextpractice.accounts.urls")),
     path("", include("nextpractice.directory.urls")),
     path("", include("nextpractice.formation.urls")),
     path("", include("nextpractice.meetings.urls")),

@@ -6,5 +6,5 @@ from django.http import HttpRequest
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        # People join by invitation only (accounts.views.join).
+        # People join by invitation only (site.account.join).
         return False

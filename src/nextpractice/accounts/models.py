@@ -68,9 +68,8 @@ class User(AbstractUser):
     @property
     def is_coordinator(self) -> bool:
         if not hasattr(self, "_is_coordinator"):
-            from nextpractice.directory.models import Area
-
-            self._is_coordinator = Area.objects.filter(coordinators=self).exists()
+            # Through the reverse relation: accounts sits under the directory.
+            self._is_coordinator = self.coordinated_areas.exists()
         return self._is_coordinator
 
     @property

@@ -45,6 +45,16 @@ class ClusterQuerySet(models.QuerySet["Cluster"]):
             return self.none()
         return self.filter(pk__in=Membership.objects.current().filter(user=user).values("cluster"))
 
+    def with_sizes(self) -> ClusterQuerySet:
+        """Each cluster with ``size``: its current members proper (not the facilitator). A
+        count only: what the area's coordinator may see of a cluster."""
+        return self.annotate(
+            size=models.Count(
+                "memberships",
+                filter=Q(memberships__in=Membership.objects.unscoped().current().members()),
+            )
+        )
+
     def agreed_by(self, user: Any) -> ClusterQuerySet:
         """Clusters whose content ``user`` may read: a current member or facilitator who has
         agreed to the ground rules as they stand now."""

@@ -12,7 +12,7 @@ from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
 from nextpractice.directory import services as directory_services
 from nextpractice.directory.access import get_own_setting
-from nextpractice.directory.models import Area, Setting
+from nextpractice.directory.models import Area
 
 from .models import (
     Cluster,
@@ -108,35 +108,6 @@ def invite(
         forget_body=True,
     )
     record(by, "invitation.sent", invitation, f"{by} invited a new {role}", cluster)
-    return invitation
-
-
-@transaction.atomic
-def invite_to_platform(
-    area: Area, by: User, email: str, setting: Setting | None = None
-) -> Invitation:
-    """A coordinator invites a leader to join and fill in their profile (no cluster yet);
-    with ``setting`` (of this area), accepting confirms them as that setting's leader."""
-    email = email.strip().lower()
-    if setting is not None and setting.area_id != area.pk:
-        raise ClusterError(f"{setting} is not in {area}.")
-    if User.objects.filter(email__iexact=email).exists():
-        raise ClusterError(f"{email} already has an account.")
-    if Invitation.objects.unscoped().pending().filter(email=email, cluster=None).exists():
-        raise ClusterError(f"{email} has already been invited.")
-    invitation, token = Invitation.issue(email, invited_by=by, area=area, setting=setting)
-    queue_email(
-        email,
-        "emails/platform_invitation",
-        {"invitation": invitation, "area": area, "inviter": by, "token": token},
-        forget_body=True,
-    )
-    record(
-        by,
-        "invitation.sent",
-        invitation,
-        f"{by} invited a leader to {area}" + (f" as a leader of {setting}" if setting else ""),
-    )
     return invitation
 
 

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import TopicChoice
-from nextpractice.meetings.models import MeetingStatus
 
 from . import services
 from .access import (
@@ -87,13 +87,12 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         .select_related("user__profile__setting")
     )
     pending = Invitation.objects.in_cluster(request.user, cluster.pk).pending().count()
-    # The cluster was admitted by the access object above; meetings and successes are read
-    # through it (their apps' own scoped querysets take over as those apps convert).
-    next_meeting = (
-        cluster.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now())
-        .select_related("host_setting")
-        .first()
-    )
+    # What the apps above clusters show here (the next meeting, recent successes) comes
+    # through settings.CLUSTER_PANELS: clusters sits under them and imports none.
+    panels = {
+        name: import_string(path)(cluster, request.user)
+        for name, path in settings.CLUSTER_PANELS.items()
+    }
     return render(
         request,
         "clusters/detail.html",
@@ -107,8 +106,7 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "pending": pending,
             "too_small": size < cluster.area.min_cluster_size,
             "join_requests": join_requests,
-            "next_meeting": next_meeting,
-            "recent_successes": list(cluster.successes.select_related("author", "about")[:5]),
+            **panels,
         },
     )
 

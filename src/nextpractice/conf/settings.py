@@ -239,6 +239,11 @@ CALENDAR_SOURCES = [
     "nextpractice.reviews.calendar.walks_for",
     "nextpractice.support.calendar.events_for",
 ]
+# What apps above clusters show on a cluster's page: context name -> f(cluster, user).
+CLUSTER_PANELS = {
+    "next_meeting": "nextpractice.meetings.panels.next_meeting",
+    "recent_successes": "nextpractice.support.panels.recent_successes",
+}
 # Standing agenda items given by apps above meetings: context name -> f(meeting) -> list.
 AGENDA_SOURCES = {
     "successes": "nextpractice.support.services.successes_since_last_meeting",

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from nextpractice.accounts.models import User
+from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
 
@@ -147,3 +147,32 @@ def pending_claims(area: Area) -> list[SettingClaim]:
             "user", "setting"
         )
     )
+
+
+@transaction.atomic
+def invite_to_platform(
+    area: Area, by: User, email: str, setting: Setting | None = None
+) -> Invitation:
+    """A coordinator invites a leader to join and fill in their profile (no cluster yet);
+    with ``setting`` (of this area), accepting confirms them as that setting's leader."""
+    email = email.strip().lower()
+    if setting is not None and setting.area_id != area.pk:
+        raise DirectoryError(f"{setting} is not in {area}.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise DirectoryError(f"{email} already has an account.")
+    if Invitation.objects.unscoped().pending().filter(email=email, cluster=None).exists():
+        raise DirectoryError(f"{email} has already been invited.")
+    invitation, token = Invitation.issue(email, invited_by=by, area=area, setting=setting)
+    queue_email(
+        email,
+        "emails/platform_invitation",
+        {"invitation": invitation, "area": area, "inviter": by, "token": token},
+        forget_body=True,
+    )
+    record(
+        by,
+        "invitation.sent",
+        invitation,
+        f"{by} invited a leader to {area}" + (f" as a leader of {setting}" if setting else ""),
+    )
+    return invitation

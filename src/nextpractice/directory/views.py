@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -11,8 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import Invitation, User
-from nextpractice.clusters import services as cluster_services
-from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.types import AuthedHttpRequest
 
 from . import gias, services
@@ -35,7 +33,7 @@ def _settings_to_choose(user: User) -> QuerySet[Setting]:
     """Settings a leader may ask to be confirmed for: open ones in the areas they are
     connected with (invited to, or a member of a cluster there). Nobody else's area."""
     area_ids = set(Invitation.objects.of(user).exclude(area=None).values_list("area_id", flat=True))
-    area_ids |= set(Cluster.objects.for_member(user).values_list("area_id", flat=True))
+    area_ids |= set(user.memberships.current().values_list("cluster__area_id", flat=True))
     own = get_own_setting(user)
     if own is not None:
         area_ids.add(own.area_id)
@@ -154,12 +152,8 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
             Q(name__icontains=query) | Q(urn__iexact=query) | Q(postcode__istartswith=query)
         )
     page = Paginator(settings_qs, PAGE_SIZE).get_page(search.cleaned_data["page"])
-    clusters = area.clusters.annotate(
-        size=Count(
-            "memberships",
-            filter=Q(memberships__in=Membership.objects.unscoped().current().members()),
-        )
-    ).order_by("name")
+    # Through the reverse relation: the directory sits under clusters.
+    clusters = area.clusters.with_sizes().order_by("name")
     # HTMX search-as-you-type swaps in just the table; without JavaScript the form reloads.
     template = "directory/_settings_table.html" if request.htmx else "directory/area.html"
     response = render(
@@ -206,10 +200,8 @@ def area_invite(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         for email in form.cleaned_data["emails"]:
             try:
-                cluster_services.invite_to_platform(
-                    area, request.user, email, form.cleaned_data["setting"]
-                )
-            except cluster_services.ClusterError as e:
+                services.invite_to_platform(area, request.user, email, form.cleaned_data["setting"])
+            except services.DirectoryError as e:
                 problems.append(str(e))
             else:
                 sent.append(email)

@@ -1,3 +1,6 @@
+"""Joining by invitation and one's own account page: pages that gather from accounts,
+clusters, the directory and the calendar, so they sit in the site layer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,14 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from nextpractice.accounts import services
+from nextpractice.accounts.forms import AnswerForm
+from nextpractice.accounts.models import Invitation
 from nextpractice.clusters import services as cluster_services
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
 from nextpractice.meetings.models import CalendarFeed
-
-from . import services
-from .forms import AnswerForm
-from .models import Invitation
 
 
 @require_http_methods(["GET", "POST"])
