@@ -1,0 +1,35 @@
+"""Responses are never kept by browsers or shared caches.
+
+Nearly every page is somebody's: a cluster's notes, a leader's profile, the calendar feed
+whose address is its only key, the join page whose token names the cluster. A shared cache
+(a school's proxy) or the browser's back button on a shared staff-room computer must not
+hand them to the next person, so every response made by a view says
+``Cache-Control: private, no-store``, anonymous pages included: the rule is then the same
+for every page and nobody has to remember it when adding one.
+
+Static files never reach this middleware: WhiteNoise, earlier in the list, answers them
+with its own long-lived caching headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+PRIVATE = "private, no-store"
+
+
+def private_responses(get_response: Handler) -> Handler:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        # Replaces whatever a view set (the calendar feed asked for max-age=900): one rule,
+        # decided here.
+        response["Cache-Control"] = PRIVATE
+        if "Expires" in response:
+            del response["Expires"]
+        return response
+
+    return middleware
