@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
 from nextpractice.clusters import services
+from nextpractice.clusters.models import Membership
 from nextpractice.directory import services as directory_services
 from nextpractice.formation.models import FormationRound
 from nextpractice.meetings import services as meeting_services
@@ -24,7 +26,7 @@ from nextpractice.reviews import services as review_services
 from nextpractice.support import services as support_services
 from nextpractice.support.models import Event, Funding, Idea, ResearchPiece
 
-from .conftest import Cast, client_for, make_meeting
+from .conftest import Cast, client_for, make_meeting, make_person
 
 ROLES = [
     "anonymous",
@@ -35,9 +37,27 @@ ROLES = [
     "coordinator",
     "researcher",
     "deputy",  # Dee stands in for Bob at one meeting
+    "newbie",  # Nina: a member of the cluster who has not agreed the ground rules
+    "former",  # Fred: was a member (and was told of the help request), then left
+    "other_coordinator",  # Cole coordinates another area
+    "claimer",  # Cal, a leader of the area, claims Alice's setting: nobody established it
+]
+# Roles that must see nothing inside the cluster, on any page, whatever its status.
+OUTSIDE = [
+    "anonymous",
+    "outsider",
+    "coordinator",
+    "researcher",
+    "newbie",
+    "former",
+    "other_coordinator",
+    "claimer",
 ]
 LOGIN = "login"  # redirected to sign in
 ANY_REDIRECT = "redirect"
+# 403 or 404: for Nina, who is a member but has not agreed, whether the answer is "not for
+# you yet" (403) or "no such thing" (404) is the scoping's choice; that it refuses is not.
+REFUSED = "refused"
 
 # name: (method, {role: expected}); roles not listed expect `default`.
 IN_CLUSTER = {
@@ -49,6 +69,11 @@ IN_CLUSTER = {
     "coordinator": 404,
     "researcher": 404,
     "deputy": 404,
+    # Until she agrees, Nina sees the cluster's page (to agree or leave), nothing inside.
+    "newbie": REFUSED,
+    "former": 404,
+    "other_coordinator": 404,
+    "claimer": 404,
 }
 IN_CLUSTER_POST = {
     **IN_CLUSTER,
@@ -57,6 +82,15 @@ IN_CLUSTER_POST = {
     "facilitator": ANY_REDIRECT,
 }
 SIGNED_IN = dict.fromkeys(ROLES, 200) | {"anonymous": LOGIN}
+# Leaders of the area with an established setting (Nina and Fred lead settings too).
+LEADERS = {
+    "anonymous": LOGIN,
+    "member": 200,
+    "fellow": 200,
+    "outsider": 200,
+    "newbie": 200,
+    "former": 200,
+}
 COORDINATOR_ONLY = dict.fromkeys(ROLES, 404) | {"anonymous": LOGIN, "coordinator": 200}
 COORDINATOR_POST = COORDINATOR_ONLY | {"coordinator": ANY_REDIRECT}
 IN_MEETING = IN_CLUSTER | {"deputy": 200}
@@ -72,11 +106,9 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "join": ("get", dict.fromkeys(ROLES, 200)),
     "account": ("get", SIGNED_IN),
     "profile_edit": ("get", SIGNED_IN),
-    "setting_edit": (
-        "get",
-        dict.fromkeys(ROLES, ANY_REDIRECT)
-        | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200},
-    ),
+    # Leaders whose link to their setting is established edit it; Cal, who only claims
+    # Alice's, is sent to his profile like everyone without a setting.
+    "setting_edit": ("get", dict.fromkeys(ROLES, ANY_REDIRECT) | LEADERS),
     # Anyone signed in may ask to be confirmed as a setting's leader; the coordinator decides.
     "setting_claim": ("get", SIGNED_IN),
     "area_claim_decide": ("post", COORDINATOR_POST),
@@ -85,11 +117,7 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "area_invite": ("get", COORDINATOR_ONLY),
     "formation_rounds": ("get", COORDINATOR_ONLY),
     # Leaders with a completed profile and setting see the page; others are sent to it.
-    "find_cluster": (
-        "get",
-        dict.fromkeys(ROLES, ANY_REDIRECT)
-        | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200},
-    ),
+    "find_cluster": ("get", dict.fromkeys(ROLES, ANY_REDIRECT) | LEADERS),
     # Oscar (the outsider) has asked to join; the cluster's people answer.
     "cluster_join_decide": ("post", IN_CLUSTER_POST),
     "formation_round": ("get", COORDINATOR_ONLY),
@@ -101,18 +129,14 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "formation_wish": ("post", COORDINATOR_POST),
     "formation_invite": ("post", COORDINATOR_POST),
     # Leaders of the round's area answer whether to be matched; nobody else sees it.
-    "formation_opt_in": (
-        "get",
-        dict.fromkeys(ROLES, 404)
-        | {"anonymous": LOGIN, "member": 200, "fellow": 200, "outsider": 200},
-    ),
+    "formation_opt_in": ("get", dict.fromkeys(ROLES, 404) | LEADERS),
     "formation_wish_delete": ("post", COORDINATOR_POST),
     "cluster_new": ("get", SIGNED_IN),
-    "cluster_detail": ("get", IN_CLUSTER),
-    "cluster_agree": ("post", IN_CLUSTER_POST),
+    "cluster_detail": ("get", IN_CLUSTER | {"newbie": 200}),
+    "cluster_agree": ("post", IN_CLUSTER_POST | {"newbie": ANY_REDIRECT}),
     "cluster_ground_rules": ("get", IN_CLUSTER),
     "cluster_invite": ("get", IN_CLUSTER),
-    "cluster_leave": ("get", IN_CLUSTER),
+    "cluster_leave": ("get", IN_CLUSTER | {"newbie": 200}),
     "cluster_activity": ("get", IN_CLUSTER),
     # The subject is Bob ("fellow"): he cannot propose his own removal.
     "cluster_propose_removal": ("get", IN_CLUSTER | {"fellow": 403}),
@@ -218,8 +242,78 @@ def test_every_url_pattern_has_a_row() -> None:
     assert not stale, f"rows for URL patterns that no longer exist: {stale}"
 
 
+def make_claimer(cast: Cast) -> User:
+    """Cal, a leader of the cast's area who says he leads Alice's setting (Setting 0).
+
+    Nobody has established that link: his claim waits for the coordinator, so he has a
+    profile and no setting.
+    """
+    from nextpractice.directory.models import LeaderProfile, SettingClaim
+
+    cal = make_person("cal@example.test", "Cal Claimer")
+    LeaderProfile.objects.create(user=cal, job_title="Headteacher", completed_at=timezone.now())
+    SettingClaim.objects.create(user=cal, setting=cast.alice.profile.setting)
+    return cal
+
+
+def make_other_coordinator() -> User:
+    """Cole coordinates Eastfield, another area, with his second factor set up."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from nextpractice.directory.models import Area
+
+    cole = make_person("cole@example.test", "Cole Coordinator")
+    Area.objects.create(name="Eastfield").coordinators.add(cole)
+    TOTP.activate(cole, "JBSWY3DPEHPK3PXPCOLEONLY")
+    return cole
+
+
+# What only the people inside may read: everything the world puts in the cluster.
+CLUSTER_CONTENT = [
+    "Inspection tomorrow",  # the help request (Alice asked the members, not Fay)
+    "Ofsted rings at noon",  # ... its text
+    "Our SEF",  # the review (Alice asked the members, not Fay)
+    "Staffing rota worries",  # an agenda item
+    "Quiet room works",  # a note of the meeting
+    "Redraft the SEF",  # an action
+    "Share the parents survey",  # an action for the whole cluster
+    "EEF talk study",  # research shared in the cluster
+    "Stay and play",  # an idea
+    "Sports day in the park",  # an event
+    "Rowntree kit fund",  # a funding opportunity
+    "Bob Baker",  # a member's name
+]
+# Fay facilitates, but was not asked for help nor for feedback.
+NOT_FOR_THE_FACILITATOR = ["Inspection tomorrow", "Ofsted rings at noon", "Our SEF"]
+# Dee sees the one meeting she stands in at: its agenda, notes and actions, nothing else.
+NOT_FOR_THE_DEPUTY = [
+    "Inspection tomorrow",
+    "Ofsted rings at noon",
+    "Our SEF",
+    "EEF talk study",
+    "Stay and play",
+    "Sports day in the park",
+    "Rowntree kit fund",
+]
+PRIVATE: dict[str, list[str]] = {
+    **dict.fromkeys(OUTSIDE, CLUSTER_CONTENT),
+    # Cora's directory of her area lists its leaders by name; nothing of what they share.
+    "coordinator": [text for text in CLUSTER_CONTENT if text != "Bob Baker"],
+    "facilitator": NOT_FOR_THE_FACILITATOR,
+    "deputy": NOT_FOR_THE_DEPUTY,
+}
+
+
 @pytest.fixture
 def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    # Fred was a member when Alice asked for help (and was told of it); he has left since.
+    fred = make_person("fred@example.test", "Fred Former", cast.area.settings.get(urn="100004"))
+    fred_membership = Membership.objects.create(
+        cluster=cast.cluster,
+        user=fred,
+        ground_rules_agreed_at=timezone.now(),
+        ground_rules_agreed_version=1,
+    )
     _, token = Invitation.issue("priya@example.test", cluster=cast.cluster, invited_by=cast.alice)
     proposal = services.propose_removal(cast.cluster, cast.alice, cast.newbie, "Never came.")
     round_ = FormationRound.objects.create(
@@ -232,8 +326,10 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
     meeting.save()
     meeting_services.respond(meeting, cast.bob, "deputy", "Dee Deputy", "dee@school.test")
     dee = User.objects.get(email="dee@school.test")
-    item = meeting_services.add_item(meeting, cast.alice, "concern", "Staffing")
+    item = meeting_services.add_item(meeting, cast.alice, "concern", "Staffing rota worries")
     action = meeting_services.add_action(meeting, cast.alice, "Redraft the SEF", cast.alice)
+    meeting_services.add_note(meeting, cast.alice, "Quiet room works", item=item)
+    meeting_services.add_action(meeting, cast.alice, "Share the parents survey", None)
     holiday = SchoolHoliday.objects.create(
         area=cast.area, name="Half-term", start=date(2026, 10, 26), end=date(2026, 10, 30)
     )
@@ -257,10 +353,11 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         cast.cluster, cast.alice, "My SEF", "sef", "Impact", version=review.versions.get()
     )
     help_request = support_services.ask_for_help(
-        cast.cluster, cast.alice, "Inspection tomorrow", "Help!", [], "urgent"
+        cast.cluster, cast.alice, "Inspection tomorrow", "Ofsted rings at noon", [], "urgent"
     )
+    services.leave(fred_membership)
     piece = ResearchPiece.objects.create(
-        cluster=cast.cluster, added_by=cast.bob, title="EEF", summary="Talk more"
+        cluster=cast.cluster, added_by=cast.bob, title="EEF talk study", summary="Talk more"
     )
     idea = Idea.objects.create(
         cluster=cast.cluster,
@@ -272,13 +369,13 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
     event = Event.objects.create(
         cluster=cast.cluster,
         kind="sports",
-        title="Sports day",
+        title="Sports day in the park",
         venue="Park",
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
     )
     funding = Funding.objects.create(
-        cluster=cast.cluster, funder="Trust", what="Kit", deadline=date(2030, 1, 1)
+        cluster=cast.cluster, funder="Rowntree kit fund", what="Kit", deadline=date(2030, 1, 1)
     )
     people = {
         "anonymous": None,
@@ -289,6 +386,10 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         "coordinator": cast.cora,
         "researcher": cast.rita,
         "deputy": dee,
+        "newbie": cast.newbie,
+        "former": fred,
+        "other_coordinator": make_other_coordinator(),
+        "claimer": make_claimer(cast),
     }
     kwargs = {
         "cluster_id": cast.cluster.pk,
@@ -329,24 +430,45 @@ def url_for(name: str, kwargs: dict[str, Any]) -> str:
     raise AssertionError(name)
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(MATRIX))
+# Query strings some rows are walked with: a search for a word only in the help request's
+# text (which Fay, not asked, must not find).
+QUERY = {"cluster_search": {"q": "noon"}}
+# Whoever holds the calendar address reads Alice's feed: the token is the key, by design.
+BODY_EXEMPT = {"calendar_feed"}
+
+
+def matrix_params() -> list[Any]:
+    return [
+        pytest.param(name, role, id=f"{name}-{role}") for name in sorted(MATRIX) for role in ROLES
+    ]
+
+
+@pytest.mark.parametrize(("name", "role"), matrix_params())
 def test_access(world: dict[str, Any], name: str, role: str) -> None:
     method, expectations = MATRIX[name]
     expected = expectations[role]
     client = client_for(world["people"][role])
     url = url_for(name, world["kwargs"])
-    response = getattr(client, method)(url)
+    response = getattr(client, method)(url, QUERY.get(name, {}))
     if expected == LOGIN:
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     elif expected == ANY_REDIRECT:
-        assert response.status_code == 302
+        assert response.status_code == 302, f"{method.upper()} {url} as {role}"
         assert not response["Location"].startswith("/accounts/login/")
+    elif expected == REFUSED:
+        assert response.status_code in {403, 404}, f"{method.upper()} {url} as {role}"
     else:
         assert response.status_code == expected, f"{method.upper()} {url} as {role}"
+    body = b"".join(response.streaming_content) if response.streaming else response.content
     if response.status_code in {403, 404}:
         # Refusals never leak what is inside: no cluster name, no member's name.
-        assert b"Riverside" not in response.content and b"Bob Baker" not in response.content
+        assert b"Riverside" not in body and b"Bob Baker" not in body
+    if name in BODY_EXEMPT:
+        return
+    # Nor does any other answer, a 200 page included (home, notifications, search, my
+    # actions...), to someone who may not read what it would show.
+    leaked = [text for text in PRIVATE.get(role, []) if text.encode() in body]
+    assert not leaked, f"{method.upper()} {url} as {role} shows {leaked}"
 
 
 @pytest.mark.parametrize("role", ROLES)

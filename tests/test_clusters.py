@@ -334,3 +334,12 @@ def test_malformed_answers_change_nothing(cast: Cast, bad: str) -> None:
         bob.post(reverse("cluster_new"), {"name": bad}),
     ]:
         assert form_post.status_code in {200, 302, 400}
+
+
+def test_the_cluster_page_offers_the_example_library_to_members_only(cast: Cast) -> None:
+    # The library is the members' own: the facilitator is refused it, so not offered it.
+    library = reverse("exemplars", args=[cast.cluster.pk]).encode()
+    page = reverse("cluster_detail", args=[cast.cluster.pk])
+    assert library in client_for(cast.alice).get(page).content
+    assert library not in client_for(cast.fay).get(page).content
+    assert client_for(cast.fay).get(library.decode()).status_code == 403

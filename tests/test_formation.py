@@ -392,7 +392,7 @@ def test_malformed_formation_input_changes_nothing(
     ]:
         assert client.post(url, data).status_code == 302
     assert client.post(f"/areas/{a}/rounds/{r}/wishes/{'9' * 20}/delete/").status_code == 404
-    assert client.post(f"/areas/{a}/rounds/{r}/groups/{'9' * 20}/lock/").status_code == 302
+    assert client.post(f"/areas/{a}/rounds/{r}/groups/{'9' * 20}/lock/").status_code == 404
     assert client.get(f"/areas/{a}/rounds/{'9' * 20}/").status_code == 404
     assert client.post(reverse("formation_rounds", args=[a]), {"name": bad}).status_code in {
         200,

@@ -67,3 +67,29 @@ def test_an_unknown_page_is_a_friendly_404(db: Any) -> None:
     response = Client().get("/no/such/page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_cluster_pages_and_calendar_feeds_are_never_cached(cast: Cast) -> None:
+    """A shared staff-room computer's back button, or a school's proxy, must not hand one
+    person's cluster page, or the calendar feed whose address is its only key, to the next."""
+    from nextpractice.meetings.models import CalendarFeed
+
+    feed = CalendarFeed.objects.create(user=cast.alice)
+    alice = client_for(cast.alice)
+    for response in [
+        alice.get(f"/clusters/{cast.cluster.pk}/"),
+        alice.get("/"),
+        Client().get(f"/calendar/{feed.token}.ics"),  # no session: the token is the key
+        Client().get("/"),
+    ]:
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+        assert not response.has_header("Expires")
+
+
+def test_static_files_keep_their_own_caching(db: Any, settings: Any) -> None:
+    settings.WHITENOISE_USE_FINDERS = True  # serve from the source tree, no collectstatic
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = Client().get("/static/js/app.js")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")

@@ -81,6 +81,12 @@ class ClusterAccess:
         return self.can_read
 
     @property
+    def can_use_library(self) -> bool:
+        """The example library is the members' own, not the facilitator's (documents reach
+        a facilitator only where shared with them: reviews' ``Exemplar.objects``)."""
+        return self.can_read and not self.membership.is_facilitator
+
+    @property
     def can_leave(self) -> bool:
         # Leaving is always open to a current member, agreed or not.
         return True

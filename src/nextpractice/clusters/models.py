@@ -78,6 +78,15 @@ class MembershipQuerySet(ClusterScopedQuerySet["Membership"]):
             return self.none()
         return self.filter(user=user)
 
+    def fellows_of(self, user: Any) -> Self:
+        """Who is in the clusters ``user`` belongs to, agreed or not: names and settings only,
+        as an invitation names them (the home page's cluster cards)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.current().filter(
+            cluster__in=Membership.objects.current().filter(user=user).values("cluster")
+        )
+
     def members(self) -> Self:
         """Members proper (not the facilitator)."""
         return self.filter(role=Role.MEMBER)
@@ -158,6 +167,14 @@ class Membership(models.Model):
         return self.ground_rules_agreed_version == self.cluster.ground_rules_version
 
     AGREEMENT_FIELDS = ("ground_rules_agreed_at", "ground_rules_agreed_version")
+
+    @classmethod
+    def agreed_in(cls, cluster: Cluster, user: Any, role: str = "member") -> Membership:
+        """An unsaved membership that has agreed the cluster's ground rules as they stand
+        (the demo loader builds its clusters with these)."""
+        membership = cls(cluster=cluster, user=user, role=role)
+        membership.agree()
+        return membership
 
     def agree(self) -> None:
         self.ground_rules_agreed_at = timezone.now()

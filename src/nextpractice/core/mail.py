@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,10 +11,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.html import urlize
+from django.utils.safestring import SafeString, mark_safe
 
 from .models import OutboundEmail
+from .templatetags.email_text import MARKDOWN_BLOCK
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +35,10 @@ def queue_email(
     the change does, and delivery is enqueued once the transaction commits.
     """
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    body = render_to_string(f"{template}_body.txt", context)
-    html = render_to_string("emails/base.html", {**context, "subject": subject, "body": body})
+    subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+    body = render_text(f"{template}_body.txt", context)
+    html_body = html_paragraphs(render_html(f"{template}_body.txt", context))
+    html = render_to_string("emails/base.html", {**context, "subject": subject, "body": html_body})
     message = OutboundEmail.objects.create(
         to=to, subject=subject, body=body, html=html, forget_body=forget_body
     )
@@ -41,6 +47,37 @@ def queue_email(
     pk = message.pk
     transaction.on_commit(lambda: deliver_email.enqueue(pk))
     return message
+
+
+def render_text(name: str, context: dict[str, Any]) -> str:
+    """The plain-text part: nothing escaped, since nothing in it is HTML (a member's
+    "Fish & chips" stays "Fish & chips")."""
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+
+
+def render_html(name: str, context: dict[str, Any]) -> SafeString:
+    """The same template for the HTML part, with Django's autoescaping: every name, title and
+    message members typed is escaped, and Markdown (the ``markdown_block`` filter) goes
+    through the pages' sanitiser."""
+    return mark_safe(get_template(name).template.render(Context(context, autoescape=True)))  # type: ignore[attr-defined]  # noqa: S308 - autoescaped above
+
+
+def html_paragraphs(body: SafeString) -> SafeString:
+    """An escaped body as HTML: blank lines make paragraphs, line ends make <br>, addresses
+    become links. Paragraphs holding sanitised Markdown are kept as they are (a <div>, since
+    Markdown's own blocks cannot sit inside a <p>)."""
+    out = []
+    for paragraph in re.split(r"\n\s*\n", body.strip()):
+        paragraph = paragraph.strip("\n")
+        if not paragraph.strip():
+            continue
+        if MARKDOWN_BLOCK in paragraph:
+            out.append(f"<div>{paragraph.replace(chr(10), '<br>')}</div>")
+        else:
+            # The input is marked safe (already escaped), so urlize escapes nothing twice.
+            linked = urlize(mark_safe(paragraph), nofollow=True, autoescape=True)  # noqa: S308
+            out.append(f"<p>{linked.replace(chr(10), '<br>')}</p>")
+    return mark_safe("\n".join(out))  # noqa: S308 - built from escaped parts only
 
 
 def deliver(pk: int) -> bool:

@@ -1,36 +1,35 @@
-"""Input no form of ours can accept, refused before any view reads it."""
+"""Responses are never kept by browsers or shared caches.
+
+Nearly every page is somebody's: a cluster's notes, a leader's profile, the calendar feed
+whose address is its only key, the join page whose token names the cluster. A shared cache
+(a school's proxy) or the browser's back button on a shared staff-room computer must not
+hand them to the next person, so every response made by a view says
+``Cache-Control: private, no-store``, anonymous pages included: the rule is then the same
+for every page and nobody has to remember it when adding one.
+
+Static files never reach this middleware: WhiteNoise, earlier in the list, answers them
+with its own long-lived caching headers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
-
-def _has_nul(data: QueryDict) -> bool:
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+PRIVATE = "private, no-store"
 
 
-def reject_nul_characters(get_response: Handler) -> Handler:
-    """A NUL character in the address, the query string or a form's fields: 400.
-
-    No one types a NUL, and PostgreSQL refuses it in text: a NUL that reached a query or a
-    save (a search box, a hand-read token, a field a form did not check) was a 500 there and
-    nothing on SQLite. Django's CharField refuses it already; this is the backstop for the
-    rest, the same on both databases. Uploaded files are not looked into (PDFs hold NULs).
-    The value is never logged: it may be anything a person typed.
-    """
-
+def private_responses(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponse:
-        if (
-            "\x00" in request.path
-            or _has_nul(request.GET)
-            or (request.method == "POST" and _has_nul(request.POST))
-        ):
-            return render(request, "400.html", status=400)
-        return get_response(request)
+        response = get_response(request)
+        # Replaces whatever a view set (the calendar feed asked for max-age=900): one rule,
+        # decided here.
+        response["Cache-Control"] = PRIVATE
+        if "Expires" in response:
+            del response["Expires"]
+        return response
 
     return middleware

@@ -309,7 +309,6 @@ def build(seed: int = 2026) -> DemoLogins:
     researcher.is_researcher = True
     researcher.save(update_fields=["is_researcher"])
 
-    now = timezone.now()
     names = [
         "Riverside",
         "Hilltop",
@@ -335,25 +334,10 @@ def build(seed: int = 2026) -> DemoLogins:
             status=ClusterStatus.FORMING if forming else ClusterStatus.ACTIVE,
         )
         Membership.objects.bulk_create(
-            [
-                Membership(
-                    cluster=cluster,
-                    user=u,
-                    role=Role.MEMBER,
-                    ground_rules_agreed_at=now,
-                    ground_rules_agreed_version=1,
-                )
-                for u in members
-            ]
+            [Membership.agreed_in(cluster, u, Role.MEMBER) for u in members]
         )
         if number < 3:  # three clusters have an external facilitator
-            Membership.objects.create(
-                cluster=cluster,
-                user=facilitators[number % 2],
-                role=Role.FACILITATOR,
-                ground_rules_agreed_at=now,
-                ground_rules_agreed_version=1,
-            )
+            Membership.agreed_in(cluster, facilitators[number % 2], Role.FACILITATOR).save()
     # Each active cluster's year: meetings held (notes, actions, registers) and to come.
     active = list(Cluster.objects.filter(area=area, status=ClusterStatus.ACTIVE).order_by("pk"))
     meetings_demo.build(active, seed)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
@@ -7,16 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from nextpractice import disclosure
 from nextpractice.accounts.models import Invitation
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, RemovalProposal
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Area, LeaderProfile
 from nextpractice.meetings import services as meeting_services
-from nextpractice.meetings.models import Action
 from nextpractice.support import services as support_services
 
-# Figures about fewer people than this are never shown to researchers.
-MIN_GROUP = 5
+# Figures about fewer people (or clusters) than this are never shown to researchers.
+MIN_GROUP = disclosure.THRESHOLD
 
 
 @require_safe
@@ -24,35 +26,35 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "site/welcome.html")
     user = request.user
-    members = (
-        Membership.objects.filter(left_at=None)
+    fellows = (
+        Membership.objects.fellows_of(user)
         .select_related("user", "user__profile", "user__profile__setting")
         .order_by("role", "user__full_name")
     )
     memberships = list(
-        Membership.objects.filter(user=user, left_at=None)
+        Membership.objects.of(user)
+        .current()
         .select_related("cluster", "cluster__area")
-        .prefetch_related(Prefetch("cluster__memberships", queryset=members, to_attr="current"))
+        .prefetch_related(Prefetch("cluster__memberships", queryset=fellows, to_attr="current"))
     )
-    cluster_ids = [m.cluster_id for m in memberships]
-    agreed_ids = [m.cluster_id for m in memberships if m.has_agreed]
     to_vote = list(
-        RemovalProposal.objects.filter(cluster_id__in=agreed_ids, state=RemovalProposal.OPEN)
+        RemovalProposal.objects.visible_to(user)
+        .filter(state=RemovalProposal.OPEN)
         .exclude(subject=user)
         .exclude(votes__voter=user)
         .select_related("cluster", "subject")
     )
     invitations = list(
-        Invitation.objects.pending()
-        .filter(email__iexact=user.email)
-        .exclude(cluster_id__in=cluster_ids)
+        Invitation.objects.of(user)
+        .pending()
+        .exclude(cluster_id__in=[m.cluster_id for m in memberships])
         .select_related("cluster", "invited_by")
     )
     profile = LeaderProfile.objects.filter(user=user).first()
     areas = list(Area.objects.filter(coordinators=user))
     upcoming = meeting_services.upcoming_for(user)
     urgent = support_services.urgent_for(user)
-    open_actions = Action.objects.open().filter(owner=user, cluster_id__in=agreed_ids).count()
+    open_actions = meeting_services.open_action_count(user)
     return render(
         request,
         "site/home.html",
@@ -72,35 +74,105 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def research(request: AuthedHttpRequest) -> HttpResponse:
-    """Anonymised aggregates: counts only, and none about a group smaller than MIN_GROUP."""
+    """Anonymised aggregates: counts only, through disclosure.protect, so that no figure
+    about fewer than MIN_GROUP leaders or clusters is shown nor can be worked out from the
+    totals and the other figures."""
     if not (request.user.is_researcher or request.user.is_superuser):
         raise PermissionDenied
-    rows = []
-    for area in Area.objects.annotate(
-        leaders=Count("settings__leaders", distinct=True),
-        active=Count("clusters", filter=Q(clusters__status=ClusterStatus.ACTIVE), distinct=True),
-        forming=Count("clusters", filter=Q(clusters__status=ClusterStatus.FORMING), distinct=True),
-    ):
-        rows.append(
-            {
-                "area": area.name,
-                "leaders": area.leaders if area.leaders >= MIN_GROUP else None,
-                "active": area.active,
-                "forming": area.forming,
-            }
+    statuses = list(ClusterStatus)
+    leaders = "n_leaders"  # annotations named at run time: read back with getattr
+    areas = list(
+        Area.objects.order_by("name").annotate(
+            **{leaders: Count("settings__leaders", distinct=True)},
+            **{
+                f"n_{status.value}": Count(
+                    "clusters", filter=Q(clusters__status=status), distinct=True
+                )
+                for status in statuses
+            },
         )
-    sizes = Cluster.objects.annotate(
-        n=Count("memberships", filter=Q(memberships__left_at=None, memberships__role="member"))
-    ).values_list("n", flat=True)
-    size_counts: dict[int, int] = {}
-    for n in sizes:
-        size_counts[n] = size_counts.get(n, 0) + 1
-    size_rows = [(n, c if c >= MIN_GROUP else None) for n, c in sorted(size_counts.items())]
-    return render(
-        request,
-        "site/research.html",
-        {"rows": rows, "size_rows": size_rows, "min_group": MIN_GROUP},
     )
+    by_status = disclosure.protect(
+        [[getattr(a, f"n_{s.value}") for s in statuses] for a in areas], MIN_GROUP
+    )
+    # Active clusters by size: the same clusters as the "Active" column above, so the two
+    # tables share that total, and a total hidden in one is hidden in the other.
+    active = statuses.index(ClusterStatus.ACTIVE)
+    if by_status.column_totals:
+        active_total_hidden = by_status.column_totals[active] is None
+    else:  # one area (or none): the column is its one figure
+        active_total_hidden = bool(areas) and by_status.cells[0][active] is None
+    # Counted, never read: aggregates across every cluster are nobody's view of one.
+    members = Membership.objects.unscoped().current().members()
+    sizes = Cluster.objects.filter(status=ClusterStatus.ACTIVE).annotate(
+        n=Count("memberships", filter=Q(memberships__in=members))
+    )
+    size_counts: dict[int, int] = {}
+    for n in sizes.values_list("n", flat=True):
+        size_counts[n] = size_counts.get(n, 0) + 1
+    size_labels = sorted(size_counts)
+    tables = [
+        _figures(
+            "Leaders with a profile, by local authority",
+            "Local authority",
+            [a.name for a in areas],
+            ["Leaders"],
+            disclosure.protect([[getattr(a, leaders)] for a in areas], MIN_GROUP),
+        ),
+        _figures(
+            "Clusters by local authority and status",
+            "Local authority",
+            [a.name for a in areas],
+            [s.label for s in statuses],
+            by_status,
+        ),
+        _figures(
+            "Active clusters by number of members",
+            "Members",
+            [str(n) for n in size_labels],
+            ["Active clusters"],
+            disclosure.protect(
+                [[size_counts[n]] for n in size_labels], MIN_GROUP, hide_total=active_total_hidden
+            ),
+        ),
+    ]
+    return render(request, "site/research.html", {"tables": tables, "min_group": MIN_GROUP})
+
+
+def _figures(
+    caption: str,
+    row_header: str,
+    row_labels: list[str],
+    column_labels: list[str],
+    table: disclosure.ProtectedTable,
+) -> dict[str, Any]:
+    """A protected table laid out for core/research.html: None is a hidden figure, "" an
+    empty cell. A one-row table shows its total as a last column, a one-column table as a
+    last row; a table with both prints row and column totals."""
+    one_row = len(row_labels) == 1 and len(column_labels) > 1
+    columns = [*column_labels, "Total"] if table.row_totals or one_row else column_labels
+    rows = []
+    for i, label in enumerate(row_labels):
+        cells: list[int | str | None] = list(table.cells[i])
+        if table.row_totals:
+            cells.append(table.row_totals[i])
+        elif one_row:
+            cells.append(table.total)
+        rows.append({"label": label, "cells": cells})
+    totals: list[int | str | None] = []
+    if not one_row:
+        totals = (
+            [*table.column_totals, table.total]
+            if table.row_totals
+            else [""] * (len(columns) - 1) + [table.total]
+        )
+    return {
+        "caption": caption,
+        "row_header": row_header,
+        "columns": columns,
+        "rows": rows,
+        "totals": totals,
+    }
 
 
 @require_safe
