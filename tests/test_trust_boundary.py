@@ -109,6 +109,7 @@ def rule_written_out(path: Path) -> list[str]:
 
 def violations() -> dict[str, list[str]]:
     names = {model.__name__ for model in cluster_owned_models()}
+    views = set(view_modules())
     by_file: dict[str, list[str]] = {}
     for path in source_files():
         name = rel(path)
@@ -117,7 +118,7 @@ def violations() -> dict[str, list[str]]:
             found += unscoped_queries(path, names)
         if name != "clusters/models.py":
             found += rule_written_out(path)
-        if path.name == "views.py":
+        if path in views:
             found += hand_read_input_lines(path)
         if found:
             by_file[name] = found
@@ -182,3 +183,45 @@ def test_the_scan_lets_a_scoped_read_through(tmp_path: Path) -> None:
         assert not unscoped_queries(path, names)
     finally:
         path.unlink()
+
+
+def test_no_template_decides_a_permission_from_a_global_flag() -> None:
+    # Who may see what is answered by access objects and views (``access.can_...``,
+    # ``can_see_research``), never by a template reading a person's flags.
+    import re
+
+    gate = re.compile(
+        r"\{%\s*(?:el)?if\b[^%]*\b(is_researcher|is_superuser|is_staff|is_coordinator)\b"
+    )
+    templates = SRC / "templates"
+    found = [
+        f"{path.relative_to(templates)}:{number}"
+        for path in sorted(templates.rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if gate.search(line)
+    ]
+    assert not found, f"permission rules written out in templates: {found}"
+
+
+def view_modules() -> list[Path]:
+    return [
+        p
+        for p in source_files()
+        if p.name == "views.py" or p.parent.name == "views" or rel(p) == "site/account.py"
+    ]
+
+
+def test_no_view_writes_a_model_itself() -> None:
+    # Every write goes through a service that validates, saves, audits and notifies in one
+    # transaction; a view that saves, creates, updates or deletes has skipped all of that.
+    writes = {"save", "delete", "create", "update", "bulk_create", "get_or_create"}
+    found = []
+    for path in view_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in writes
+            ):
+                found.append(f"{rel(path)}:{node.lineno} .{node.func.attr}()")
+    assert view_modules() and not found, f"views writing models: {found}"

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from nextpractice.directory.validators import valid_id
+from nextpractice.core.forms import is_id
 
 from .models import Cluster, JoinRequest, Membership, RemovalProposal
 
@@ -94,7 +94,7 @@ class ClusterAccess:
 
 def get_membership_for(user: Any, cluster_id: int) -> Membership:
     """The user's current membership of the cluster, or 404."""
-    if not getattr(user, "is_authenticated", False) or not valid_id(cluster_id):
+    if not getattr(user, "is_authenticated", False) or not is_id(cluster_id):
         raise Http404("No such cluster")
     membership = (
         Membership.objects.of(user)
@@ -140,7 +140,7 @@ def get_proposal_for(access: ClusterAccess, proposal_id: int) -> RemovalProposal
         RemovalProposal.objects.in_cluster(access.user, access.cluster.pk)
         .filter(pk=proposal_id)
         .first()
-        if valid_id(proposal_id)
+        if is_id(proposal_id)
         else None
     )
     if proposal is None:
@@ -151,7 +151,7 @@ def get_proposal_for(access: ClusterAccess, proposal_id: int) -> RemovalProposal
 def get_join_request_for(access: ClusterAccess, request_id: int) -> JoinRequest:
     join_request = (
         JoinRequest.objects.in_cluster(access.user, access.cluster.pk).filter(pk=request_id).first()
-        if valid_id(request_id)
+        if is_id(request_id)
         else None
     )
     if join_request is None:

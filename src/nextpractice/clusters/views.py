@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
+from nextpractice.core.forms import is_id
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import TopicChoice
 
@@ -20,7 +21,6 @@ from .access import (
     get_join_request_for,
     get_proposal_for,
     require,
-    valid_id,
 )
 from .forms import (
     AgreeForm,
@@ -187,7 +187,7 @@ def propose_removal(request: AuthedHttpRequest, cluster_id: int, user_id: int) -
         .filter(user_id=user_id)
         .select_related("user")
         .first()
-        if valid_id(user_id)
+        if is_id(user_id)
         else None
     )
     if subject_membership is None:

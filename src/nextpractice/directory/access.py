@@ -11,15 +11,16 @@ from typing import Any
 
 from django.http import Http404
 
+from nextpractice.core.forms import is_id
+
 from .models import Area, Setting, SettingClaim
-from .validators import valid_id
 
 
 def get_area_for(user: Any, area_id: int) -> Area:
     """An area its coordinator runs; anyone else (another area's coordinator too) gets 404."""
     area = (
         Area.objects.filter(pk=area_id, coordinators=user).first()
-        if getattr(user, "is_authenticated", False) and valid_id(area_id)
+        if getattr(user, "is_authenticated", False) and is_id(area_id)
         else None
     )
     if area is None:
@@ -31,7 +32,7 @@ def get_claim_for(area: Area, claim_id: int) -> SettingClaim:
     """A request about a setting of this area, or 404."""
     claim = (
         SettingClaim.objects.filter(pk=claim_id, setting__area=area).first()
-        if valid_id(claim_id)
+        if is_id(claim_id)
         else None
     )
     if claim is None:

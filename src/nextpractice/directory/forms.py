@@ -6,10 +6,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from nextpractice.core.converters import MAX_ID
 from nextpractice.core.forms import StyledForm, StyledModelForm
 
 from .models import WEEKDAYS, LeaderProfile, Setting, Topic, TopicChoice, Value
-from .validators import MAX_ID, normalise_postcode, normalise_urn
+from .validators import normalise_postcode, normalise_urn
 
 MAX_INVITES = 200
 

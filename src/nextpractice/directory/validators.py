@@ -6,15 +6,6 @@ import re
 
 from django.core.exceptions import ValidationError
 
-# Ids in URLs and forms are database integers: anything outside this range is no id of ours,
-# and would overflow the database's integer (a 500 instead of a 404 or a form error).
-MAX_ID = 2**31 - 1
-
-
-def valid_id(value: object) -> bool:
-    return isinstance(value, int) and 1 <= value <= MAX_ID
-
-
 URN_RE = re.compile(r"^(?:\d{6,7}|(?:EY|RP|EH)\d{6})$")
 # The UK postcode format: outward code (area, district) and inward code (sector, unit).
 POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?(?:\d[A-Z]{2}|0AA)$")

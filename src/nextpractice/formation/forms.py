@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 
 from nextpractice.clusters.models import Cluster
+from nextpractice.core.converters import MAX_ID
 from nextpractice.core.forms import StyledModelForm
 from nextpractice.directory.models import LeaderProfile
-from nextpractice.directory.validators import MAX_ID
 
 from .models import FormationRound, RoundWish
 

@@ -8,10 +8,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from nextpractice.clusters import services as cluster_services
 from nextpractice.clusters.models import Cluster
+from nextpractice.core.forms import is_id
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
 from nextpractice.directory.models import LeaderProfile
-from nextpractice.directory.validators import valid_id
 
 from . import services
 from .forms import JoinClusterForm, MoveForm, OptInForm, RoundForm, WishForm
@@ -23,7 +23,7 @@ def get_round_for(request: AuthedHttpRequest, area_id: int, round_id: int) -> Fo
     area = get_area_for(request.user, area_id)
     round_ = (
         FormationRound.objects.filter(pk=round_id, area=area).select_related("area").first()
-        if valid_id(round_id)
+        if is_id(round_id)
         else None
     )
     if round_ is None:
@@ -177,7 +177,7 @@ def round_wish_delete(
     request: AuthedHttpRequest, area_id: int, round_id: int, wish_id: int
 ) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
-    if not valid_id(wish_id):
+    if not is_id(wish_id):
         raise Http404("No such wish")
     return _act(request, round_, lambda: services.delete_wish(round_, request.user, wish_id), "")
 
@@ -244,7 +244,7 @@ def opt_in(request: AuthedHttpRequest, round_id: int) -> HttpResponse:
         FormationRound.objects.filter(pk=round_id, area__settings__leaders__user=request.user)
         .select_related("area")
         .first()
-        if valid_id(round_id)
+        if is_id(round_id)
         else None
     )
     if round_ is None or round_.opt_in_by is None:

@@ -17,16 +17,9 @@ from typing import Any
 from django.http import Http404
 
 from nextpractice.clusters.models import Membership, Role
+from nextpractice.core.forms import is_id
 
 from .models import Action, AgendaItem, Attendance, Meeting
-
-# The largest id a database integer column holds: anything larger is no row of ours, and
-# asking the database about it overflows (SQLite raises) instead of finding nothing.
-MAX_ID = 2**31 - 1
-
-
-def is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 @dataclass

@@ -8,10 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from nextpractice.core.forms import StyledForm
+from nextpractice.core.forms import StyledForm, is_id
 
 from . import planner, termdates
-from .access import is_id
 from .models import ActionStatus, ItemKind, Mark, PlaceKind, Response, Weekday, YearPlan
 
 # The years the practice plans in: a date outside them is a typing slip (or a probe), and

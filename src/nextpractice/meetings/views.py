@@ -22,12 +22,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nextpractice.accounts.models import User
 from nextpractice.clusters.access import get_cluster_for
 from nextpractice.clusters.models import Cluster, Membership, Role
+from nextpractice.core.forms import is_id
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
 from nextpractice.directory.models import Area
 
 from . import calendar, planner, services, termdates
-from .access import MeetingAccess, get_action_for, get_item_for, get_meeting_for, is_id
+from .access import MeetingAccess, get_action_for, get_item_for, get_meeting_for
 from .forms import (
     ActionForm,
     ActionUpdateForm,

@@ -19,17 +19,14 @@ from django.http import Http404
 
 from nextpractice.clusters.access import get_cluster_for
 from nextpractice.clusters.models import Cluster, Membership, Role
+from nextpractice.core.forms import is_id
 
 from .models import DocumentVersion, Exemplar, FocusAnswer, ReviewKind, ReviewRequest
-
-# Ids come from addresses and forms; beyond the database's integer a lookup fails instead of
-# finding nothing (20-digit ids overflowed SQLite), so they are refused before any query.
-MAX_ID = 2**31 - 1
 
 
 def real_id(value: Any) -> int:
     """An id that can exist, or 404."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+    if not isinstance(value, int) or not is_id(value):
         raise Http404("No such thing")
     return value
 

@@ -21,6 +21,11 @@ from nextpractice.support import services as support_services
 MIN_GROUP = disclosure.THRESHOLD
 
 
+def can_see_research(user: Any) -> bool:
+    """The programme's anonymised figures: researchers (and administrators)."""
+    return bool(user.is_authenticated and (user.is_researcher or user.is_superuser))
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
@@ -67,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "urgent": urgent,
             "open_actions": open_actions,
+            "can_see_research": can_see_research(user),
         },
     )
 
@@ -77,7 +83,7 @@ def research(request: AuthedHttpRequest) -> HttpResponse:
     """Anonymised aggregates: counts only, through disclosure.protect, so that no figure
     about fewer than MIN_GROUP leaders or clusters is shown nor can be worked out from the
     totals and the other figures."""
-    if not (request.user.is_researcher or request.user.is_superuser):
+    if not can_see_research(request.user):
         raise PermissionDenied
     statuses = list(ClusterStatus)
     leaders = "n_leaders"  # annotations named at run time: read back with getattr

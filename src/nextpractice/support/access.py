@@ -19,20 +19,13 @@ from django.http import Http404
 
 from nextpractice.clusters.access import get_cluster_for
 from nextpractice.clusters.models import Cluster, Membership
+from nextpractice.core.forms import is_id
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Setting
 
 from .models import Event, Funding, HelpRequest, Idea, ResearchPiece
 
 M = TypeVar("M", bound=models.Model)
-
-# Ids arrive from URLs and forms; beyond a database integer they cannot name anything (and
-# PostgreSQL and SQLite would both fail on them rather than find nothing).
-MAX_ID = 2**31 - 1
-
-
-def valid_id(pk: Any) -> bool:
-    return isinstance(pk, int) and 1 <= pk <= MAX_ID
 
 
 @dataclass
@@ -110,14 +103,14 @@ class EventAccess(ClusterAccess):
 
 def cluster_access(user: Any, cluster_id: int) -> ClusterAccess:
     """A cluster's pages between meetings: 404 outside it, 403 before agreeing."""
-    if not valid_id(cluster_id):
+    if not is_id(cluster_id):
         raise Http404("Not found")
     _, membership = get_cluster_for(user, cluster_id)
     return ClusterAccess(user, membership)
 
 
 def _visible(user: Any, model: type[M], pk: int, *related: str) -> tuple[M, Membership]:
-    if not valid_id(pk):
+    if not is_id(pk):
         raise Http404("Not found")
     manager: Any = model._default_manager
     obj = manager.visible_to(user).select_related("cluster", *related).filter(pk=pk).first()

@@ -4,10 +4,10 @@ from typing import Any
 
 from django import forms
 
+from nextpractice.core.converters import MAX_ID
 from nextpractice.core.forms import StyledForm
 from nextpractice.directory.models import Topic
 
-from .access import MAX_ID
 from .models import EventKind, Experience, Kind, Mode, TrialResult, Urgency
 
 MD_HINT = "You can use Markdown: *italic*, **bold**, lists and links."
