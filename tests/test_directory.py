@@ -370,3 +370,36 @@ def test_a_leader_withdraws_a_waiting_claim_only_by_saying_so(cast: Cast) -> Non
     claim.refresh_from_db()
     assert claim.state == SettingClaim.WITHDRAWN
     assert not services.pending_claims(cast.area)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_links_made_before_claims_existed_wait_for_the_coordinator() -> None:
+    # Before claims, a leader picked "their" setting on the profile: nobody established it.
+    # The migration turns each such link into a claim for the coordinator, and clears it.
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("directory", "0003_la_codes_and_setting_claims")]
+    after = [("directory", "0004_self_asserted_links_become_claims")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    area = old.get_model("directory", "Area").objects.create(name="Oldtown", la_code="381")
+    setting = old.get_model("directory", "Setting").objects.create(
+        name="Riverside Nursery", kind="day_nursery", area=area, urn="EY100001"
+    )
+    user = old.get_model("accounts", "User").objects.create(
+        email="old@example.test", full_name="Olu Old", password="!"
+    )
+    old.get_model("directory", "LeaderProfile").objects.create(user=user, setting=setting)
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        from nextpractice.directory.models import LeaderProfile, SettingClaim
+
+        assert LeaderProfile.objects.get(user_id=user.pk).setting is None
+        claim = SettingClaim.objects.get(user_id=user.pk)
+        assert (claim.setting_id, claim.state) == (setting.pk, SettingClaim.PENDING)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -55,4 +55,9 @@ class AuditEntryAdmin(ClusterContentAdmin):
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ClusterContentAdmin):
     list_display = ["created_at", "subject", "sent_at", "attempts"]
-    exclude = ["body"]
+    # What was written to members stays theirs: neither part of the body is shown, and the
+    # outbox is changed only by the worker.
+    exclude = ["body", "html"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

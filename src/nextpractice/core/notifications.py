@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .mail import queue_email
 from .models import DEFAULT_MODE, Kind, Mode, Notification, Preference
+from .scoping import readable_clusters
 
 
 def modes_for(users: Iterable[Any], kind: str) -> dict[int, str]:
@@ -43,6 +44,11 @@ def notify(
     whatever the preference: a colleague in a crisis cannot be silenced. Call it inside the
     transaction of the change it tells of: the notices and emails go with it or not at all."""
     users = [u for u in users if u.is_active]
+    if cluster is not None:
+        # Only someone who may read the cluster now is told about it: a person who has
+        # left, or has not agreed the ground rules as they stand, hears nothing (the email
+        # would carry what the page no longer shows them).
+        users = [u for u in users if readable_clusters(u).filter(cluster=cluster.pk).exists()]
     modes = modes_for(users, kind)
     for user in users:
         mode = Mode.IMMEDIATE if urgent else modes[user.pk]

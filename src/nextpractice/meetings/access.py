@@ -19,7 +19,7 @@ from django.http import Http404
 from nextpractice.clusters.models import Membership, Role
 from nextpractice.core.forms import is_id
 
-from .models import Action, AgendaItem, Attendance, Meeting
+from .models import Action, AgendaItem, Attendance, Meeting, MeetingStatus
 
 
 @dataclass
@@ -88,12 +88,14 @@ class MeetingAccess:
 
     @property
     def can_add_note(self) -> bool:
-        return True
+        """Everyone at the meeting, the deputy included, while it is diarised."""
+        return self.meeting.status == MeetingStatus.SCHEDULED
 
     @property
     def can_add_action(self) -> bool:
-        """Actions belong to the cluster beyond this meeting: members set them."""
-        return self.is_member
+        """Actions belong to the cluster beyond this meeting: members set them, at a
+        diarised meeting."""
+        return self.is_member and self.meeting.status == MeetingStatus.SCHEDULED
 
     @property
     def can_publish_notes(self) -> bool:

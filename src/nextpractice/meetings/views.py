@@ -51,6 +51,7 @@ from .forms import (
 )
 from .models import (
     PLAN_CHOICES,
+    Action,
     CalendarFeed,
     Mark,
     Meeting,
@@ -261,7 +262,7 @@ def _meeting_page(
         "people": people,
         "marks": Mark.choices,
         "general_notes": [n for n in meeting.notes.select_related("author") if n.item_id is None],
-        **services.agenda(meeting),
+        **services.agenda(meeting, for_deputy=access.is_deputy),
         **forms,
     }
     return render(request, "meetings/meeting.html", context, status=status)
@@ -474,8 +475,9 @@ def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     form = NoteForm(
         request.POST,
         items=meeting.items.all(),
-        # A note on an action (reviewing it) refers to one of this cluster's actions.
-        actions=meeting.cluster.actions.all(),
+        # A note on an action (reviewing it) refers to one of this cluster's actions that
+        # the writer may see (a deputy sees none: they are the cluster's, not the meeting's).
+        actions=Action.objects.in_cluster(request.user, meeting.cluster_id),
     )
     if form.is_valid():
         item = form.cleaned_data["item"]

@@ -185,6 +185,11 @@ def feedback(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
     review = access.review
     access.require(not access.is_requester, "You asked for this feedback: others give it")
+    if request.method == "GET" and not access.can_give_feedback:
+        # Closed: the form is not offered (a late send is refused by the service, with
+        # its message); what was given is on the request's page and in its report.
+        messages.info(request, "This request is closed: feedback can no longer be changed.")
+        return redirect("review_detail", review.pk)
     focus_areas = list(review.focus_areas.select_related("topic"))
     items = list(review.checklist.items.all()) if review.checklist else []
     step_no = StepForm(request.GET, steps=len(focus_areas)).screen()

@@ -41,6 +41,10 @@ def add_note(
     refresh_state(meeting)
     if not meeting.notes_open:
         raise MeetingError("The notes of this meeting are published and closed.")
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise MeetingError(
+            "Notes are taken at a diarised meeting, not a proposed or cancelled one."
+        )
     if item is not None and item.meeting_id != meeting.pk:
         raise MeetingError("That item is not on this meeting's agenda.")
     if action is not None and action.cluster_id != meeting.cluster_id:
@@ -73,6 +77,10 @@ def add_action(
     refresh_state(meeting)
     if not meeting.notes_open:
         raise MeetingError("The notes of this meeting are published and closed.")
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise MeetingError(
+            "Actions are set at a diarised meeting, not a proposed or cancelled one."
+        )
     if item is not None and item.meeting_id != meeting.pk:
         raise MeetingError("That item is not on this meeting's agenda.")
     if owner is not None and not (

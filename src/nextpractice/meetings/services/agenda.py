@@ -152,13 +152,23 @@ def set_roles(meeting: Meeting, by: User, chair: User | None, note_taker: User |
     )
 
 
-def agenda(meeting: Meeting) -> dict[str, Any]:
+# The agenda's parts that are the cluster's, not this meeting's: a deputy, who stands in at
+# this one meeting and sees nothing else of the cluster, is not shown them.
+CLUSTER_WIDE = ("actions_to_review", "successes")
+
+
+def agenda(meeting: Meeting, *, for_deputy: bool = False) -> dict[str, Any]:
     """What the agenda shows: standing items first (open actions to review, with their
-    owners and progress), then items members added, in the chair's order."""
-    actions = list(
-        meeting.cluster.actions.to_review_at(meeting)
-        .select_related("owner")
-        .prefetch_related("updates__author")
+    owners and progress; successes since the last meeting), then items members added, in
+    the chair's order. ``for_deputy``: this meeting's items only."""
+    actions = (
+        []
+        if for_deputy
+        else list(
+            meeting.cluster.actions.to_review_at(meeting)
+            .select_related("owner")
+            .prefetch_related("updates__author")
+        )
     )
     items = list(
         meeting.items.select_related("raised_by").prefetch_related(
@@ -169,7 +179,8 @@ def agenda(meeting: Meeting) -> dict[str, Any]:
     # Standing items that come from the life between meetings (successes since the last
     # one) are given by the apps named in settings.AGENDA_SOURCES: meetings sits under them.
     standing = {
-        name: import_string(path)(meeting) for name, path in settings.AGENDA_SOURCES.items()
+        name: [] if for_deputy else import_string(path)(meeting)
+        for name, path in settings.AGENDA_SOURCES.items()
     }
     return {
         "actions_to_review": actions,

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.mail import queue_email
 
 from ..models import Meeting, Response
+from .agenda import CLUSTER_WIDE
 
 
 def audience(cluster: Cluster) -> list[Membership]:
@@ -44,12 +47,14 @@ def tell_everyone(meeting: Meeting, template: str, context: dict[str, Any]) -> N
             template,
             {**context, "person": membership.user, "meeting": meeting, "cluster": meeting.cluster},
         )
+    # A deputy's copy leaves out what is the cluster's rather than this meeting's.
+    own = {k: v for k, v in context.items() if k not in (*CLUSTER_WIDE, *settings.AGENDA_SOURCES)}
     for deputy, member in deputies(meeting, {m.user_id for m in members}):
         queue_email(
             deputy.email,
             template,
             {
-                **context,
+                **own,
                 "person": deputy,
                 "meeting": meeting,
                 "cluster": meeting.cluster,

@@ -21,6 +21,14 @@ from .errors import SupportError
 from .notifications import members_of, notify
 
 
+def _log_cluster(request: HelpRequest) -> Any:
+    """Where a help request's audit entries go. The cluster's activity page is read by its
+    facilitator too, so a request not addressed to them is logged against no cluster (as a
+    review with a chosen audience is): who is in difficulty, and who helps, stays with the
+    people asked."""
+    return request.cluster if request.to_facilitator else None
+
+
 @transaction.atomic
 def ask_for_help(
     cluster: Cluster,
@@ -53,7 +61,7 @@ def ask_for_help(
         urgent=urgency == Urgency.URGENT,
         email=("emails/help_request", {"help": request, "by": by}),
     )
-    record(by, "help.asked", request, f"{by} asked for help", cluster)
+    record(by, "help.asked", request, f"{by} asked for help", _log_cluster(request))
     return request
 
 
@@ -143,7 +151,7 @@ def answer_help(request: HelpRequest, by: User, text: str, *, calling: bool = Fa
     summary = (
         f"{by} is calling about a help request" if calling else f"{by} answered a help request"
     )
-    record(by, verb, request, summary, request.cluster)
+    record(by, verb, request, summary, _log_cluster(request))
     return reply
 
 
@@ -158,7 +166,13 @@ def resolve_help(request: HelpRequest, by: User, what_helped: str) -> None:
     request.resolved_at = timezone.now()
     request.what_helped = what_helped.strip()
     request.save(update_fields=["resolved_at", "what_helped"])
-    record(by, "help.resolved", request, f"{by} marked a help request resolved", request.cluster)
+    record(
+        by,
+        "help.resolved",
+        request,
+        f"{by} marked a help request resolved",
+        _log_cluster(request),
+    )
 
 
 def help_figures(user: User, cluster: Cluster) -> dict[str, Any]:
