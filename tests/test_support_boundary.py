@@ -234,7 +234,9 @@ def test_every_change_between_meetings_is_audited(cast: Cast) -> None:
     funding = Funding.objects.unscoped().get()
     alice.post(reverse("funding_applying", args=[funding.pk]))
     alice.post(reverse("successes", args=[c]), {"about": cast.bob.pk, "text": "Great day"})
-    verbs = set(AuditEntry.objects.filter(cluster=cast.cluster).values_list("verb", flat=True))
+    # Help not addressed to the facilitator is logged against no cluster (her activity page
+    # must not tell of it), so every entry of this test counts.
+    verbs = set(AuditEntry.objects.unscoped().values_list("verb", flat=True))
     assert verbs >= {
         "help.asked",
         "help.answered",
