@@ -35,7 +35,6 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from nextpractice.accounts.models import User  # noqa: E402
-from nextpractice.core.demo import fill_matching  # noqa: E402
 from nextpractice.directory import gias  # noqa: E402
 from nextpractice.directory.models import (  # noqa: E402
     Area,
@@ -46,6 +45,7 @@ from nextpractice.directory.models import (  # noqa: E402
 )
 from nextpractice.formation import services  # noqa: E402
 from nextpractice.formation.models import FormationRound  # noqa: E402
+from nextpractice.site.demo import fill_matching  # noqa: E402
 
 N = 300
 HEADER = (ROOT / "tests" / "data" / "gias-establishments-header.csv").read_text().strip()
@@ -80,7 +80,7 @@ def gias_export(rng: random.Random) -> bytes:
 def main() -> None:
     rng = random.Random(300)
     call_command("migrate", verbosity=0)
-    area = Area.objects.create(name="Benchshire")
+    area = Area.objects.create(name="Benchshire", la_code="999")
     started = time.perf_counter()
     report = gias.import_gias(gias_export(rng), area=area)
     imported = time.perf_counter() - started
