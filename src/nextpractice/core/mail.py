@@ -67,6 +67,7 @@ def queue_message(
     now = timezone.now()
     message = OutboundEmail.objects.create(
         to=to,
+        created_at=now,
         subject=subject[:200],
         body=body,
         html=html,
