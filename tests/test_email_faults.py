@@ -68,7 +68,7 @@ def test_with_the_mail_server_down_a_sign_in_code_waits_and_goes_when_it_is_back
     # Delivery is enqueued on commit, ahead of ordinary emails.
     task = DBTaskResult.objects.get(task_path=deliver_email.module_path)
     assert (task.priority, task.args_kwargs["args"]) == (10, [queued.pk])
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         mail.deliver(queued.pk)
     queued.refresh_from_db()
     assert (queued.sent_at, queued.attempts, queued.failed_at) == (None, 1, None)
@@ -157,7 +157,7 @@ def test_an_email_that_cannot_be_sent_is_retried_for_days_then_listed_and_the_in
     assert invitation.retry_until - invitation.created_at >= dt.timedelta(days=3)
     # Five failures no longer end it (before: abandoned without a word after five).
     for _ in range(6):
-        with pytest.raises(OSError):
+        with pytest.raises(ConnectionRefusedError):
             mail.deliver(invitation.pk)
     invitation.refresh_from_db()
     assert (invitation.attempts, invitation.failed_at) == (6, None)
@@ -165,7 +165,7 @@ def test_an_email_that_cannot_be_sent_is_retried_for_days_then_listed_and_the_in
     assert invitation.next_attempt_at - timezone.now() <= dt.timedelta(hours=1)
     # Three days on (the deadline is moved here rather than waited for): given up.
     OutboundEmail.objects.filter(pk=invitation.pk).update(retry_until=timezone.now())
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         mail.deliver(invitation.pk)
     invitation.refresh_from_db()
     assert invitation.failed_at is not None and invitation.sent_at is None
@@ -209,7 +209,7 @@ def test_once_the_mail_server_answers_the_waiting_emails_go_at_once_each_with_it
     assert all(ids.values()) and len(set(ids.values())) == 3
     for email in waiting:
         for _ in range(3):  # backed off 1, 4, then 16 minutes
-            with pytest.raises(OSError):
+            with pytest.raises(ConnectionRefusedError):
                 mail.deliver(email.pk)
     settings.EMAIL_PORT = smtp_server.port  # back
     assert mail.deliver_pending() == 0  # each is waiting out its back-off
@@ -251,9 +251,7 @@ def test_a_worker_killed_after_the_server_took_an_email_resends_it_with_the_same
             return "221 Bye"
 
     with transaction.atomic():
-        queued = [
-            mail.queue_message(f"p{i}@example.test", f"Hello {i}", "Words") for i in range(3)
-        ]
+        queued = [mail.queue_message(f"p{i}@example.test", f"Hello {i}", "Words") for i in range(3)]
     port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
@@ -404,3 +402,23 @@ def test_two_workers_running_the_digest_job_at_once_send_each_person_one_digest(
         cast.bob.email,
     ]
     assert DigestSent.objects.count() == 2
+
+
+# --- Settings --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("EMAIL_TIMEOUT", "ten", "EMAIL_TIMEOUT: expected a whole number, got 'ten'"),
+        ("EMAIL_TIMEOUT", "0", "EMAIL_TIMEOUT: must be at least 1, got 0"),
+        ("EMAIL_RETRY_DAYS", "2", "EMAIL_RETRY_DAYS: must be at least 3, got 2"),
+    ],
+)
+def test_it_refuses_email_timeouts_and_retry_windows_it_cannot_use(
+    name: str, value: str, message: str
+) -> None:
+    from .test_env import run_cli
+
+    result = run_cli("check", **{name: value})
+    assert result.returncode == 2 and message in result.stderr
