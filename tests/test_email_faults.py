@@ -422,3 +422,16 @@ def test_it_refuses_email_timeouts_and_retry_windows_it_cannot_use(
 
     result = run_cli("check", **{name: value})
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_password_reset_is_queued_first_in_line_and_the_page_says_it_is_on_its_way(
+    cast: Cast,
+) -> None:
+    client = Client()
+    response = client.post(reverse("account_reset_password"), {"email": cast.alice.email})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and b"on its way" in page.content
+    queued = OutboundEmail.objects.get()
+    assert (queued.to, queued.priority, queued.forget_body) == (cast.alice.email, 10, True)
+    assert queued.expires_at is not None and "/accounts/password/reset/key/" in queued.body
