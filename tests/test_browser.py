@@ -193,6 +193,15 @@ def journey_world(transactional_db: Any, smtp_server: Mailbox) -> dict[str, Any]
 
 
 def latest_code(smtp: Mailbox) -> str:
+    """The code just asked for: it waits in the outbox (first in line), so the worker's
+    sweep runs here, until the request that queued it has committed."""
+    import time
+
+    from nextpractice.core.mail import deliver_pending
+
+    deadline = time.monotonic() + 10
+    while not deliver_pending() and time.monotonic() < deadline:
+        time.sleep(0.1)
     match = re.search(
         r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", text_of(smtp.messages[-1]), re.MULTILINE
     )

@@ -28,12 +28,20 @@ def test_a_sign_in_code_arrives_by_smtp_and_signs_the_leader_in(
 ) -> None:
     client = Client()
     client.post(reverse("account_request_login_code"), {"email": cast.alice.email})
+    # Queued, first in line, its secret not kept once sent; the worker delivers it.
+    queued = OutboundEmail.objects.get()
+    assert (queued.to, queued.priority, queued.forget_body) == (cast.alice.email, 10, True)
+    assert smtp_server.messages == []
+    assert mail.deliver_pending() == 1
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
     assert message["To"] == cast.alice.email
     assert message["Subject"].startswith("[Next Practice]")
+    assert message["Message-ID"] == queued.message_id
     code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", text_of(message), re.MULTILINE)
     assert code
+    queued.refresh_from_db()
+    assert queued.body == ""
     client.post(reverse("account_confirm_login_code"), {"code": code.group(1)})
     assert client.session["_auth_user_id"] == str(cast.alice.pk)
 

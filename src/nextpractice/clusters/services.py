@@ -106,6 +106,7 @@ def invite(
         "emails/cluster_invitation",
         {"invitation": invitation, "cluster": cluster, "inviter": by, "token": token},
         forget_body=True,
+        report_to=by,  # told if it never arrives
     )
     record(by, "invitation.sent", invitation, f"{by} invited a new {role}", cluster)
     return invitation

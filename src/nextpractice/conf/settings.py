@@ -215,9 +215,14 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = env.string("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", EMAIL_PORT == 587)
-    EMAIL_TIMEOUT = 20
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds an SMTP connection may wait on the server at each step: a hanging mail server
+# holds one worker's attempt this long, then the email waits for its next try.
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 10, minimum=1)
+# Days an email is retried (with back-off) before it is listed as one that could not be
+# sent; at least three, so that a mail outage over a weekend loses nothing.
+EMAIL_RETRY_DAYS = env.integer("EMAIL_RETRY_DAYS", 3, minimum=3)
 
 # --- Background tasks ----------------------------------------------------------------
 TASKS = {

@@ -9,11 +9,19 @@ from django.utils import timezone
 from .scoping import ClusterScopedQuerySet
 
 
+class Priority(models.IntegerChoices):
+    # A person is waiting at the sign-in page for these: they go before everything else.
+    WAITING = 10, "Someone is waiting for it"
+    NORMAL = 0, "Normal"
+
+
 class OutboundEmail(models.Model):
     """The outbox: every email the product sends is written here first, in the same
     transaction as the change that caused it, then delivered by a background task.
 
     A dead worker loses nothing: undelivered rows are picked up again by ``worker``.
+    Delivery is at least once: each row keeps one Message-ID for every attempt, so a
+    repeat after a crash (sent, not yet recorded) is the same message to a receiver.
     """
 
     to = models.EmailField()
@@ -29,12 +37,58 @@ class OutboundEmail(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # A body holding a single-use link is blanked once delivered.
     forget_body = models.BooleanField(default=False)
+    # Made once when queued and sent on every attempt: receiving systems drop repeats.
+    # Empty only on rows queued before it existed (given one when first claimed).
+    message_id = models.CharField(max_length=250, blank=True)
+    priority = models.SmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    # Not worth sending after this (a sign-in code that has expired): given up instead.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Retried with back-off until then (EMAIL_RETRY_DAYS after it was queued or resent);
+    # empty on rows queued before it existed: counted from created_at.
+    retry_until = models.DateTimeField(null=True, blank=True)
+    # Given up: retried with back-off for EMAIL_RETRY_DAYS, or expired. Listed for
+    # administrators ("emails that could not be sent"), who can send it again.
+    failed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Told when it cannot be delivered: the person whose action it was (an inviter).
+    report_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"Email {self.pk}"
+
+
+class UndeliveredEmail(OutboundEmail):
+    """The outbox rows given up on, as their own list in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "email that could not be sent"
+        verbose_name_plural = "emails that could not be sent"
+
+
+class DigestSent(models.Model):
+    """One row per person, digest and period (the day, or the Monday of the week): the
+    unique constraint is the claim, so a digest goes once a period however many workers
+    run the job, and however often."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=10)
+    period = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "digest", "period"], name="one_digest_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digest} digest {self.period}"
 
 
 # --- Notifications ---------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .mail import queue_email
-from .models import DEFAULT_MODE, Kind, Mode, Notification, Preference
+from .models import DEFAULT_MODE, DigestSent, Kind, Mode, Notification, Preference
 from .scoping import readable_clusters
 
 
@@ -72,10 +72,21 @@ def notify(
             notice.save(update_fields=["emailed_at"])
 
 
+def digest_period(mode: str, local_day: dt.date) -> dt.date:
+    """The period a digest covers, named by its first day: the day itself, or the Monday."""
+    if mode == Mode.WEEKLY:
+        return local_day - dt.timedelta(days=local_day.weekday())
+    return local_day
+
+
 def send_digests(now: dt.datetime | None = None) -> int:
     """Daily digests from 7am, weekly ones on Mondays from 7am; each notice goes once, and
     only to someone who may still read what it is about (left the cluster, or not agreed
-    the rules as they stand: it is dropped from the digest, never emailed)."""
+    the rules as they stand: it is dropped from the digest, never emailed).
+
+    Once a period per person: the job runs every minute, and a notice that comes at noon
+    waits for tomorrow's digest. The claim is a unique row (DigestSent) per person, digest
+    and period, so two workers, or the job run twice, send one digest."""
     now = now or timezone.now()
     local = timezone.localtime(now)
     if local.hour < 7:
@@ -85,13 +96,19 @@ def send_digests(now: dt.datetime | None = None) -> int:
     pending = Notification.objects.unscoped().filter(
         digest__in=due, emailed_at=None, created_at__lt=now
     )
-    by_user: dict[int, list[int]] = defaultdict(list)
-    for user_id, pk in pending.values_list("user_id", "pk"):
-        by_user[user_id].append(pk)
+    by_user: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for user_id, mode, pk in pending.values_list("user_id", "digest", "pk"):
+        by_user[user_id][mode].append(pk)
     users = get_user_model()._default_manager
-    for user_id, pks in by_user.items():
+    for user_id, by_mode in by_user.items():
         with transaction.atomic():
-            # Claimed: only the worker whose update takes them sends the digest.
+            pks = [
+                pk
+                for mode, mode_pks in by_mode.items()
+                if _claim_period(user_id, mode, digest_period(mode, local.date()), now)
+                for pk in mode_pks
+            ]
+            # Only the worker whose update takes the notices sends them.
             claimed = (
                 Notification.objects.unscoped()
                 .filter(pk__in=pks, emailed_at=None)
@@ -102,7 +119,7 @@ def send_digests(now: dt.datetime | None = None) -> int:
             user = users.get(pk=user_id)
             notices = list(
                 Notification.objects.visible_to(user)
-                .filter(pk__in=pks)
+                .filter(pk__in=pks, emailed_at=now)
                 .select_related("cluster")
                 .order_by("created_at")
             )
@@ -111,6 +128,16 @@ def send_digests(now: dt.datetime | None = None) -> int:
             queue_email(user.email, "emails/digest", {"person": user, "notices": notices})
             sent += 1
     return sent
+
+
+def _claim_period(user_id: int, mode: str, period: dt.date, now: dt.datetime) -> bool:
+    """True for the one caller that records this person's digest for this period."""
+    try:
+        with transaction.atomic():  # a savepoint: a lost race leaves the outer one usable
+            DigestSent.objects.create(user_id=user_id, digest=mode, period=period, sent_at=now)
+    except IntegrityError:
+        return False
+    return True
 
 
 def mark_read(user: Any, link: str) -> None:

@@ -168,6 +168,7 @@ def invite_to_platform(
         "emails/platform_invitation",
         {"invitation": invitation, "area": area, "inviter": by, "token": token},
         forget_body=True,
+        report_to=by,  # told if it never arrives
     )
     record(
         by,

@@ -86,6 +86,7 @@ def respond(
                     "meeting": meeting,
                     "cluster": meeting.cluster,
                 },
+                report_to=member,  # told if it never arrives
             )
             record(
                 member,
