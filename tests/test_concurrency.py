@@ -17,6 +17,7 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from nextpractice.core.models import OnceKey, OutboundEmail
 from nextpractice.core.once import once
@@ -384,3 +385,15 @@ def test_a_key_spent_on_another_kind_of_thing_is_refused(cast: Cast) -> None:
             once_key=key,
         )
     assert not Idea.objects.unscoped().exists()
+
+
+def test_keys_are_forgotten_after_a_month_by_the_periodic_jobs(cast: Cast, settings: Any) -> None:
+    from nextpractice.core.periodic import run_jobs
+
+    settings.PERIODIC_JOBS = ["nextpractice.core.once.purge"]
+    ask = support_services.ask_for_help
+    ask(cast.cluster, cast.alice, "Old", "a", [], "week", once_key="o" * 32)
+    ask(cast.cluster, cast.alice, "New", "a", [], "week", once_key="n" * 32)
+    OnceKey.objects.filter(key="o" * 32).update(created_at=timezone.now() - dt.timedelta(days=31))
+    assert run_jobs() == 1
+    assert list(OnceKey.objects.values_list("key", flat=True)) == ["n" * 32]
