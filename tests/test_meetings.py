@@ -147,6 +147,7 @@ def test_bad_times_are_refused_with_a_clear_message_and_change_nothing(
         "start_time": "15:00",
         "duration_minutes": "90",
         "place_kind": "rotating",
+        "version": str(meeting.version),
     } | change
     response = client_for(cast.alice).post(reverse("meeting_edit", args=[meeting.pk]), form)
     assert response.status_code == 200

@@ -634,6 +634,7 @@ def test_a_malformed_meeting_time_is_refused_and_changes_nothing(
         "start_time": "15:00",
         "duration_minutes": "90",
         "place_kind": "rotating",
+        "version": str(meeting.version),
     } | change
     alice = client_for(cast.alice)
     response = no_500(alice, "post", reverse("meeting_edit", args=[meeting.pk]), form)

@@ -238,6 +238,8 @@ PERIODIC_JOBS = [
     "nextpractice.support.services.send_digests",
     "nextpractice.support.services.funding_reminders",
     "nextpractice.support.services.send_termly_achievements",
+    # One-time form keys older than a month: a repeat that late is not a double submission.
+    "nextpractice.core.once.purge",
 ]
 # Apps that put things other than meetings in people's diaries and calendar feeds.
 CALENDAR_SOURCES = [

@@ -171,3 +171,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"Notification {self.pk}"
+
+
+# --- One-time form keys ------------------------------------------------------------------------
+
+
+class OnceKey(models.Model):
+    """A form's one-time key, spent by the first submission that created something (see
+    ``core.once``). Unique per person, so a repeat (a double click, a resent POST, a retry
+    after a timeout) finds the first result instead of creating and emailing again, and
+    nobody can reach another person's result by sending their key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    # What the key created: the model's label and the new row's id.
+    purpose = models.CharField(max_length=100)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_use_per_form_key")]
+
+    def __str__(self) -> str:
+        return f"Form key {self.pk}"

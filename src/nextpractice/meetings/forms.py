@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from nextpractice.core.converters import MAX_ID
 from nextpractice.core.forms import StyledForm, is_id
+from nextpractice.core.once import OnceKeyMixin
 
 from . import planner, termdates
 from .models import ActionStatus, ItemKind, Mark, PlaceKind, Response, Weekday, YearPlan
@@ -145,6 +147,27 @@ class MeetingTimeForm(PlaceMixin, StyledForm):
         return {k: self.cleaned_data[k] for k in ("place_kind", "venue", "online_url")}
 
 
+def _version_field(required: bool = True) -> forms.IntegerField:
+    """The version of the thing a form was drawn from (optimistic concurrency)."""
+    return forms.IntegerField(
+        required=required, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+
+
+class MeetingEditForm(MeetingTimeForm):
+    """Moving a meeting: the form carries the meeting's version it was drawn from, so a
+    save over a colleague's newer change is refused instead of reverting it."""
+
+    version = _version_field()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "version" in self.errors:
+            # Hidden: say it where it is seen.
+            self.add_error(None, "This form could not be read: reload the page and try again.")
+        return data
+
+
 class CancelForm(StyledForm):
     reason = forms.CharField(
         max_length=500,
@@ -173,7 +196,7 @@ class RespondForm(StyledForm):
         return data
 
 
-class ItemForm(StyledForm):
+class ItemForm(OnceKeyMixin, StyledForm):
     kind = forms.ChoiceField(choices=ItemKind.choices, label="What kind of item")
     title = forms.CharField(max_length=200, label="Item")
     detail = forms.CharField(
@@ -261,6 +284,8 @@ class ItemMergeForm(forms.Form):
 
 class ItemTimeForm(forms.Form):
     minutes = forms.IntegerField(required=False, min_value=1, max_value=240)
+    # The item's version the page showed (empty from an older page: not checked).
+    version = _version_field(required=False)
 
 
 class RegisterForm(forms.Form):

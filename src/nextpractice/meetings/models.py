@@ -206,6 +206,10 @@ class Meeting(models.Model):
     )
     # Raised on every change a calendar must notice (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
+    # Raised on every saved edit of when and where: the edit form carries the version it was
+    # drawn from, and a save from an older one is refused instead of reverting a colleague's
+    # change (optimistic concurrency).
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -351,7 +355,12 @@ class AgendaItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Computed under the meeting's row lock (services.agenda), so two items added at the
+    # same moment take turns and get different places.
     position = models.PositiveIntegerField(default=0)
+    # Raised whenever the item's text or time changes (a merge, the chair's timing): a
+    # timing form drawn from an older version is refused rather than overwriting.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AgendaItemQuerySet.as_manager()

@@ -39,6 +39,7 @@ from .forms import (
     ItemMergeForm,
     ItemMoveForm,
     ItemTimeForm,
+    MeetingEditForm,
     MeetingTimeForm,
     NoteForm,
     PlanForm,
@@ -278,24 +279,26 @@ def meeting_detail(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     return _meeting_page(request, access)
 
 
+def _edit_initial(meeting: Meeting) -> dict[str, Any]:
+    local = meeting.local_start
+    return {
+        "day": local.date(),
+        "start_time": local.time(),
+        "duration_minutes": meeting.duration_minutes,
+        "place_kind": meeting.place_kind,
+        "venue": meeting.venue,
+        "online_url": meeting.online_url,
+        "version": meeting.version,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
     _refuse_unless(access.can_edit, "Only the cluster's members move the meeting")
     meeting = access.meeting
-    local = meeting.local_start
-    form = MeetingTimeForm(
-        request.POST or None,
-        initial={
-            "day": local.date(),
-            "start_time": local.time(),
-            "duration_minutes": meeting.duration_minutes,
-            "place_kind": meeting.place_kind,
-            "venue": meeting.venue,
-            "online_url": meeting.online_url,
-        },
-    )
+    form = MeetingEditForm(request.POST or None, initial=_edit_initial(meeting))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -306,7 +309,10 @@ def meeting_edit(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
                 data["start_time"],
                 data["duration_minutes"],
                 form.place(),
+                version=data["version"],
             )
+        except services.StaleEdit as e:
+            return _edit_conflict(request, meeting, data, str(e))
         except services.MeetingError as e:
             form.add_error(None, str(e))
         else:
@@ -321,6 +327,41 @@ def meeting_edit(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
         request,
         "meetings/meeting_form.html",
         {"cluster": meeting.cluster, "form": form, "meeting": meeting},
+    )
+
+
+def _edit_conflict(
+    request: AuthedHttpRequest, meeting: Meeting, yours: dict[str, Any], why: str
+) -> HttpResponse:
+    """Both versions side by side (409): the one saved meanwhile (``meeting``, re-read by
+    the service) and the one this person sent. Keeping theirs is a link back; keeping
+    yours sends the form again, drawn from the saved version this time."""
+    theirs = _edit_initial(meeting)
+    form = MeetingEditForm(initial={**yours, "version": meeting.version})
+    place_label = dict(MeetingEditForm.base_fields["place_kind"].choices)  # type: ignore[attr-defined]
+    rows = [
+        ("Date", f"{theirs['day']:%A %-d %B %Y}", f"{yours['day']:%A %-d %B %Y}"),
+        ("Start time", f"{theirs['start_time']:%H:%M}", f"{yours['start_time']:%H:%M}"),
+        (
+            "Length",
+            f"{theirs['duration_minutes']} minutes",
+            f"{yours['duration_minutes']} minutes",
+        ),
+        ("Where", place_label[theirs["place_kind"]], place_label[yours["place_kind"]]),
+        ("Venue", theirs["venue"], yours["venue"]),
+        ("Link to join", theirs["online_url"], yours["online_url"]),
+    ]
+    return render(
+        request,
+        "meetings/meeting_conflict.html",
+        {
+            "cluster": meeting.cluster,
+            "meeting": meeting,
+            "form": form,
+            "why": why,
+            "rows": [(label, t, y, t != y) for label, t, y in rows],
+        },
+        status=409,
     )
 
 
@@ -400,6 +441,7 @@ def item_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
                 data["title"],
                 data["detail"],
                 data["minutes"],
+                once_key=form.once_key(),
             )
         except services.MeetingError as e:
             form.add_error(None, str(e))
@@ -460,7 +502,19 @@ def item_time(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Http
         messages.error(request, "Give the time as a number of minutes from 1 to 240.")
         return _back(access.meeting, f"#item-{item.pk}")
     try:
-        services.set_item_minutes(access.meeting, request.user, item, form.cleaned_data["minutes"])
+        services.set_item_minutes(
+            access.meeting,
+            request.user,
+            item,
+            form.cleaned_data["minutes"],
+            version=form.cleaned_data["version"],
+        )
+    except services.StaleEdit:
+        messages.error(
+            request,
+            f"\u201c{item.title}\u201d was changed while you were timing it (merged or "
+            "timed by someone else): nothing is saved; check its time below and set it again.",
+        )
     except services.MeetingError as e:
         messages.error(request, str(e))
     return _back(access.meeting, f"#item-{item.pk}")

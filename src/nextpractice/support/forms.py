@@ -6,6 +6,7 @@ from django import forms
 
 from nextpractice.core.converters import MAX_ID
 from nextpractice.core.forms import StyledForm
+from nextpractice.core.once import OnceKeyMixin
 from nextpractice.directory.models import Topic
 
 from .models import EventKind, Experience, Kind, Mode, TrialResult, Urgency
@@ -22,7 +23,7 @@ def _topics() -> forms.ModelMultipleChoiceField:
     )
 
 
-class HelpForm(StyledForm):
+class HelpForm(OnceKeyMixin, StyledForm):
     title = forms.CharField(max_length=200, label="What has happened, in a line")
     what_happened = forms.CharField(
         max_length=5000,
@@ -54,7 +55,7 @@ class ExperienceForm(StyledForm):
     )
 
 
-class SuccessForm(StyledForm):
+class SuccessForm(OnceKeyMixin, StyledForm):
     about = forms.TypedChoiceField(coerce=int, label="Whose success")
     text = forms.CharField(
         max_length=2000,
@@ -75,7 +76,7 @@ class SuccessForm(StyledForm):
         self.fields["related"].choices = [("", "Nothing in particular"), *related]  # type: ignore[attr-defined]
 
 
-class ResearchForm(StyledForm):
+class ResearchForm(OnceKeyMixin, StyledForm):
     title = forms.CharField(max_length=200)
     source = forms.CharField(max_length=200, required=False, label="Source (author, journal)")
     link = forms.URLField(required=False, assume_scheme="https")
@@ -100,7 +101,7 @@ class TakeawayForm(StyledForm):
     )
 
 
-class IdeaForm(StyledForm):
+class IdeaForm(OnceKeyMixin, StyledForm):
     title = forms.CharField(max_length=200, label="The idea")
     what_we_did = forms.CharField(
         max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="What we tried"
@@ -125,7 +126,7 @@ class TrialForm(StyledForm):
     )
 
 
-class EventForm(StyledForm):
+class EventForm(OnceKeyMixin, StyledForm):
     kind = forms.ChoiceField(choices=EventKind.choices, label="What kind of event")
     title = forms.CharField(max_length=200)
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")

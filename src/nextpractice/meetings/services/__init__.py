@@ -40,7 +40,7 @@ from .attendance import (
     respond,
     take_register,
 )
-from .common import MeetingError, current_members, member_choices, setting_of
+from .common import MeetingError, StaleEdit, current_members, member_choices, setting_of
 from .emails import audience, deputies, tell_everyone
 from .feeds import replace_calendar_address, turn_off_calendar_address
 from .reminders import send_due_meeting_emails
@@ -63,6 +63,7 @@ from .year import (
 
 __all__ = [
     "MeetingError",
+    "StaleEdit",
     "add_action",
     "add_holiday",
     "add_item",

@@ -12,9 +12,10 @@ from django.utils.module_loading import import_string
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
+from nextpractice.core.once import KeySpent, once
 
 from ..models import AgendaItem, ItemKind, Meeting
-from .common import MeetingError, refresh_state
+from .common import MeetingError, check_version, lock, refresh_state
 
 
 def check_agenda_open(meeting: Meeting) -> None:
@@ -27,34 +28,69 @@ def check_agenda_open(meeting: Meeting) -> None:
 
 @transaction.atomic
 def add_item(
-    meeting: Meeting, by: User, kind: str, title: str, detail: str = "", minutes: int | None = None
+    meeting: Meeting,
+    by: User,
+    kind: str,
+    title: str,
+    detail: str = "",
+    minutes: int | None = None,
+    *,
+    once_key: str = "",
 ) -> AgendaItem:
-    check_agenda_open(meeting)
-    last = meeting.items.aggregate(m=Max("position"))["m"]
-    # Any other business stays last; other items go before it.
-    position = (last or 0) + 10
-    item = AgendaItem.objects.create(
-        meeting=meeting,
-        kind=kind,
-        title=title,
-        detail=detail,
-        minutes=minutes,
-        raised_by=by,
-        position=position,
-    )
-    aob = list(meeting.items.filter(kind=ItemKind.AOB).exclude(pk=item.pk))
-    if kind != ItemKind.AOB and aob:
-        for other in aob:
-            other.position = position + 10
-        meeting.items.bulk_update(aob, ["position"])
-    record(
-        by,
-        "agenda.item_added",
-        item,
-        f"{by} added \u201c{title}\u201d to the agenda",
-        meeting.cluster,
-    )
+    """Add an item at the end (before any other business). ``once_key``: the form's
+    one-time key; sending the same form again returns the first item and adds nothing."""
+
+    def create() -> AgendaItem:
+        # The meeting's row lock first: two items added at the same moment then take
+        # turns reading the last position, instead of both taking the same one.
+        lock(meeting)
+        check_agenda_open(meeting)
+        last = meeting.items.aggregate(m=Max("position"))["m"]
+        # Any other business stays last; other items go before it.
+        position = (last or 0) + 10
+        item = AgendaItem.objects.create(
+            meeting=meeting,
+            kind=kind,
+            title=title,
+            detail=detail,
+            minutes=minutes,
+            raised_by=by,
+            position=position,
+        )
+        aob = list(meeting.items.filter(kind=ItemKind.AOB).exclude(pk=item.pk))
+        if kind != ItemKind.AOB and aob:
+            for other in aob:
+                other.position = position + 10
+            meeting.items.bulk_update(aob, ["position"])
+        record(
+            by,
+            "agenda.item_added",
+            item,
+            f"{by} added \u201c{title}\u201d to the agenda",
+            meeting.cluster,
+        )
+        return item
+
+    try:
+        item = once(by.pk, once_key, AgendaItem, create)
+    except KeySpent as e:
+        raise MeetingError(str(e)) from e
+    if item.meeting_id != meeting.pk:
+        # The key was spent on another meeting's agenda: a tampered form, not a repeat.
+        raise MeetingError("This form was already sent: reload the page to send another.")
     return item
+
+
+def _fresh_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
+    """``item`` re-read under the meeting's lock: another person may have just merged it
+    away or changed its text, and working from the caller's copy would lose that."""
+    fresh = meeting.items.select_for_update().filter(pk=item.pk).first()
+    if fresh is None:
+        raise MeetingError(
+            f"\u201c{item.title}\u201d is no longer on the agenda (someone has just merged "
+            "or removed it)."
+        )
+    return fresh
 
 
 def _renumber(meeting: Meeting, items: list[AgendaItem]) -> None:
@@ -68,6 +104,7 @@ def move_item(meeting: Meeting, item: AgendaItem, direction: str, by: User) -> N
     """One place up or down the agenda (the chair's order)."""
     if direction not in {"up", "down"}:
         raise MeetingError("Move an item up or down.")
+    lock(meeting)
     check_agenda_open(meeting)
     items = list(meeting.items.select_for_update())
     i = next((k for k, it in enumerate(items) if it.pk == item.pk), None)
@@ -87,15 +124,27 @@ def move_item(meeting: Meeting, item: AgendaItem, direction: str, by: User) -> N
 
 
 @transaction.atomic
-def set_item_minutes(meeting: Meeting, by: User, item: AgendaItem, minutes: int | None) -> None:
-    """The time an item needs (empty: untimed)."""
+def set_item_minutes(
+    meeting: Meeting,
+    by: User,
+    item: AgendaItem,
+    minutes: int | None,
+    *,
+    version: int | None = None,
+) -> None:
+    """The time an item needs (empty: untimed). ``version``: the item's version the form
+    was drawn from; an older one raises ``StaleEdit`` (a merge added time meanwhile)."""
     if minutes is not None and not 1 <= minutes <= 240:
         raise MeetingError("Give the time as a number of minutes from 1 to 240.")
-    check_agenda_open(meeting)
     if item.meeting_id != meeting.pk:
         raise MeetingError("That item is not on this meeting's agenda.")
+    lock(meeting)
+    check_agenda_open(meeting)
+    item = _fresh_item(meeting, item)
+    check_version(item.version, version)
     item.minutes = minutes
-    item.save(update_fields=["minutes"])
+    item.version += 1
+    item.save(update_fields=["minutes", "version"])
     record(
         by,
         "agenda.timed",
@@ -108,18 +157,23 @@ def set_item_minutes(meeting: Meeting, by: User, item: AgendaItem, minutes: int 
 
 @transaction.atomic
 def merge_items(meeting: Meeting, by: User, item: AgendaItem, into: AgendaItem) -> AgendaItem:
-    """Fold ``item`` into ``into``: its text, time, notes and actions move across."""
-    check_agenda_open(meeting)
+    """Fold ``item`` into ``into``: its text, time, notes and actions move across.
+    Both are re-read under the meeting's lock, so two merges into one item at the same
+    moment each add their text to what the other saved."""
     if item.pk == into.pk:
         raise MeetingError("Choose a different item to merge with.")
     if item.meeting_id != meeting.pk or into.meeting_id != meeting.pk:
         raise MeetingError("Both items must be on this meeting's agenda.")
+    lock(meeting)
+    check_agenda_open(meeting)
+    item, into = _fresh_item(meeting, item), _fresh_item(meeting, into)
     raised = f" (raised by {item.raised_by})" if item.raised_by else ""
     into.detail = "\n\n".join(
         p for p in [into.detail, f"{item.title}{raised}: {item.detail}".rstrip(": ")] if p
     )
     if item.minutes:
         into.minutes = (into.minutes or 0) + item.minutes
+    into.version += 1
     into.save()
     item.notes.update(item=into)
     item.actions.update(item=into)

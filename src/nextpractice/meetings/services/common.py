@@ -17,6 +17,12 @@ class MeetingError(Exception):
     """A step that cannot happen; the message is shown to the person."""
 
 
+class StaleEdit(MeetingError):
+    """The form was drawn from an older version of the thing than the one saved now:
+    someone else saved in between. Nothing is changed; the caller shows both versions
+    (the saved one is re-read into the object the caller holds)."""
+
+
 def current_members(cluster: Cluster) -> list[Membership]:
     """Everyone in the cluster now (a member who has not yet agreed the ground rules
     included: they host and take turns like anyone; they read nothing until they agree)."""
@@ -45,8 +51,20 @@ def cluster_meetings(cluster_id: int) -> MeetingQuerySet:
 
 def lock(meeting: Meeting) -> None:
     """Hold the meeting's row until the transaction ends, so two people acting at once
-    (publish and cancel) take turns instead of overwriting each other."""
+    (publish and cancel, two items added, two merges) take turns instead of overwriting
+    each other. On SQLite, where there is no row lock, the first write of a transaction
+    takes the database's write lock and the same turns follow."""
     cluster_meetings(meeting.cluster_id).select_for_update().filter(pk=meeting.pk).first()
+
+
+def check_version(current: int, drawn: int | None) -> None:
+    """Refuse a save from a form drawn from an older version (``None``: no form, e.g. the
+    demo or a command, which act on what they have just read)."""
+    if drawn is not None and drawn != current:
+        raise StaleEdit(
+            "Someone else changed this while you were editing it. Nothing of yours is saved "
+            "yet: compare the two versions and choose."
+        )
 
 
 def refresh_state(meeting: Meeting) -> None:

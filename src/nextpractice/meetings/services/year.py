@@ -26,7 +26,14 @@ from ..models import (
     SchoolHoliday,
     YearPlan,
 )
-from .common import MeetingError, cluster_meetings, current_members, lock, setting_of
+from .common import (
+    MeetingError,
+    check_version,
+    cluster_meetings,
+    current_members,
+    lock,
+    setting_of,
+)
 from .emails import audience, tell_everyone
 
 # --- Calendars of the year ---------------------------------------------------------------
@@ -230,11 +237,19 @@ def move_meeting(
     start: dt.time,
     minutes: int,
     place: dict[str, Any] | None = None,
+    *,
+    version: int | None = None,
 ) -> Meeting:
-    """Change when (and where) a meeting is. A diarised meeting's members are told."""
+    """Change when (and where) a meeting is. A diarised meeting's members are told.
+    ``version``: the meeting's version the edit form was drawn from; a save from an older
+    one raises ``StaleEdit`` and changes nothing (``meeting`` then holds the saved one)."""
     lock(meeting)
+    # Under the lock, from the database: the caller's copy may be older than a colleague's
+    # save, and saving it back would revert their change.
+    meeting.refresh_from_db()
     if meeting.is_cancelled:
         raise MeetingError("This meeting is cancelled.")
+    check_version(meeting.version, version)
     was = meeting.local_start
     was_place = meeting.place_text()
     meeting.starts_at = check_time(meeting, day, start, minutes)
@@ -243,6 +258,7 @@ def move_meeting(
         for name, value in place.items():
             setattr(meeting, name, value)
     changed = meeting.local_start != was or meeting.place_text() != was_place
+    meeting.version += 1
     if meeting.status == MeetingStatus.PROPOSED:
         meeting.save()
         record(
@@ -383,6 +399,7 @@ def cancel_meeting(meeting: Meeting, by: User, reason: str) -> None:
         return
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = timezone.now()
+    meeting.version += 1
     meeting.touch()
     meeting.save()
     record(

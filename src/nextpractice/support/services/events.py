@@ -15,7 +15,7 @@ from nextpractice.clusters.models import Cluster
 from nextpractice.directory.models import Setting
 
 from ..models import Event, EventContact, EventKind, EventTask, Kind, Participation
-from .errors import SupportError
+from .errors import SupportError, create_once
 from .notifications import members_of, tell_cluster
 
 
@@ -36,40 +36,45 @@ def create_event(
     aim: str = "",
     capacity: int | None = None,
     contacts: list[tuple[str, str]] | None = None,
+    once_key: str = "",
 ) -> Event:
     if kind not in EventKind.values:
         raise SupportError("Choose what kind of event it is.")
     if ends_at <= starts_at:
         raise SupportError("The event must end after it starts.")
-    event = Event.objects.create(
-        cluster=cluster,
-        kind=kind,
-        title=title,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        host_setting=host_setting,
-        venue=venue,
-        for_children=for_children,
-        for_staff=for_staff,
-        for_families=for_families,
-        aim=aim,
-        capacity=capacity,
-        created_by=by,
-    )
-    EventContact.objects.bulk_create(
-        [EventContact(event=event, name=n, email=e) for n, e in contacts or []]
-    )
-    tell_cluster(
-        cluster,
-        by,
-        Kind.EVENT,
-        f"New event: {event.title}, {event.starts_at:%-d %B}",
-        "an event",
-        event.title,
-        reverse("event_detail", args=[event.pk]),
-    )
-    record(by, "event.created", event, f"{by} arranged an event: {event.title}", cluster)
-    return event
+
+    def create() -> Event:
+        event = Event.objects.create(
+            cluster=cluster,
+            kind=kind,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            host_setting=host_setting,
+            venue=venue,
+            for_children=for_children,
+            for_staff=for_staff,
+            for_families=for_families,
+            aim=aim,
+            capacity=capacity,
+            created_by=by,
+        )
+        EventContact.objects.bulk_create(
+            [EventContact(event=event, name=n, email=e) for n, e in contacts or []]
+        )
+        tell_cluster(
+            cluster,
+            by,
+            Kind.EVENT,
+            f"New event: {event.title}, {event.starts_at:%-d %B}",
+            "an event",
+            event.title,
+            reverse("event_detail", args=[event.pk]),
+        )
+        record(by, "event.created", event, f"{by} arranged an event: {event.title}", cluster)
+        return event
+
+    return create_once(by, once_key, cluster, Event, create)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from nextpractice.clusters.models import Cluster, Membership, Role
 from nextpractice.directory.models import Topic, TopicChoice
 
 from ..models import Experience, HelpReply, HelpRequest, Kind, Urgency
-from .errors import SupportError
+from .errors import SupportError, create_once
 from .notifications import members_of, notify
 
 
@@ -38,31 +38,39 @@ def ask_for_help(
     topics: Sequence[Any],
     urgency: str,
     to_facilitator: bool = False,
+    *,
+    once_key: str = "",
 ) -> HelpRequest:
+    """Ask the cluster (and the facilitator, when asked) for help; urgent requests email
+    at once. ``once_key``: the form's one-time key, so a double submission asks once."""
     if urgency not in Urgency.values:
         raise SupportError("Say how urgent it is.")
-    request = HelpRequest.objects.create(
-        cluster=cluster,
-        requester=by,
-        title=title,
-        what_happened=what_happened,
-        urgency=urgency,
-        to_facilitator=to_facilitator,
-    )
-    request.topics.set(topics)
-    people = [u for u in _audience(request) if u.pk != by.pk]
-    link = reverse("help_detail", args=[request.pk])
-    notify(
-        people,
-        cluster,
-        Kind.HELP,
-        f"{by} needs help: {title}",
-        link,
-        urgent=urgency == Urgency.URGENT,
-        email=("emails/help_request", {"help": request, "by": by}),
-    )
-    record(by, "help.asked", request, f"{by} asked for help", _log_cluster(request))
-    return request
+
+    def create() -> HelpRequest:
+        request = HelpRequest.objects.create(
+            cluster=cluster,
+            requester=by,
+            title=title,
+            what_happened=what_happened,
+            urgency=urgency,
+            to_facilitator=to_facilitator,
+        )
+        request.topics.set(topics)
+        people = [u for u in _audience(request) if u.pk != by.pk]
+        link = reverse("help_detail", args=[request.pk])
+        notify(
+            people,
+            cluster,
+            Kind.HELP,
+            f"{by} needs help: {title}",
+            link,
+            urgent=urgency == Urgency.URGENT,
+            email=("emails/help_request", {"help": request, "by": by}),
+        )
+        record(by, "help.asked", request, f"{by} asked for help", _log_cluster(request))
+        return request
+
+    return create_once(by, once_key, cluster, HelpRequest, create)
 
 
 def _audience(request: HelpRequest) -> list[User]:

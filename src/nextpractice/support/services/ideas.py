@@ -11,23 +11,33 @@ from nextpractice.clusters.models import Cluster
 from nextpractice.directory.access import get_own_setting
 
 from ..models import Idea, IdeaTrial, TrialResult
-from .errors import SupportError
+from .errors import SupportError, create_once
 
 
 @transaction.atomic
 def share_idea(
-    cluster: Cluster, by: User, *, title: str, what_we_did: str, what_happened: str, evidence: str
+    cluster: Cluster,
+    by: User,
+    *,
+    title: str,
+    what_we_did: str,
+    what_happened: str,
+    evidence: str,
+    once_key: str = "",
 ) -> Idea:
-    idea = Idea.objects.create(
-        cluster=cluster,
-        author=by,
-        title=title,
-        what_we_did=what_we_did,
-        what_happened=what_happened,
-        evidence=evidence,
-    )
-    record(by, "idea.shared", idea, f"{by} shared an idea: {idea.title}", cluster)
-    return idea
+    def create() -> Idea:
+        idea = Idea.objects.create(
+            cluster=cluster,
+            author=by,
+            title=title,
+            what_we_did=what_we_did,
+            what_happened=what_happened,
+            evidence=evidence,
+        )
+        record(by, "idea.shared", idea, f"{by} shared an idea: {idea.title}", cluster)
+        return idea
+
+    return create_once(by, once_key, cluster, Idea, create)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import AgendaItem, ItemKind, Meeting
 
 from ..models import Kind, ResearchPiece, Takeaway
-from .errors import SupportError
+from .errors import SupportError, create_once
 from .notifications import tell_cluster
 
 
@@ -30,28 +30,32 @@ def share_research(
     link: str = "",
     questions: str = "",
     topics: Sequence[Any] = (),
+    once_key: str = "",
 ) -> ResearchPiece:
-    piece = ResearchPiece.objects.create(
-        cluster=cluster,
-        added_by=by,
-        title=title,
-        summary=summary,
-        source=source,
-        link=link,
-        questions=questions,
-    )
-    piece.topics.set(topics)
-    tell_cluster(
-        cluster,
-        by,
-        Kind.RESEARCH,
-        f"{by} shared research: {piece.title}",
-        "a piece of research",
-        piece.title,
-        reverse("research_detail", args=[piece.pk]),
-    )
-    record(by, "research.shared", piece, f"{by} shared research: {piece.title}", cluster)
-    return piece
+    def create() -> ResearchPiece:
+        piece = ResearchPiece.objects.create(
+            cluster=cluster,
+            added_by=by,
+            title=title,
+            summary=summary,
+            source=source,
+            link=link,
+            questions=questions,
+        )
+        piece.topics.set(topics)
+        tell_cluster(
+            cluster,
+            by,
+            Kind.RESEARCH,
+            f"{by} shared research: {piece.title}",
+            "a piece of research",
+            piece.title,
+            reverse("research_detail", args=[piece.pk]),
+        )
+        record(by, "research.shared", piece, f"{by} shared research: {piece.title}", cluster)
+        return piece
+
+    return create_once(by, once_key, cluster, ResearchPiece, create)
 
 
 @transaction.atomic

@@ -17,12 +17,14 @@ from nextpractice.meetings.models import Action, ActionStatus, Meeting, MeetingS
 from nextpractice.reviews.models import FocusAnswer, ReviewRequest
 
 from ..models import AchievementEmail, Event, Kind, Success, term_key
-from .errors import SupportError
+from .errors import SupportError, create_once
 from .notifications import notify
 
 
 @transaction.atomic
-def record_success(cluster: Cluster, by: User, about: User, text: str, **links: Any) -> Success:
+def record_success(
+    cluster: Cluster, by: User, about: User, text: str, *, once_key: str = "", **links: Any
+) -> Success:
     if not text.strip():
         raise SupportError("Write what happened.")
     if (
@@ -30,21 +32,25 @@ def record_success(cluster: Cluster, by: User, about: User, text: str, **links: 
         and not Membership.objects.unscoped().agreed().filter(cluster=cluster, user=about).exists()
     ):
         raise SupportError("A shout-out goes to a member of the cluster.")
-    success = Success.objects.create(
-        cluster=cluster, author=by, about=about, text=text.strip(), **links
-    )
-    if about.pk != by.pk:
-        notify(
-            [about],
-            cluster,
-            Kind.SUCCESS,
-            f"{by} gave you a shout-out",
-            reverse("achievements"),
-            email=("emails/shout_out", {"by": by, "success": success}),
-        )
     summary = f"{by} gave {about} a shout-out" if about.pk != by.pk else f"{by} recorded a success"
-    record(by, "success.recorded", success, summary, cluster)
-    return success
+
+    def create() -> Success:
+        success = Success.objects.create(
+            cluster=cluster, author=by, about=about, text=text.strip(), **links
+        )
+        if about.pk != by.pk:
+            notify(
+                [about],
+                cluster,
+                Kind.SUCCESS,
+                f"{by} gave you a shout-out",
+                reverse("achievements"),
+                email=("emails/shout_out", {"by": by, "success": success}),
+            )
+        record(by, "success.recorded", success, summary, cluster)
+        return success
+
+    return create_once(by, once_key, cluster, Success, create)
 
 
 def successes_since_last_meeting(meeting: Meeting) -> list[Success]:

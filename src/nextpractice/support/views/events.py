@@ -59,6 +59,7 @@ def event_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
                 aim=d["aim"],
                 capacity=d["capacity"],
                 contacts=d["contacts"],
+                once_key=form.once_key(),
             )
         except services.SupportError as e:
             form.add_error(None, str(e))

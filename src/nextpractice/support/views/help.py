@@ -67,22 +67,28 @@ def help_new(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     form = HelpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        help_request = services.ask_for_help(
-            access.cluster,
-            request.user,
-            data["title"],
-            data["what_happened"],
-            data["topics"],
-            data["urgency"],
-            data["to_facilitator"],
-        )
-        messages.success(
-            request,
-            "Sent to everyone in the cluster now."
-            if data["urgency"] == "urgent"
-            else "Sent to the cluster.",
-        )
-        return redirect("help_detail", help_request.pk)
+        try:
+            help_request = services.ask_for_help(
+                access.cluster,
+                request.user,
+                data["title"],
+                data["what_happened"],
+                data["topics"],
+                data["urgency"],
+                data["to_facilitator"],
+                once_key=form.once_key(),
+            )
+        except services.SupportError as e:
+            form.add_error(None, str(e))
+        else:
+            # The same words for a repeat of the same form: it was sent, once.
+            messages.success(
+                request,
+                "Sent to everyone in the cluster now."
+                if data["urgency"] == "urgent"
+                else "Sent to the cluster.",
+            )
+            return redirect("help_detail", help_request.pk)
     return render(
         request,
         "support/help_new.html",

@@ -27,8 +27,12 @@ def idea_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if not access.can_share:
             raise PermissionDenied
-        idea = services.share_idea(access.cluster, request.user, **form.cleaned_data)
-        return redirect("idea_detail", idea.pk)
+        try:
+            idea = services.share_idea(access.cluster, request.user, **form.cleaned_data)
+        except services.SupportError as e:
+            form.add_error(None, str(e))
+        else:
+            return redirect("idea_detail", idea.pk)
     items = (
         Idea.objects.in_cluster(request.user, cluster_id)
         .select_related("author")

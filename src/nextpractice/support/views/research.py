@@ -27,8 +27,12 @@ def research_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if not access.can_share:
             raise PermissionDenied
-        piece = services.share_research(access.cluster, request.user, **form.cleaned_data)
-        return redirect("research_detail", piece.pk)
+        try:
+            piece = services.share_research(access.cluster, request.user, **form.cleaned_data)
+        except services.SupportError as e:
+            form.add_error(None, str(e))
+        else:
+            return redirect("research_detail", piece.pk)
     items = (
         ResearchPiece.objects.in_cluster(request.user, cluster_id)
         .select_related("added_by")

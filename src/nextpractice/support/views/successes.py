@@ -41,7 +41,12 @@ def successes(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             link = related.get(form.cleaned_data["related"] or "", ("", {}))[1]
             try:
                 services.record_success(
-                    cluster, request.user, about, form.cleaned_data["text"], **link
+                    cluster,
+                    request.user,
+                    about,
+                    form.cleaned_data["text"],
+                    once_key=form.once_key(),
+                    **link,
                 )
             except services.SupportError as e:
                 form.add_error(None, str(e))
