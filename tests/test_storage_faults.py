@@ -95,7 +95,9 @@ def test_a_full_disk_shares_no_example_and_keeps_the_note(cast: Cast, disk_full:
 
 def test_a_full_disk_adds_no_version(cast: Cast, settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    new_request(client_for(cast.alice), cast.cluster.pk, file=SimpleUploadedFile("a.pdf", pdf_bytes()))
+    new_request(
+        client_for(cast.alice), cast.cluster.pk, file=SimpleUploadedFile("a.pdf", pdf_bytes())
+    )
     review = ReviewRequest.objects.get()
     before = files_under(tmp_path)
     settings.STORAGES = {
@@ -147,7 +149,9 @@ def test_stored_documents_and_their_folders_are_the_owners_only(
     cast: Cast, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    new_request(client_for(cast.alice), cast.cluster.pk, file=SimpleUploadedFile("a.pdf", pdf_bytes()))
+    new_request(
+        client_for(cast.alice), cast.cluster.pk, file=SimpleUploadedFile("a.pdf", pdf_bytes())
+    )
     stored = Path(DocumentVersion.objects.get().file.path)
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700

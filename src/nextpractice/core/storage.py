@@ -37,7 +37,9 @@ class PrivateFileSystemStorage(FileSystemStorage):
                 try:
                     os.link(partial, full_path)
                 except FileExistsError:
-                    name = validate_file_name(self.get_available_name(name), allow_relative_path=True)
+                    name = str(
+                        validate_file_name(self.get_available_name(name), allow_relative_path=True)
+                    )
                     full_path = self.path(name)
                 else:
                     break

@@ -38,7 +38,6 @@ from .models import (
     ReviewRequest,
 )
 
-
 logger = logging.getLogger(__name__)
 
 
@@ -68,9 +67,8 @@ def atomic_with_files(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _files_kept_on_success():
-            with transaction.atomic():
-                return func(*args, **kwargs)
+        with _files_kept_on_success(), transaction.atomic():
+            return func(*args, **kwargs)
 
     return wrapper
 
@@ -82,8 +80,9 @@ def _files_kept_on_success() -> Iterator[None]:
         yield
     except BaseException:
         for file in _stored.get() or []:
-            with contextlib.suppress(OSError):
-                file.storage.delete(file.name)
+            if file.name:
+                with contextlib.suppress(OSError):
+                    file.storage.delete(file.name)
         raise
     finally:
         _stored.reset(token)
