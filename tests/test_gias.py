@@ -107,6 +107,18 @@ def test_reimporting_updates_by_urn_instead_of_duplicating(bradford: Area) -> No
     assert (setting.name, setting.size) == ("Lilycroft Primary School", 420)
 
 
+def test_reimporting_an_unchanged_row_stamps_it_and_reopens_it(bradford: Area) -> None:
+    data = gias_file(school("107301", "Lilycroft Primary"), school("107302", "Green Lane"))
+    gias.import_gias(data, area=bradford)
+    Setting.objects.filter(urn="107302").update(is_open=False)
+    first = Setting.objects.get(urn="107301").imported_at
+    report = gias.import_gias(data, area=bradford)
+    assert (report.created, report.updated) == (0, 2)
+    assert Setting.objects.filter(is_open=True).count() == 2
+    again = Setting.objects.get(urn="107301").imported_at
+    assert first is not None and again is not None and again > first
+
+
 def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area) -> None:
     data = gias_file(
         school("107301", "Good Primary"),  # row 2
