@@ -415,7 +415,9 @@ def _write(parsed: Parsed, area: Area | None, report: ImportReport) -> None:
                 known.append(match)
             areas[code] = match
     existing_by_urn = {s.urn: s for s in Setting.objects.filter(urn__in=list(parsed))}
-    to_create, changed, unchanged = [], [], []
+    to_create: list[Setting] = []
+    changed: list[Setting] = []
+    unchanged: list[Setting] = []
     for urn, (_, f) in parsed.items():
         values = {k: v for k, v in f.items() if k not in {"la_name", "la_code", "urn"}}
         values.update(area=areas[f["la_code"]], is_open=True, imported_at=now)
