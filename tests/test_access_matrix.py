@@ -18,6 +18,7 @@ from nextpractice.audit.models import AuditEntry
 from nextpractice.clusters import services
 from nextpractice.clusters.models import Membership
 from nextpractice.directory import services as directory_services
+from nextpractice.directory.models import SettingsImport
 from nextpractice.formation.models import FormationRound
 from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import CalendarFeed, SchoolHoliday
@@ -114,6 +115,7 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "area_claim_decide": ("post", COORDINATOR_POST),
     "area_directory": ("get", COORDINATOR_ONLY),
     "area_import": ("get", COORDINATOR_ONLY),
+    "area_import_job": ("get", COORDINATOR_ONLY),
     "area_invite": ("get", COORDINATOR_ONLY),
     "formation_rounds": ("get", COORDINATOR_ONLY),
     # Leaders with a completed profile and setting see the page; others are sent to it.
@@ -334,6 +336,7 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         area=cast.area, name="Half-term", start=date(2026, 10, 26), end=date(2026, 10, 30)
     )
     feed = CalendarFeed.objects.create(user=cast.alice)
+    settings_import = SettingsImport.objects.create(area=cast.area, file_name="gias.csv", data=b"")
     settings.MEDIA_ROOT = tmp_path
     review = review_services.create_request(
         cast.cluster,
@@ -401,6 +404,7 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         "wish_id": 1,
         "request_id": join.pk,
         "claim_id": claim.pk,
+        "import_id": settings_import.pk,
         "token": token,
         "meeting_id": meeting.pk,
         "plan_id": meeting.plan_id,

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from nextpractice.accounts.models import Invitation
 from nextpractice.core.models import OutboundEmail
-from nextpractice.directory.models import ClosureDay, Setting
+from nextpractice.directory import imports
+from nextpractice.directory.models import ClosureDay, Setting, SettingsImport
 
 from .conftest import TOTP_SECRET, Cast, client_for
 from .test_gias import gias_file, school
@@ -121,8 +122,12 @@ def test_a_coordinator_uploads_a_gias_file(cast: Cast) -> None:
         gias_file(school("107301", "Lilycroft Primary"), school("x1", "Broken Primary")),
         "text/csv",
     )
-    page = client_for(cast.cora).post(reverse("area_import", args=[cast.area.pk]), {"file": upload})
-    text = page.content.decode()
+    client = client_for(cast.cora)
+    job_page = client.post(reverse("area_import", args=[cast.area.pk]), {"file": upload})
+    job = SettingsImport.objects.get()
+    assert job_page.url == reverse("area_import_job", args=[cast.area.pk, job.pk])
+    imports.run(job.pk)  # what the worker does
+    text = client.get(job_page.url).content.decode()
     assert "1 settings imported" in text
     assert "URN &#x27;x1&#x27; is not a valid URN" in text
     assert Setting.objects.filter(urn="107301", area=cast.area).exists()

@@ -107,6 +107,18 @@ def test_reimporting_updates_by_urn_instead_of_duplicating(bradford: Area) -> No
     assert (setting.name, setting.size) == ("Lilycroft Primary School", 420)
 
 
+def test_reimporting_an_unchanged_row_stamps_it_and_reopens_it(bradford: Area) -> None:
+    data = gias_file(school("107301", "Lilycroft Primary"), school("107302", "Green Lane"))
+    gias.import_gias(data, area=bradford)
+    Setting.objects.filter(urn="107302").update(is_open=False)
+    first = Setting.objects.get(urn="107301").imported_at
+    report = gias.import_gias(data, area=bradford)
+    assert (report.created, report.updated) == (0, 2)
+    assert Setting.objects.filter(is_open=True).count() == 2
+    again = Setting.objects.get(urn="107301").imported_at
+    assert first is not None and again is not None and again > first
+
+
 def test_it_reports_every_rejected_or_skipped_row_with_its_number(bradford: Area) -> None:
     data = gias_file(
         school("107301", "Good Primary"),  # row 2
@@ -341,3 +353,219 @@ def test_a_nul_character_deep_in_the_file_rejects_its_row(bradford: Area) -> Non
     report = gias.import_gias(data, area=bradford)
     assert [(p.row, p.reason) for p in report.rejected] == [(32, "a field holds a NUL character")]
     assert report.created == 30
+
+
+# --- A long import runs in the background, with progress and a report --------------------
+
+
+def _coordinator(area: Area) -> Any:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from .conftest import TOTP_SECRET, client_for, make_person
+
+    cora = make_person("cora@example.test", "Cora Coordinator")
+    area.coordinators.add(cora)
+    TOTP.activate(cora, TOTP_SECRET)  # a coordinator signs in with a second factor
+    return client_for(cora)
+
+
+def _upload(client: Any, area: Area, data: bytes, name: str = "edubase.csv") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    return client.post(
+        reverse("area_import", args=[area.pk]),
+        {"file": SimpleUploadedFile(name, data, "text/csv")},
+    )
+
+
+def _job_page(client: Any, area: Area, job: Any, **headers: str) -> str:
+    from django.urls import reverse
+
+    page = client.get(reverse("area_import_job", args=[area.pk, job.pk]), headers=headers)
+    assert page.status_code == 200
+    return str(page.content.decode())
+
+
+def test_an_upload_returns_at_once_with_a_job_page_and_the_worker_imports_it(
+    bradford: Area, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from nextpractice.directory import imports
+    from nextpractice.directory.models import SettingsImport
+
+    client = _coordinator(bradford)
+    data = gias_file(
+        school("107301", "Lilycroft Primary"),
+        school("x1", "Broken Primary"),
+        school("107303", "Closed Primary", **{"EstablishmentStatus (name)": "Closed"}),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, bradford, data)
+    job = SettingsImport.objects.get()
+    assert response.status_code == 302 and response.url.endswith(f"/import/{job.pk}/")
+    # Only checked and stored so far: the worker imports it.
+    assert job.state == SettingsImport.WAITING and not Setting.objects.exists()
+    assert DBTaskResult.objects.filter(args_kwargs__args=[job.pk]).exists()
+    waiting = _job_page(client, bradford, job)
+    assert "Waiting for the importer to start" in waiting and 'hx-trigger="every 2s"' in waiting
+    assert "reload it" in waiting  # without JavaScript
+
+    assert imports.run(job.pk) is True
+    job.refresh_from_db()
+    assert job.state == SettingsImport.DONE and job.created == 1 and job.data == b""
+    assert Setting.objects.filter(urn="107301", area=bradford).exists()
+    page = _job_page(client, bradford, job)
+    assert "1 settings imported" in page
+    assert "URN &#x27;x1&#x27; is not a valid URN" in page and ">3<" in page  # its row number
+    assert "Row 4 (URN 107303): not open (Closed)" in page
+    # HTMX gets the part only, and it stops polling once finished.
+    part = _job_page(client, bradford, job, HX_Request="true")
+    assert "<html" not in part and "hx-trigger" not in part and "1 settings imported" in part
+
+
+def test_a_job_runs_once_and_the_same_file_twice_changes_nothing_more(bradford: Area) -> None:
+    from nextpractice.directory import imports
+    from nextpractice.directory.models import SettingsImport
+
+    client = _coordinator(bradford)
+    data = gias_file(school("107301", "Lilycroft Primary"), school("107302", "Green Lane"))
+    _upload(client, bradford, data)
+    first = SettingsImport.objects.get()
+    assert imports.run(first.pk) is True
+    assert imports.run(first.pk) is False  # done: a duplicate task does nothing
+    _upload(client, bradford, data)
+    second = SettingsImport.objects.exclude(pk=first.pk).get()
+    imports.run(second.pk)
+    second.refresh_from_db()
+    assert (second.created, second.updated) == (0, 2)
+    assert Setting.objects.count() == 2
+
+
+def test_a_file_refused_by_its_start_makes_no_job(bradford: Area) -> None:
+    from nextpractice.directory.models import SettingsImport
+
+    response = _upload(_coordinator(bradford), bradford, b"URN,Name\r\n1,x\r\n")
+    assert response.status_code == 400 and b"missing column(s)" in response.content
+    assert not SettingsImport.objects.exists()
+
+
+def test_a_file_rejected_half_way_changes_nothing_and_says_why(bradford: Area) -> None:
+    from nextpractice.directory import imports
+    from nextpractice.directory.models import SettingsImport
+
+    client = _coordinator(bradford)
+    good = [school(f"1074{i:02d}", f"Primary {i}") for i in range(20)]
+    _upload(client, bradford, gias_file(*good, school("107301", "x" * (140 * 1024))))
+    job = SettingsImport.objects.get()
+    imports.run(job.pk)
+    job.refresh_from_db()
+    assert job.state == SettingsImport.FAILED and "longer than 128 KiB" in job.error
+    assert not Setting.objects.exists()
+    page = _job_page(client, bradford, job)
+    assert "The file was not imported" in page and "Nothing was changed" in page
+
+
+def test_an_error_while_writing_fails_the_job_and_writes_nothing(
+    bradford: Area, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nextpractice.directory import imports
+    from nextpractice.directory.models import SettingsImport
+
+    _upload(
+        _coordinator(bradford), bradford, gias_file(school("107301", "A"), school("107302", "B"))
+    )
+    job = SettingsImport.objects.get()
+
+    def explode(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Setting.objects, "bulk_update", explode)
+    imports.run(job.pk)
+    job.refresh_from_db()
+    assert job.state == SettingsImport.FAILED and "Nothing was imported" in job.error
+    assert not Setting.objects.exists() and job.created == 0
+
+
+def test_a_run_whose_worker_died_is_taken_over_and_a_live_one_is_not(bradford: Area) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nextpractice.directory import imports
+    from nextpractice.directory.models import SettingsImport
+
+    _upload(_coordinator(bradford), bradford, gias_file(school("107301", "A")))
+    job = SettingsImport.objects.get()
+    now = timezone.now()
+    SettingsImport.objects.filter(pk=job.pk).update(
+        state=SettingsImport.RUNNING, started_at=now, heartbeat_at=now
+    )
+    assert imports.run(job.pk) is False  # someone is at it
+    assert imports.resume_stalled() == 0
+    long_ago = now - imports.STALE_AFTER - dt.timedelta(seconds=1)
+    SettingsImport.objects.filter(pk=job.pk).update(started_at=long_ago, heartbeat_at=long_ago)
+    assert imports.resume_stalled() == 1
+    assert imports.run(job.pk) is True
+    job.refresh_from_db()
+    assert job.state == SettingsImport.DONE and Setting.objects.filter(urn="107301").exists()
+
+
+def test_progress_is_committed_as_rows_are_read(
+    bradford: Area, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nextpractice.directory import imports
+    from nextpractice.directory.models import SettingsImport
+
+    seen: list[int] = []
+    monkeypatch.setattr(gias, "PROGRESS_EVERY", 2)
+    original = gias.parse_gias
+
+    def watched(data: bytes, area: Any, progress: Any = None) -> Any:
+        def spy(rows: int) -> None:
+            progress(rows)
+            seen.append(SettingsImport.objects.get().rows_read)
+
+        return original(data, area, spy)
+
+    monkeypatch.setattr(gias, "parse_gias", watched)
+    _upload(
+        _coordinator(bradford),
+        bradford,
+        gias_file(*[school(f"1074{i:02d}", "P") for i in range(6)]),
+    )
+    job = SettingsImport.objects.get()
+    assert job.rows_total == 6
+    imports.run(job.pk)
+    assert seen == [1, 3, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_process_completes_an_upload() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from nextpractice.directory.models import SettingsImport
+
+    from .test_email import _database_url
+
+    area = Area.objects.create(name="Bradford", la_code="380")
+    client = _coordinator(area)
+    rows = [school(f"1{i:05d}", f"Primary {i}") for i in range(300)]
+    response = _upload(client, area, gias_file(*rows))
+    assert response.status_code == 302
+    job = SettingsImport.objects.get()
+    worker = subprocess.run(
+        [sys.executable, "-m", "nextpractice", "worker", "--batch"],
+        env={**os.environ, "DATABASE_URL": _database_url()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    job.refresh_from_db()
+    assert job.state == SettingsImport.DONE and job.created == 300
+    assert "300 settings imported" in _job_page(client, area, job)

@@ -240,6 +240,7 @@ PERIODIC_JOBS = [
     "nextpractice.support.services.send_termly_achievements",
     # One-time form keys older than a month: a repeat that late is not a double submission.
     "nextpractice.core.once.purge",
+    "nextpractice.directory.imports.resume_stalled",
 ]
 # Apps that put things other than meetings in people's diaries and calendar feeds.
 CALENDAR_SOURCES = [
@@ -267,9 +268,11 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # one included, can replace the disk here.
 MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "uploads")))
 FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Owner-only from the first byte, and no partial file left when the disk is full.
+    "default": {"BACKEND": "nextpractice.core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": env.string(
             "STATICFILES_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage"

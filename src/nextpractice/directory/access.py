@@ -13,7 +13,7 @@ from django.http import Http404
 
 from nextpractice.core.forms import is_id
 
-from .models import Area, Setting, SettingClaim
+from .models import Area, Setting, SettingClaim, SettingsImport
 
 
 def get_area_for(user: Any, area_id: int) -> Area:
@@ -38,6 +38,14 @@ def get_claim_for(area: Area, claim_id: int) -> SettingClaim:
     if claim is None:
         raise Http404("No such request")
     return claim
+
+
+def get_import_for(area: Area, import_id: int) -> SettingsImport:
+    """An import into this area (its coordinators' page), or 404."""
+    job = area.imports.defer("data").filter(pk=import_id).first() if is_id(import_id) else None
+    if job is None:
+        raise Http404("No such import")
+    return job
 
 
 def get_own_setting(user: Any) -> Setting | None:

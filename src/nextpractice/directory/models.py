@@ -333,3 +333,57 @@ class SettingClaim(models.Model):
 
     def __str__(self) -> str:
         return f"Setting claim {self.pk}"
+
+
+class SettingsImport(models.Model):
+    """A coordinator's GIAS upload, imported by the worker: a 20,000-row update takes longer
+    than a web request may, so the page shows its progress and then its report.
+
+    All or nothing: every setting is written, with the report and the state "done", in one
+    transaction at the end; a run killed half way wrote nothing and is run again."""
+
+    WAITING, RUNNING, DONE, FAILED = "waiting", "running", "done", "failed"
+    STATES = [(WAITING, "Waiting"), (RUNNING, "Importing"), (DONE, "Done"), (FAILED, "Failed")]
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=200)
+    # The upload itself (public register data, at most 10 MB), in the same transaction as
+    # the job so a worker always finds it; emptied once the import has finished.
+    data = models.BinaryField(editable=False)
+    state = models.CharField(max_length=10, choices=STATES, default=WAITING)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Touched as rows are read: a run whose heartbeat stops is taken over by another worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)  # lines in the file: about the rows
+    rows_read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    # [[row number, URN, reason], ...] as gias.RowProblem, for the result page.
+    skipped = models.JSONField(default=list, blank=True)
+    rejected = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in {self.DONE, self.FAILED}
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        return min(99, 100 * self.rows_read // self.rows_total) if self.rows_total else 0

@@ -8,6 +8,11 @@ urlpatterns = [
     path("my-setting/claim/", views.setting_claim, name="setting_claim"),
     path("areas/<id:area_id>/", views.area_directory, name="area_directory"),
     path("areas/<id:area_id>/import/", views.area_import, name="area_import"),
+    path(
+        "areas/<id:area_id>/import/<id:import_id>/",
+        views.area_import_job,
+        name="area_import_job",
+    ),
     path("areas/<id:area_id>/invite/", views.area_invite, name="area_invite"),
     path(
         "areas/<id:area_id>/claims/<id:claim_id>/",

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.core.types import AuthedHttpRequest
 
-from . import gias, services
-from .access import get_area_for, get_claim_for, get_own_setting
+from . import gias, imports, services
+from .access import get_area_for, get_claim_for, get_import_for, get_own_setting
 from .forms import (
     ClaimSettingForm,
     DecideForm,
@@ -179,15 +179,36 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def area_import(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
+    """Upload a GIAS file: checked at once, imported by the worker (a big file takes longer
+    than a web request may), then the job's page shows progress and the report."""
     area = get_area_for(request.user, area_id)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
         try:
-            report = gias.import_for_area(form.cleaned_data["file"], area=area, by=request.user)
+            job = imports.start(area, request.user, form.cleaned_data["file"])
         except gias.ImportFileError as e:
             form.add_error("file", str(e))
-    return render(request, "directory/import.html", {"area": area, "form": form, "report": report})
+        else:
+            return redirect("area_import_job", area.pk, job.pk)
+    return render(
+        request,
+        "directory/import.html",
+        {"area": area, "form": form, "recent": area.imports.defer("data")[:5]},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_safe
+def area_import_job(request: AuthedHttpRequest, area_id: int, import_id: int) -> HttpResponse:
+    """An import's progress, then its report; HTMX polls the progress part, and without
+    JavaScript the page is reloaded."""
+    area = get_area_for(request.user, area_id)
+    job = get_import_for(area, import_id)
+    template = "directory/_import_job.html" if request.htmx else "directory/import_job.html"
+    response = render(request, template, {"area": area, "job": job})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

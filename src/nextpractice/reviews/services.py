@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import functools
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from nextpractice.accounts.models import User
@@ -33,9 +38,69 @@ from .models import (
     ReviewRequest,
 )
 
+logger = logging.getLogger(__name__)
+
 
 class ReviewError(Exception):
     """A step that cannot happen; the message is shown to the person."""
+
+
+class StorageFailed(ReviewError):
+    """The uploaded file could not be written (disk full, folder not writable)."""
+
+
+STORAGE_FAILED = (
+    "The file could not be stored, so nothing was saved. Try again; if it happens again, "
+    "tell the administrator."
+)
+
+# Files stored by the service call under way, removed again if its transaction rolls back.
+_stored: ContextVar[list[FieldFile] | None] = ContextVar("stored_files", default=None)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def atomic_with_files(func: Callable[P, R]) -> Callable[P, R]:
+    """transaction.atomic, and the files the call stored are deleted when it fails: a
+    rolled-back row leaves no orphaned document on disk."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _files_kept_on_success(), transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def _files_kept_on_success() -> Iterator[None]:
+    token = _stored.set([])
+    try:
+        yield
+    except BaseException:
+        for file in _stored.get() or []:
+            if file.name:
+                with contextlib.suppress(OSError):
+                    file.storage.delete(file.name)
+        raise
+    finally:
+        _stored.reset(token)
+
+
+def _store(file: FieldFile, content: bytes) -> None:
+    """Write an uploaded document through the storage API (so an S3-compatible store can
+    replace the disk), or StorageFailed: the storage leaves no partial file, the caller's
+    transaction rolls back, and the person is told nothing was saved."""
+    try:
+        file.save("document", ContentFile(content), save=False)
+    except OSError as e:
+        # The reason for the administrator, never the file's name or owner.
+        logger.error("An uploaded document could not be stored: %s", e.strerror or type(e))
+        raise StorageFailed(STORAGE_FAILED) from None
+    stored = _stored.get()
+    if stored is not None:
+        stored.append(file)
 
 
 @dataclass
@@ -69,8 +134,7 @@ def _store_version(review: ReviewRequest, by: User, checked: CheckedFile) -> Doc
         size=len(checked.content),
         uploaded_by=by,
     )
-    # Through Django's storage API, so an S3-compatible store can replace the disk.
-    version.file.save("document", ContentFile(checked.content), save=False)
+    _store(version.file, checked.content)
     version.save()
     return version
 
@@ -90,7 +154,7 @@ def _check_audience(cluster: Cluster, audience: Sequence[User]) -> None:
         raise ReviewError("Choose people from the members of your cluster.")
 
 
-@transaction.atomic
+@atomic_with_files
 def create_request(
     cluster: Cluster,
     by: User,
@@ -157,7 +221,7 @@ def create_request(
     return review
 
 
-@transaction.atomic
+@atomic_with_files
 def add_version(review: ReviewRequest, by: User, upload: CheckedFile) -> DocumentVersion:
     if not review.is_open:
         raise ReviewError("This request is closed.")
@@ -329,7 +393,7 @@ def log_access(review: ReviewRequest, user: User, what: str, version: Any = None
         AccessEntry.objects.create(request=review, user=user, what=what, version=version)
 
 
-@transaction.atomic
+@atomic_with_files
 def share_exemplar(
     cluster: Cluster,
     by: User,
@@ -357,7 +421,7 @@ def share_exemplar(
         exemplar.original_name = upload.name
         exemplar.content_type = upload.kind.content_type
         exemplar.size = len(upload.content)
-        exemplar.file.save("document", ContentFile(upload.content), save=False)
+        _store(exemplar.file, upload.content)
     else:
         raise ReviewError("Choose the document to share.")
     exemplar.save()

@@ -87,6 +87,7 @@ def review_new(request: AuthedHttpRequest, cluster_id: int, kind: str) -> HttpRe
         kind=kind,
         people=reviews_access.colleagues(),
     )
+    storage_failed = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -109,7 +110,9 @@ def review_new(request: AuthedHttpRequest, cluster_id: int, kind: str) -> HttpRe
                 arrival=data.get("arrival", ""),
             )
         except services.ReviewError as e:
+            # The form comes back with everything typed; only the file must be chosen again.
             form.add_error(None, str(e))
+            storage_failed = isinstance(e, services.StorageFailed)
         else:
             messages.success(request, "Your request is sent to the people you asked.")
             return redirect("review_detail", review.pk)
@@ -117,7 +120,7 @@ def review_new(request: AuthedHttpRequest, cluster_id: int, kind: str) -> HttpRe
         request,
         "reviews/new.html",
         {"cluster": cluster, "form": form, "kind": ReviewKind(kind)},
-        status=400 if form.is_bound else 200,
+        status=503 if storage_failed else 400 if form.is_bound else 200,
     )
 
 
@@ -404,6 +407,7 @@ def exemplars(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         versions=versions,
         initial={"version": picked.pk} if picked else None,
     )
+    storage_failed = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -418,6 +422,7 @@ def exemplars(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             )
         except services.ReviewError as e:
             form.add_error(None, str(e))
+            storage_failed = isinstance(e, services.StorageFailed)
         else:
             messages.success(request, "Shared in the cluster's example library. Thank you.")
             return redirect("exemplars", cluster.pk)
@@ -432,7 +437,7 @@ def exemplars(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "items": items,
             "sharing": picked is not None,
         },
-        status=400 if form.is_bound else 200,
+        status=503 if storage_failed else 400 if form.is_bound else 200,
     )
 
 
