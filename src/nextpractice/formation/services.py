@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -219,8 +220,9 @@ def run(round_id: int, run_number: int | None = None) -> None:
             alive = current.update(heartbeat_at=timezone.now(), **fields)
         except (OperationalError, InterfaceError):
             # The database is busy or the connection dropped: the next beat will do, on a
-            # fresh connection if this one is broken.
-            connection.close_if_unusable_or_obsolete()
+            # fresh connection if this one is broken (never closed under a transaction).
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
             return
         if not alive:
             raise Superseded
@@ -232,10 +234,15 @@ def run(round_id: int, run_number: int | None = None) -> None:
         log.info("formation round %s: run %s superseded; it stops", round_id, run_number)
     except (GroupingError, FormationError) as e:
         current.update(status=RoundStatus.DRAFT, error=str(e)[:300], finished_at=timezone.now())
-    except Exception:
-        # Logged by id only: the exception may carry leaders' names.
-        log.exception("formation round %s: run %s failed", round_id, run_number)
-        connection.close_if_unusable_or_obsolete()
+    except Exception as e:
+        # The kind of error and where, not its message: that may carry leaders' names.
+        log.error(
+            "formation round %s: run %s failed: %s\n%s",
+            round_id,
+            run_number,
+            type(e).__name__,
+            "".join(traceback.format_tb(e.__traceback__)),
+        )
         current.update(
             status=RoundStatus.DRAFT, error=STOPPED_UNEXPECTEDLY, finished_at=timezone.now()
         )
