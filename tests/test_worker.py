@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from nextpractice.conf import env
@@ -118,6 +118,30 @@ def test_the_lease_goes_to_one_worker_and_passes_on_only_once_expired(db: Any) -
     assert not periodic.take_lease("host:1:a", now=expiry)  # and the old holder has lost it
     periodic.release_lease("host:2:b")
     assert periodic.take_lease("host:1:a")  # released at a clean stop: free at once
+
+
+def locked_job() -> int:
+    raise OperationalError("database is locked")
+
+
+RAN: list[str] = []
+
+
+def working_job() -> int:
+    RAN.append("working_job")
+    return 1
+
+
+def test_a_job_that_finds_the_database_locked_stops_neither_the_others_nor_the_worker(
+    settings: Any,
+) -> None:
+    settings.PERIODIC_JOBS = ["tests.test_worker.locked_job", "tests.test_worker.working_job"]
+    RAN.clear()
+    with pytest.raises(OperationalError):  # up to the worker, which backs off and reconnects
+        periodic.run_jobs()
+    assert RAN == ["working_job"]  # after the other jobs had their turn
+    settings.PERIODIC_JOBS = ["tests.test_worker.working_job"] * 2
+    assert periodic.run_jobs() == 2
 
 
 @pytest.mark.django_db(transaction=True)

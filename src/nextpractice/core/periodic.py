@@ -67,16 +67,23 @@ def run_jobs(renew: Callable[[], bool] | None = None) -> int:
     its lease; once it is lost, the rest is left to the new holder.
     """
     done = 0
+    database_down: Exception | None = None
     for k, path in enumerate(settings.PERIODIC_JOBS):
         if renew is not None and k and not renew():
             log.info("periodic lease lost; the new holder runs the remaining jobs")
             break
         try:
             done += int(import_string(path)() or 0)
-        except DATABASE_DOWN:
-            raise
+        except DATABASE_DOWN as e:
+            # The kind only (a database's message can carry values). The other jobs still
+            # get their turn (a lock may be one table's), and the error goes up at the end
+            # so that the worker reconnects and the tick is tried again soon.
+            log.warning("periodic job %s: database unavailable (%s)", path, type(e).__name__)
+            database_down = e
         except Exception:
             log.exception("periodic job %s failed", path)
+    if database_down is not None:
+        raise database_down
     return done
 
 
