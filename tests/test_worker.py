@@ -55,6 +55,7 @@ def start_worker(
         **os.environ,
         "DATABASE_URL": db_url or database_url(),
         "DJANGO_SETTINGS_MODULE": "nextpractice.conf.settings",
+        "LOG_LEVEL": "INFO",  # the tests read the worker's "started" and "database back"
         **extra_env,
     }
     if smtp_port is not None:
