@@ -3,6 +3,7 @@ adjusts, and publishes; each leader is invited to their cluster."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -31,6 +32,18 @@ from .conftest import TOTP_SECRET, make_person
 
 @pytest.fixture
 def area_with_leaders(db: Any) -> dict[str, Any]:
+    return build_area_with_leaders()
+
+
+def make_round(time_limit: int = 1) -> FormationRound:
+    """A round of 22 leaders ready to run (for tests that need no fixture)."""
+    round_: FormationRound = build_area_with_leaders()["round"]
+    FormationRound.objects.filter(pk=round_.pk).update(time_limit=time_limit)
+    round_.refresh_from_db()
+    return round_
+
+
+def build_area_with_leaders() -> dict[str, Any]:
     from allauth.mfa.totp.internal.auth import TOTP
 
     rng = random.Random(4)
@@ -38,6 +51,11 @@ def area_with_leaders(db: Any) -> dict[str, Any]:
     sam = make_person("sam@example.test", "Sam Coordinator")
     area.coordinators.add(sam)
     TOTP.activate(sam, TOTP_SECRET)
+    # The migrations' values and topics, or (after a transactional test flushed them) a few.
+    for k in range(6 - Value.objects.count()):
+        Value.objects.create(name=f"Value {k}")
+    for k in range(8 - Topic.objects.count()):
+        Topic.objects.create(name=f"Topic {k}")
     values, topics = list(Value.objects.all()), list(Topic.objects.all())
     leaders = []
     for k in range(22):
@@ -406,3 +424,95 @@ def test_malformed_formation_input_changes_nothing(
     round_.refresh_from_db()
     assert round_.locked_groups == [] and not round_.wishes.exists()
     assert not JoinRequest.objects.unscoped().exists()
+
+
+def test_a_running_round_cannot_be_run_twice(area_with_leaders: dict[str, Any]) -> None:
+    round_ = area_with_leaders["round"]
+    services.start(round_)
+    with pytest.raises(services.FormationError, match="already running"):
+        services.start(round_)
+
+
+def test_an_unexpected_error_ends_the_run_with_a_message(
+    area_with_leaders: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        name = "Leader 3"  # in the message only, where the log must not repeat it
+        raise RuntimeError(f"{name} broke the search")
+
+    monkeypatch.setattr(services, "solve", broken)
+    round_ = run(area_with_leaders["round"])
+    assert round_.status == RoundStatus.DRAFT and round_.finished_at is not None
+    assert round_.error == services.STOPPED_UNEXPECTEDLY
+    page = area_with_leaders["client"].get(
+        reverse("formation_round", args=[round_.area_id, round_.pk])
+    )
+    assert b"The last run stopped: an unexpected error. Run it again" in page.content
+    assert b"Leader 3 broke" not in page.content
+    assert "RuntimeError" in caplog.text and "Leader 3" not in caplog.text  # no names in logs
+    monkeypatch.undo()
+    assert run(round_).status == RoundStatus.PROPOSED  # and it can be run again
+
+
+def test_a_run_declared_stopped_cannot_overwrite_the_run_that_replaced_it(
+    area_with_leaders: dict[str, Any], settings: Any
+) -> None:
+    round_ = area_with_leaders["round"]
+    services.start(round_)
+    first = FormationRound.objects.get(pk=round_.pk).run_number
+    page = reverse("formation_round", args=[round_.area_id, round_.pk])
+    assert b"The run stopped" not in area_with_leaders["client"].get(page).content
+    # Nothing heard from the run for longer than the stale timeout: its worker died.
+    silent = dt.timedelta(seconds=settings.FORMATION_STALE_SECONDS + 1)
+    FormationRound.objects.filter(pk=round_.pk).update(heartbeat_at=timezone.now() - silent)
+    text = area_with_leaders["client"].get(page).content.decode()
+    assert "The run stopped before it finished; run it again." in text
+    assert "Run the matching" in text and "Stopped: run it again" in text
+    services.start(round_)
+    services.run(round_.pk, first)  # the old run's task, picked up late: it writes nothing
+    round_.refresh_from_db()
+    assert round_.status == RoundStatus.RUNNING and not round_.placements.exists()
+    services.run(round_.pk, first + 1)
+    round_.refresh_from_db()
+    assert round_.status == RoundStatus.PROPOSED and round_.placements.count() == 22
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_round_whose_worker_is_killed_says_so_and_runs_again(
+    area_with_leaders: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    """A real worker running the round is killed (SIGKILL) mid-search; once its heartbeat
+    is stale the page says the run stopped, and a new run is accepted and completes."""
+    from .test_worker import start_worker, stop, wait_for
+
+    round_, client = area_with_leaders["round"], area_with_leaders["client"]
+    FormationRound.objects.filter(pk=round_.pk).update(time_limit=60)
+    page = reverse("formation_round", args=[round_.area_id, round_.pk])
+    client.post(reverse("formation_run", args=[round_.area_id, round_.pk]))
+    worker = start_worker(tmp_path / "worker.log")
+    try:
+        wait_for(
+            lambda: FormationRound.objects.filter(pk=round_.pk, progress__gt=0).exists(),
+            120,
+            "the worker never started the search",
+        )
+        assert b"Matching leaders" in client.get(page).content
+    finally:
+        worker.kill()
+        worker.wait(10)
+    settings.FORMATION_STALE_SECONDS = 2
+    wait_for(
+        lambda: FormationRound.objects.get(pk=round_.pk).run_stopped, 10, "the run never went stale"
+    )
+    assert b"The run stopped before it finished; run it again." in client.get(page).content
+    FormationRound.objects.filter(pk=round_.pk).update(time_limit=1)
+    client.post(reverse("formation_run", args=[round_.area_id, round_.pk]))
+    assert FormationRound.objects.get(pk=round_.pk).run_number == 2
+    again = start_worker(tmp_path / "again.log", "--batch")
+    try:
+        assert again.wait(120) == 0, (tmp_path / "again.log").read_text()
+    finally:
+        stop(again)
+    round_.refresh_from_db()
+    assert round_.status == RoundStatus.PROPOSED and round_.placements.count() == 22
+    assert b"Proposed clusters" in client.get(page).content

@@ -70,11 +70,7 @@ def database(name: str, sqlite_path: Path) -> dict[str, object]:
     """Django's DATABASES["default"] from a URL such as postgresql://user:pw@host:5432/db."""
     value = _raw(name)
     if not value:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(sqlite_path),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-        }
+        return _sqlite(str(sqlite_path))
     parts = urlsplit(value)
     if parts.scheme in {"postgres", "postgresql"}:
         db_name = unquote(parts.path.lstrip("/"))
@@ -96,8 +92,27 @@ def database(name: str, sqlite_path: Path) -> dict[str, object]:
             "CONN_HEALTH_CHECKS": True,
         }
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path)}
+        options = dict(parse_qsl(parts.query))
+        unknown = set(options) - {"timeout"}
+        if unknown:
+            raise EnvError(f"{name}: SQLite takes only ?timeout=SECONDS, not {sorted(unknown)}")
+        timeout = 20
+        if "timeout" in options:
+            if not options["timeout"].isascii() or not options["timeout"].isdigit():
+                raise EnvError(f"{name}: timeout must be a whole number of seconds")
+            timeout = int(options["timeout"])
+        return _sqlite(unquote(parts.path), timeout)
     raise EnvError(f"{name}: unsupported scheme {parts.scheme!r}; use postgresql:// or sqlite://")
+
+
+def _sqlite(path: str, timeout: int = 20) -> dict[str, object]:
+    # Writers take the lock when their transaction begins (IMMEDIATE), so two never deadlock
+    # upgrading read locks; a writer waits up to ``timeout`` seconds for another to finish.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {"timeout": timeout, "transaction_mode": "IMMEDIATE"},
+    }
 
 
 def secret_key(name: str, key_file: Path) -> str:

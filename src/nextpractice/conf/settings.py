@@ -259,6 +259,21 @@ AGENDA_SOURCES = {
 # An email claimed by a worker that died before sending is claimed again after this.
 EMAIL_CLAIM_TIMEOUT = env.integer("EMAIL_CLAIM_TIMEOUT", 600, minimum=1)
 
+# The worker (core.management.commands.worker): every WORKER_TICK_SECONDS one worker, the
+# holder of a lease that lasts WORKER_LEASE_SECONDS, runs PERIODIC_JOBS; when it dies, any
+# other worker takes the lease over once it expires. On a database outage or lock a worker
+# waits and reconnects, backing off up to WORKER_MAX_BACKOFF_SECONDS.
+WORKER_TICK_SECONDS = env.integer("WORKER_TICK_SECONDS", 60, minimum=1)
+WORKER_LEASE_SECONDS = env.integer("WORKER_LEASE_SECONDS", 180, minimum=2)
+if WORKER_LEASE_SECONDS < 2 * WORKER_TICK_SECONDS:
+    # The holder renews at every tick: a lease shorter than two ticks would lapse between
+    # renewals and pass to another worker while its holder is alive and well.
+    raise env.EnvError("WORKER_LEASE_SECONDS: must be at least twice WORKER_TICK_SECONDS")
+WORKER_MAX_BACKOFF_SECONDS = env.integer("WORKER_MAX_BACKOFF_SECONDS", 60, minimum=1)
+# A formation run whose heartbeat is older than this has stopped (its worker died): the
+# coordinator is told and can run the round again.
+FORMATION_STALE_SECONDS = env.integer("FORMATION_STALE_SECONDS", 120, minimum=2)
+
 # --- Static files --------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

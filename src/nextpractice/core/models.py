@@ -194,3 +194,19 @@ class OnceKey(models.Model):
 
     def __str__(self) -> str:
         return f"Form key {self.pk}"
+
+
+# --- Leases ------------------------------------------------------------------------------------
+
+
+class WorkerLease(models.Model):
+    """Who runs a piece of work that only one worker should run at a time (the periodic
+    jobs), and until when. Taken with a conditional update, so at most one worker holds it;
+    a holder that dies stops renewing it, and any worker takes it over once it expires."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Lease {self.name}"

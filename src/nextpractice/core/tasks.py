@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from . import mail, periodic
+from . import mail
 
 
 @task()
@@ -19,8 +19,7 @@ def deliver_due() -> int:
 
 @task()
 def tick() -> int:
-    """Periodic work (email retries, meeting reminders), then the next tick."""
-    try:
-        return periodic.run_jobs()
-    finally:
-        periodic.schedule_tick()
+    """Kept for ticks queued before issue 11: periodic work now runs in each worker's loop,
+    under a lease (see core.periodic), so a tick left in the queue does nothing and queues
+    no successor."""
+    return 0

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings as django_settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -70,6 +72,12 @@ class FormationRound(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # Which run is current: each start counts one up, and a run only writes while it is
+    # still the current one, so a run declared stopped cannot overwrite its successor.
+    run_number = models.PositiveIntegerField(default=0)
+    # Written as the run progresses; a running round whose heartbeat is older than
+    # settings.FORMATION_STALE_SECONDS has stopped (its worker died).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     clusters = models.ManyToManyField("clusters.Cluster", blank=True, related_name="+")
 
@@ -78,6 +86,23 @@ class FormationRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def run_stopped(self) -> bool:
+        """Marked running, but nothing has been heard from the run for too long: the worker
+        running it died (or none is running). The coordinator can run it again."""
+        if self.status != RoundStatus.RUNNING:
+            return False
+        cutoff = timezone.now() - timedelta(seconds=django_settings.FORMATION_STALE_SECONDS)
+        return self.heartbeat_at is None or self.heartbeat_at < cutoff
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == RoundStatus.RUNNING and not self.run_stopped
+
+    @property
+    def status_label(self) -> str:
+        return "Stopped: run it again" if self.run_stopped else self.get_status_display()
 
 
 class Placement(models.Model):

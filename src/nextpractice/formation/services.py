@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import time
+import traceback
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db import OperationalError, transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from nextpractice.accounts.models import Invitation, User
@@ -20,6 +23,7 @@ from nextpractice.core.mail import queue_email
 from nextpractice.directory import geo
 from nextpractice.directory.models import Area, Intake, LeaderProfile, SettingKind, TopicChoice
 from nextpractice.grouping import (
+    Cancelled,
     GroupingError,
     Problem,
     choose_group_count,
@@ -40,6 +44,8 @@ EARLY_YEARS = {
 }
 INTAKE: dict[str, int] = {Intake.NONE: 0, Intake.SOME: 1, Intake.MANY: 2}
 
+
+log = logging.getLogger(__name__)
 
 SAVE_RESERVE = 1.0  # seconds kept back from a round's time limit for what follows the search
 
@@ -149,83 +155,154 @@ def weights(round_: FormationRound) -> Weights:
 
 
 def start(round_: FormationRound, by: Any = None) -> None:
-    """Mark the round running and hand it to the worker."""
+    """Mark the round running and hand it to the worker. A round whose run stopped (its
+    worker died: no heartbeat for FORMATION_STALE_SECONDS) can be started again."""
     from .tasks import run_round
 
     if round_.min_size > round_.max_size:
         raise FormationError("The smallest cluster size is larger than the largest.")
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.FORMATION_STALE_SECONDS)
     with transaction.atomic():
         updated = (
             FormationRound.objects.filter(pk=round_.pk)
-            .exclude(status__in=[RoundStatus.RUNNING, RoundStatus.PUBLISHED])
+            .exclude(status=RoundStatus.PUBLISHED)
+            .filter(
+                ~Q(status=RoundStatus.RUNNING) | Q(heartbeat_at=None) | Q(heartbeat_at__lt=stale)
+            )
             .update(
                 status=RoundStatus.RUNNING,
+                run_number=F("run_number") + 1,
                 progress=0.0,
                 error="",
-                started_at=timezone.now(),
+                started_at=now,
+                # From the start: a run no worker picks up also goes stale, and says so.
+                heartbeat_at=now,
                 finished_at=None,
             )
         )
         if not updated:
             raise FormationError("This round is already running or published.")
         pk = round_.pk
+        number = FormationRound.objects.values_list("run_number", flat=True).get(pk=pk)
         record(by, "formation.started", round_, f"{by or 'Someone'} ran the round {round_}")
-        transaction.on_commit(lambda: run_round.enqueue(pk))
+        transaction.on_commit(lambda: run_round.enqueue(pk, number))
 
 
-def run(round_id: int) -> None:
+class Superseded(Exception):
+    """This run is no longer the round's current run (it was declared stopped and the round
+    run again): it stops and writes nothing."""
+
+
+# Shown after "The last run stopped: ".
+STOPPED_UNEXPECTEDLY = (
+    "an unexpected error. Run it again; if it stops again, tell the administrator."
+)
+
+
+def run(round_id: int, run_number: int | None = None) -> None:
     """The background work: score the pool, search, store the proposal. Locked clusters
-    keep their members; everyone else is grouped afresh."""
+    keep their members; everyone else is grouped afresh.
+
+    Whatever happens, the run ends with a proposal or with a message: a known problem
+    (too few leaders, links that cannot fit) and any unexpected error alike return the
+    round to the coordinator with the reason; a worker killed outright leaves a heartbeat
+    that goes stale, which the round's page reports. ``run_number`` is the start this run
+    belongs to (None: a task queued before runs were numbered).
+    """
+    current = FormationRound.objects.filter(pk=round_id, status=RoundStatus.RUNNING)
+    if run_number is not None:
+        current = current.filter(run_number=run_number)
+
+    def beat(**fields: Any) -> None:
+        """Say the run is alive (with its progress); raise Superseded if it is not current."""
+        try:
+            alive = current.update(heartbeat_at=timezone.now(), **fields)
+        except (OperationalError, InterfaceError):
+            # The database is busy or the connection dropped: the next beat will do, on a
+            # fresh connection if this one is broken (never closed under a transaction).
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            return
+        if not alive:
+            raise Superseded
+
+    try:
+        beat()
+        _search(round_id, current, beat)
+    except Superseded:
+        log.info("formation round %s: run %s superseded; it stops", round_id, run_number)
+    except (GroupingError, FormationError) as e:
+        current.update(status=RoundStatus.DRAFT, error=str(e)[:300], finished_at=timezone.now())
+    except Exception as e:
+        # The kind of error and where, not its message: that may carry leaders' names.
+        log.error(
+            "formation round %s: run %s failed: %s\n%s",
+            round_id,
+            run_number,
+            type(e).__name__,
+            "".join(traceback.format_tb(e.__traceback__)),
+        )
+        current.update(
+            status=RoundStatus.DRAFT, error=STOPPED_UNEXPECTEDLY, finished_at=timezone.now()
+        )
+
+
+def _search(round_id: int, current: QuerySet[FormationRound], beat: Any) -> None:
     began = time.monotonic()
     round_ = FormationRound.objects.get(pk=round_id)
     profiles = list(pool(round_))
     locked = set(round_.locked_groups)
     kept = {p.user_id: p.group for p in round_.placements.all() if p.group in locked}
     free = [p for p in profiles if p.user_id not in kept]
+    if len(free) < round_.min_size:
+        raise FormationError(
+            f"Only {len(free)} leaders are left to group; at least {round_.min_size} are needed."
+        )
+    likes: dict[int, set[int]] = {}
+    avoid: list[tuple[int, int]] = []
+    position = {p.user_id: k for k, p in enumerate(free)}
+    for wish in round_.wishes.all():
+        if wish.kind == RoundWish.LIKE:
+            likes.setdefault(wish.leader_id, set()).add(wish.other_id)
+        elif wish.leader_id in position and wish.other_id in position:
+            avoid.append((position[wish.leader_id], position[wish.other_id]))
+    leaders = [to_leader(p, frozenset(likes.get(p.user_id, ()))) for p in free]
+    lower, upper = equal_bounds(len(leaders), round_.min_size, round_.max_size)
+    problem = Problem.build(score_matrix(leaders, weights(round_)), lower, upper, cannot_link=avoid)
+    beat()  # scoring a large pool takes a while: still alive
+    last = 0.0
+    superseded = False
+
+    def progress(fraction: float, best: float) -> None:
+        nonlocal last, superseded
+        now = time.monotonic()
+        if now - last >= 0.5:  # a write every half second is plenty for a progress bar
+            last = now
+            try:
+                beat(progress=fraction, best_score=best)
+            except Superseded:
+                superseded = True  # the search stops at its next check (cancel below)
+
+    # The time limit is the coordinator's wait from start to proposal: the search gets
+    # what is left after scoring, less a moment for the yardstick and saving.
+    search_time = max(0.5, round_.time_limit - (time.monotonic() - began) - SAVE_RESERVE)
     try:
-        if len(free) < round_.min_size:
-            raise FormationError(
-                f"Only {len(free)} leaders are left to group; "
-                f"at least {round_.min_size} are needed."
-            )
-        likes: dict[int, set[int]] = {}
-        avoid: list[tuple[int, int]] = []
-        position = {p.user_id: k for k, p in enumerate(free)}
-        for wish in round_.wishes.all():
-            if wish.kind == RoundWish.LIKE:
-                likes.setdefault(wish.leader_id, set()).add(wish.other_id)
-            elif wish.leader_id in position and wish.other_id in position:
-                avoid.append((position[wish.leader_id], position[wish.other_id]))
-        leaders = [to_leader(p, frozenset(likes.get(p.user_id, ()))) for p in free]
-        lower, upper = equal_bounds(len(leaders), round_.min_size, round_.max_size)
-        problem = Problem.build(
-            score_matrix(leaders, weights(round_)), lower, upper, cannot_link=avoid
+        result = solve(
+            problem,
+            time_limit=search_time,
+            seed=round_.seed,
+            progress=progress,
+            cancel=lambda: superseded,
         )
-        last = 0.0
-
-        def progress(fraction: float, best: float) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= 0.5:  # a write every half second is plenty for a progress bar
-                last = now
-                # If the database is busy, the next tick will do.
-                with contextlib.suppress(OperationalError):
-                    FormationRound.objects.filter(pk=round_id).update(
-                        progress=fraction, best_score=best
-                    )
-
-        # The time limit is the coordinator's wait from start to proposal: the search gets
-        # what is left after scoring, less a moment for the yardstick and saving.
-        search_time = max(0.5, round_.time_limit - (time.monotonic() - began) - SAVE_RESERVE)
-        result = solve(problem, time_limit=search_time, seed=round_.seed, progress=progress)
-        random_avg = random_average(problem, seed=round_.seed)
-    except (GroupingError, FormationError) as e:
-        FormationRound.objects.filter(pk=round_id).update(
-            status=RoundStatus.DRAFT, error=str(e)[:300], finished_at=timezone.now()
-        )
-        return
+    except Cancelled:
+        raise Superseded from None
+    random_avg = random_average(problem, seed=round_.seed)
     spare = [g for g in range(len(lower) + len(locked)) if g not in locked]
     with transaction.atomic():
+        # Under the round's row lock, and only if this run is still the current one.
+        if not current.select_for_update().exists():
+            raise Superseded
         round_.placements.exclude(group__in=locked).delete()
         Placement.objects.bulk_create(
             [
@@ -233,12 +310,13 @@ def run(round_id: int) -> None:
                 for leader, g in zip(leaders, result.assignment, strict=True)
             ]
         )
-        FormationRound.objects.filter(pk=round_id).update(
+        current.update(
             status=RoundStatus.PROPOSED,
             progress=1.0,
             best_score=result.score,
             random_average=random_avg,
             finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
         )
 
 

@@ -6,5 +6,5 @@ from . import services
 
 
 @task()
-def run_round(round_id: int) -> None:
-    services.run(round_id)
+def run_round(round_id: int, run_number: int | None = None) -> None:
+    services.run(round_id, run_number)

@@ -87,8 +87,8 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
 def round_progress(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
     response = render(request, "formation/_progress.html", {"round": round_})
-    if round_.status != RoundStatus.RUNNING:
-        response["HX-Refresh"] = "true"  # finished: show the proposal
+    if not round_.is_running:
+        response["HX-Refresh"] = "true"  # finished or stopped: show the proposal or why
     return response
 
 
