@@ -397,3 +397,53 @@ def test_keys_are_forgotten_after_a_month_by_the_periodic_jobs(cast: Cast, setti
     OnceKey.objects.filter(key="o" * 32).update(created_at=timezone.now() - dt.timedelta(days=31))
     assert run_jobs() == 1
     assert list(OnceKey.objects.values_list("key", flat=True)) == ["n" * 32]
+
+
+def test_the_same_review_request_sent_twice_is_asked_once(
+    cast: Cast, settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from nextpractice.reviews.models import DocumentVersion, ReviewRequest
+
+    from .test_reviews import new_request, pdf_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    alice = client_for(cast.alice)
+    page = alice.get(reverse("review_new", args=[cast.cluster.pk, "document"]))
+    key = hidden(page, "once_key")
+    first = new_request(
+        alice, cast.cluster.pk, file=SimpleUploadedFile("sef.pdf", pdf_bytes()), once_key=key
+    )
+    emails = OutboundEmail.objects.count()
+    second = new_request(
+        alice, cast.cluster.pk, file=SimpleUploadedFile("sef.pdf", pdf_bytes()), once_key=key
+    )
+    assert first.status_code == second.status_code == 302 and first.url == second.url
+    assert ReviewRequest.objects.unscoped().count() == 1
+    assert DocumentVersion.objects.unscoped().count() == 1  # the repeat stored no file
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
+    assert OutboundEmail.objects.count() == emails
+
+
+def test_a_double_click_on_ill_call_you_tells_the_person_once(cast: Cast) -> None:
+    from nextpractice.support.models import HelpReply
+
+    help_request = support_services.ask_for_help(
+        cast.cluster, cast.alice, "Inspection tomorrow", "The call came", [], "urgent"
+    )
+    bob = client_for(cast.bob)
+    page = bob.get(reverse("help_detail", args=[help_request.pk]))
+    key = re.search(
+        r'name="do" value="call"><input type="hidden" name="once_key" value="([^"]+)"',
+        page.content.decode(),
+    )
+    assert key is not None
+    before = OutboundEmail.objects.filter(to=cast.alice.email).count()
+    for _ in range(2):
+        response = bob.post(
+            reverse("help_reply", args=[help_request.pk]), {"do": "call", "once_key": key[1]}
+        )
+        assert response.status_code == 302
+    assert HelpReply.objects.unscoped().filter(request=help_request).count() == 1
+    assert OutboundEmail.objects.filter(to=cast.alice.email).count() == before + 1

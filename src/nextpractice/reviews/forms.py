@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from nextpractice.core.forms import StyledForm, style
+from nextpractice.core.once import OnceKeyMixin
 from nextpractice.directory.models import Topic
 from nextpractice.meetings import planner
 
@@ -58,7 +59,7 @@ def _within_horizon(day: dt.date, what: str) -> dt.date:
     return day
 
 
-class RequestForm(StyledForm):
+class RequestForm(OnceKeyMixin, StyledForm):
     """A request for feedback; which fields are needed depends on its kind."""
 
     title = forms.CharField(max_length=200, label="Title")

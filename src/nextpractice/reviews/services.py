@@ -22,6 +22,7 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.mail import queue_email
+from nextpractice.core.once import KeySpent, once
 from nextpractice.meetings.models import Action
 from nextpractice.meetings.services import next_meeting
 
@@ -173,8 +174,11 @@ def create_request(
     walk_starts_at: dt.datetime | None = None,
     walk_minutes: int = 60,
     arrival: str = "",
+    once_key: str = "",
 ) -> ReviewRequest:
-    """Open a request; everyone in its audience is told by email."""
+    """Open a request; everyone in its audience is told by email. With ``once_key`` (the
+    form's one-time key) a repeat of the same submission returns the first request and
+    stores, records and sends nothing again."""
     if not focus:
         raise ReviewError("Name at least one focus area: what do you want to know?")
     if kind == ReviewKind.DOCUMENT and upload is None:
@@ -184,6 +188,52 @@ def create_request(
     if not whole_cluster and not audience:
         raise ReviewError("Choose at least one member, or ask the whole cluster.")
     _check_audience(cluster, audience)
+
+    def create() -> ReviewRequest:
+        return _open_request(
+            cluster,
+            by,
+            kind=kind,
+            title=title,
+            feedback_by=feedback_by,
+            focus=focus,
+            whole_cluster=whole_cluster,
+            audience=audience,
+            include_facilitator=include_facilitator,
+            document_kind=document_kind,
+            upload=upload,
+            website_url=website_url,
+            checklist=checklist,
+            walk_starts_at=walk_starts_at,
+            walk_minutes=walk_minutes,
+            arrival=arrival,
+        )
+
+    try:
+        return once(by.pk, once_key, ReviewRequest, create)
+    except KeySpent as e:
+        raise ReviewError(str(e)) from None
+
+
+def _open_request(
+    cluster: Cluster,
+    by: User,
+    *,
+    kind: str,
+    title: str,
+    feedback_by: dt.date,
+    focus: Sequence[tuple[str, Any]],
+    whole_cluster: bool,
+    audience: Sequence[User],
+    include_facilitator: bool,
+    document_kind: str,
+    upload: CheckedFile | None,
+    website_url: str,
+    checklist: Any,
+    walk_starts_at: dt.datetime | None,
+    walk_minutes: int,
+    arrival: str,
+) -> ReviewRequest:
     review = ReviewRequest.objects.create(
         cluster=cluster,
         requester=by,

@@ -108,6 +108,7 @@ def review_new(request: AuthedHttpRequest, cluster_id: int, kind: str) -> HttpRe
                 walk_starts_at=data["walk_starts_at"],
                 walk_minutes=data.get("walk_minutes") or 60,
                 arrival=data.get("arrival", ""),
+                once_key=form.once_key(),
             )
         except services.ReviewError as e:
             # The form comes back with everything typed; only the file must be chosen again.

@@ -243,7 +243,7 @@ class SearchForm(StyledForm):
         return self.cleaned_data["q"].strip() if self.is_valid() else ""
 
 
-class ReplyForm(StyledForm):
+class ReplyForm(OnceKeyMixin, StyledForm):
     REPLY, CALL = "reply", "call"
 
     text = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)

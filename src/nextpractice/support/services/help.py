@@ -128,39 +128,47 @@ def who_could_help(request: HelpRequest) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def answer_help(request: HelpRequest, by: User, text: str, *, calling: bool = False) -> HelpReply:
+def answer_help(
+    request: HelpRequest, by: User, text: str, *, calling: bool = False, once_key: str = ""
+) -> HelpReply:
+    """An answer, or "I'll call you" (urgent: emailed at once). With ``once_key`` a repeat of
+    the same submission (a double click) returns the first answer and tells nobody again."""
     if not request.is_open:
         raise SupportError("This request is resolved.")
     if by.pk == request.requester_id and calling:
         raise SupportError("You cannot call yourself.")
     if not calling and not text.strip():
         raise SupportError("Write your answer first.")
-    reply = HelpReply.objects.create(
-        request=request,
-        author=by,
-        kind=HelpReply.CALLING if calling else HelpReply.REPLY,
-        text=text.strip(),
-    )
-    if by.pk != request.requester_id:
-        HelpRequest.objects.unscoped().filter(pk=request.pk, first_answer_at=None).update(
-            first_answer_at=reply.created_at
+
+    def create() -> HelpReply:
+        reply = HelpReply.objects.create(
+            request=request,
+            author=by,
+            kind=HelpReply.CALLING if calling else HelpReply.REPLY,
+            text=text.strip(),
         )
-        words = f"{by} is calling you now" if calling else f"{by} answered your request"
-        notify(
-            [request.requester],
-            request.cluster,
-            Kind.HELP_REPLY,
-            f"{words}: {request.title}",
-            reverse("help_detail", args=[request.pk]),
-            urgent=calling,
-            email=("emails/help_answer", {"help": request, "by": by, "reply": reply}),
+        if by.pk != request.requester_id:
+            HelpRequest.objects.unscoped().filter(pk=request.pk, first_answer_at=None).update(
+                first_answer_at=reply.created_at
+            )
+            words = f"{by} is calling you now" if calling else f"{by} answered your request"
+            notify(
+                [request.requester],
+                request.cluster,
+                Kind.HELP_REPLY,
+                f"{words}: {request.title}",
+                reverse("help_detail", args=[request.pk]),
+                urgent=calling,
+                email=("emails/help_answer", {"help": request, "by": by, "reply": reply}),
+            )
+        verb = "help.calling" if calling else "help.answered"
+        summary = (
+            f"{by} is calling about a help request" if calling else f"{by} answered a help request"
         )
-    verb = "help.calling" if calling else "help.answered"
-    summary = (
-        f"{by} is calling about a help request" if calling else f"{by} answered a help request"
-    )
-    record(by, verb, request, summary, _log_cluster(request))
-    return reply
+        record(by, verb, request, summary, _log_cluster(request))
+        return reply
+
+    return create_once(by, once_key, request.cluster, HelpReply, create)
 
 
 @transaction.atomic

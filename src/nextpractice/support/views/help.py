@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nextpractice.core.once import new_key
 from nextpractice.core.types import AuthedHttpRequest
 
 from .. import services
@@ -114,6 +115,10 @@ def help_detail(request: AuthedHttpRequest, help_id: int) -> HttpResponse:
             "topics": list(help_request.topics.all()),
             "helpers": services.who_could_help(help_request),
             "resolve_form": ResolveForm(),
+            # One-time keys for the two answer forms drawn by hand in the template: a
+            # double click on "I'll call you" tells the person once.
+            "call_key": new_key(),
+            "reply_key": new_key(),
         },
     )
 
@@ -131,7 +136,11 @@ def help_reply(request: AuthedHttpRequest, help_id: int) -> HttpResponse:
         return redirect("help_detail", help_id)
     try:
         services.answer_help(
-            access.help, request.user, form.cleaned_data["text"], calling=form.calling
+            access.help,
+            request.user,
+            form.cleaned_data["text"],
+            calling=form.calling,
+            once_key=form.once_key(),
         )
     except services.SupportError as e:
         messages.error(request, str(e))
