@@ -435,3 +435,49 @@ def test_a_password_reset_is_queued_first_in_line_and_the_page_says_it_is_on_its
     queued = OutboundEmail.objects.get()
     assert (queued.to, queued.priority, queued.forget_body) == (cast.alice.email, 10, True)
     assert queued.expires_at is not None and "/accounts/password/reset/key/" in queued.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_at_once_deliver_every_email_exactly_once(smtp_server: Mailbox) -> None:
+    """Three real worker processes sweep the same outbox at the same moment: each email is
+    claimed by one of them and goes once."""
+    import subprocess
+    import sys
+
+    from django.db import transaction
+
+    from nextpractice.core import mail
+
+    from .test_email import _database_url
+
+    with transaction.atomic():
+        for i in range(30):
+            mail.queue_message(f"p{i}@example.test", f"Note {i}", f"Body {i}")
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "EMAIL_HOST": smtp_server.host,
+        "EMAIL_PORT": str(smtp_server.port),
+        "EMAIL_USE_TLS": "false",
+        # Long enough that no claim goes stale while its worker is still sending: every
+        # repeat here would be a real double send, not the documented one.
+        "EMAIL_CLAIM_TIMEOUT": "120",
+        "DJANGO_SETTINGS_MODULE": "nextpractice.conf.settings",
+    }
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nextpractice", "worker", "--batch"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for worker in workers:
+        output, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0, output
+    received = sorted(m["To"] for m in smtp_server.messages)
+    assert received == sorted(f"p{i}@example.test" for i in range(30))
+    assert len({m["Message-ID"] for m in smtp_server.messages}) == 30
+    assert not OutboundEmail.objects.filter(sent_at=None).exists()
