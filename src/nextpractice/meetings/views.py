@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import User
-from nextpractice.clusters.access import get_cluster_for
+from nextpractice.clusters.access import get_cluster_for, require
 from nextpractice.clusters.models import Cluster, Membership, Role
 from nextpractice.core.forms import is_id
 from nextpractice.core.types import AuthedHttpRequest
@@ -228,12 +227,6 @@ def meeting_new(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 # --- A meeting --------------------------------------------------------------------------
 
 
-def _refuse_unless(allowed: bool, why: str) -> None:
-    """403 for someone inside the meeting who lacks the right (outsiders got 404 already)."""
-    if not allowed:
-        raise PermissionDenied(why)
-
-
 def _meeting_page(
     request: AuthedHttpRequest, access: MeetingAccess, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -296,7 +289,7 @@ def _edit_initial(meeting: Meeting) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_edit, "Only the cluster's members move the meeting")
+    require(access.can_edit, "Only the cluster's members move the meeting")
     meeting = access.meeting
     form = MeetingEditForm(request.POST or None, initial=_edit_initial(meeting))
     if request.method == "POST" and form.is_valid():
@@ -369,7 +362,7 @@ def _edit_conflict(
 @require_http_methods(["GET", "POST"])
 def meeting_cancel(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_cancel, "Only the cluster's members cancel the meeting")
+    require(access.can_cancel, "Only the cluster's members cancel the meeting")
     meeting = access.meeting
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -395,7 +388,7 @@ def meeting_cancel(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def respond(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_answer, "Members answer for themselves; facilitators send no deputy")
+    require(access.can_answer, "Members answer for themselves; facilitators send no deputy")
     meeting = access.meeting
     form = RespondForm(request.POST)
     if form.is_valid():
@@ -429,7 +422,7 @@ def _back(meeting: Meeting, anchor: str = "") -> HttpResponse:
 @require_POST
 def item_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_add_item, "You cannot add to this agenda")
+    require(access.can_add_item, "You cannot add to this agenda")
     form = ItemForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -453,7 +446,7 @@ def item_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 
 def _chair_access(request: AuthedHttpRequest, meeting_id: int) -> MeetingAccess:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_arrange_agenda, "The chair arranges the agenda")
+    require(access.can_arrange_agenda, "The chair arranges the agenda")
     return access
 
 
@@ -524,7 +517,7 @@ def item_time(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Http
 @require_POST
 def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_add_note, "You cannot add to these notes")
+    require(access.can_add_note, "You cannot add to these notes")
     meeting = access.meeting
     form = NoteForm(
         request.POST,
@@ -555,7 +548,7 @@ def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def action_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_add_action, "Members set the cluster's actions")
+    require(access.can_add_action, "Members set the cluster's actions")
     meeting = access.meeting
     people = list(services.member_choices(meeting.cluster))
     form = ActionForm(request.POST, people=people, items=meeting.items.all())
@@ -583,7 +576,7 @@ def action_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def publish(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_publish_notes, "The note-taker or the chair publishes the notes")
+    require(access.can_publish_notes, "The note-taker or the chair publishes the notes")
     meeting = access.meeting
     try:
         services.publish_notes(meeting, request.user)
@@ -600,7 +593,7 @@ def publish(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def register(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_take_register, "Members take the register")
+    require(access.can_take_register, "Members take the register")
     members = [
         m.user for m in services.current_members(access.meeting.cluster) if m.role == Role.MEMBER
     ]
@@ -621,7 +614,7 @@ def register(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def roles(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
     access = get_meeting_for(request.user, meeting_id)
-    _refuse_unless(access.can_set_roles, "Members agree who chairs and takes notes")
+    require(access.can_set_roles, "Members agree who chairs and takes notes")
     meeting = access.meeting
     people = User.objects.filter(pk__in=[p.pk for p in services.member_choices(meeting.cluster)])
     form = RolesForm(request.POST, people=people)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
@@ -51,10 +50,6 @@ class ClusterReviews:
     def can_use_library(self) -> bool:
         """The example library is the members' (see ``Exemplar.objects.visible_to``)."""
         return self.is_member
-
-    def require(self, allowed: bool, why: str) -> None:
-        if not allowed:
-            raise PermissionDenied(why)
 
     def colleagues(self) -> list[Any]:
         """The members one may choose to ask: current members proper, not oneself."""
@@ -142,10 +137,6 @@ class ReviewAccess:
     def can_share_example(self) -> bool:
         """The requester may put their own document in the members' example library."""
         return self.is_requester and self.role == Role.MEMBER
-
-    def require(self, allowed: bool, why: str) -> None:
-        if not allowed:
-            raise PermissionDenied(why)
 
     def version(self, version_id: int) -> DocumentVersion:
         version = (

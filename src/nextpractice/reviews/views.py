@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nextpractice.clusters.access import require
 from nextpractice.core.types import AuthedHttpRequest
 
 from . import report, services
@@ -77,7 +78,7 @@ def review_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_new(request: AuthedHttpRequest, cluster_id: int, kind: str) -> HttpResponse:
     reviews_access = get_reviews_for(request.user, cluster_id)
-    reviews_access.require(reviews_access.can_ask_for_feedback, "You cannot ask for feedback here")
+    require(reviews_access.can_ask_for_feedback, "You cannot ask for feedback here")
     cluster = reviews_access.cluster
     if kind not in ReviewKind.values:
         raise Http404("No such kind")
@@ -188,7 +189,7 @@ def feedback(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     the phone until the connection returns."""
     access = get_review_for(request.user, review_id)
     review = access.review
-    access.require(not access.is_requester, "You asked for this feedback: others give it")
+    require(not access.is_requester, "You asked for this feedback: others give it")
     if request.method == "GET" and not access.can_give_feedback:
         # Closed: the form is not offered (a late send is refused by the service, with
         # its message); what was given is on the request's page and in its report.
@@ -261,7 +262,7 @@ def feedback(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
 def version_add(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
     review = access.review
-    access.require(access.can_add_version, "Only the person who asked uploads versions")
+    require(access.can_add_version, "Only the person who asked uploads versions")
     form = VersionForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -297,7 +298,7 @@ def download(request: AuthedHttpRequest, review_id: int, version_id: int) -> Fil
 @require_POST
 def close(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
-    access.require(access.is_requester, "Only the person who asked can close the request")
+    require(access.is_requester, "Only the person who asked can close the request")
     try:
         services.close(access.review, request.user)
     except services.ReviewError as e:
@@ -312,7 +313,7 @@ def close(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
 def reply(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
     review = access.review
-    access.require(access.can_reply, "You cannot reply here")
+    require(access.can_reply, "You cannot reply here")
     form = ReplyForm(request.POST, review=review)
     if not form.is_valid():
         messages.error(request, form.problem())
@@ -329,7 +330,7 @@ def reply(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
 @require_POST
 def helpful(request: AuthedHttpRequest, review_id: int, answer_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
-    access.require(access.can_mark_helpful, "Only the person who asked marks what helped")
+    require(access.can_mark_helpful, "Only the person who asked marks what helped")
     answer = access.sent_answer(answer_id)
     form = HelpfulForm(request.POST)
     if not form.is_valid():
@@ -346,7 +347,7 @@ def helpful(request: AuthedHttpRequest, review_id: int, answer_id: int) -> HttpR
 @require_POST
 def to_action(request: AuthedHttpRequest, review_id: int, answer_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
-    access.require(access.can_make_action, "Only the person who asked turns feedback into actions")
+    require(access.can_make_action, "Only the person who asked turns feedback into actions")
     answer = access.sent_answer(answer_id)
     try:
         services.to_action(answer, request.user)
@@ -396,9 +397,7 @@ def report_pdf(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def exemplars(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     reviews_access = get_reviews_for(request.user, cluster_id)
-    reviews_access.require(
-        reviews_access.can_use_library, "The example library is for the cluster's members"
-    )
+    require(reviews_access.can_use_library, "The example library is for the cluster's members")
     cluster = reviews_access.cluster
     versions = reviews_access.own_versions()
     picked = PickVersionForm(request.GET, versions=versions).picked()
