@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
-from nextpractice.clusters.models import Cluster, Membership
+from nextpractice.clusters.models import Cluster
 from nextpractice.core.mail import queue_email
 from nextpractice.core.once import KeySpent, once
 from nextpractice.meetings.models import Action
@@ -347,11 +347,9 @@ def save_feedback(
             if first_time:
                 record(reviewer, "review.feedback_sent", feedback, f"{reviewer} sent feedback")
             # Told only while they may still read the review (not after leaving the cluster).
-            if first_time and review.requester_id in set(
-                Membership.objects.unscoped()
-                .agreed()
-                .filter(cluster_id=review.cluster_id)
-                .values_list("user_id", flat=True)
+            if (
+                first_time
+                and ReviewRequest.objects.visible_to(review.requester).filter(pk=review.pk).exists()
             ):
                 queue_email(
                     review.requester.email,
