@@ -76,9 +76,18 @@ class OnceKeyMixin:
         return str(self.cleaned_data.get(FIELD) or "")
 
 
-def once(user_id: int, key: str, model: type[M], create: Callable[[], M]) -> M:
+def once(
+    user_id: int,
+    key: str,
+    model: type[M],
+    create: Callable[[], M],
+    *,
+    within: dict[str, Any] | None = None,
+) -> M:
     """``create()`` the first time ``key`` is used by this person; the same object every
     time after, without calling ``create`` (so nothing is recorded or sent twice).
+    ``within`` (e.g. ``{"cluster_id": 3}``): where the first result must be for this to be
+    a repeat; a key spent elsewhere is a tampered form, and raises ``KeySpent``.
 
     Call it inside the service's ``transaction.atomic()``: the key and the object are
     written together, so a failed creation leaves the key unspent. Two submissions at the
@@ -99,7 +108,7 @@ def once(user_id: int, key: str, model: type[M], create: Callable[[], M]) -> M:
         # The base manager: the caller created this row for this same person, in a
         # service that had already checked their right to.
         found = model._base_manager.filter(pk=first.object_id).first()
-        if found is None:
+        if found is None or any(getattr(found, k) != v for k, v in (within or {}).items()):
             raise KeySpent("This form was already sent: reload the page to send another.") from None
         return found
     obj = create()

@@ -210,7 +210,7 @@ def create_request(
         )
 
     try:
-        return once(by.pk, once_key, ReviewRequest, create)
+        return once(by.pk, once_key, ReviewRequest, create, within={"cluster_id": cluster.pk})
     except KeySpent as e:
         raise ReviewError(str(e)) from None
 

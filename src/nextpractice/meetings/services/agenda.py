@@ -72,13 +72,9 @@ def add_item(
         return item
 
     try:
-        item = once(by.pk, once_key, AgendaItem, create)
+        return once(by.pk, once_key, AgendaItem, create, within={"meeting_id": meeting.pk})
     except KeySpent as e:
         raise MeetingError(str(e)) from e
-    if item.meeting_id != meeting.pk:
-        # The key was spent on another meeting's agenda: a tampered form, not a repeat.
-        raise MeetingError("This form was already sent: reload the page to send another.")
-    return item
 
 
 def _fresh_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:

@@ -74,7 +74,7 @@ def create_event(
         record(by, "event.created", event, f"{by} arranged an event: {event.title}", cluster)
         return event
 
-    return create_once(by, once_key, cluster, Event, create)
+    return create_once(by, once_key, Event, create, cluster_id=cluster.pk)
 
 
 @transaction.atomic

@@ -70,7 +70,7 @@ def ask_for_help(
         record(by, "help.asked", request, f"{by} asked for help", _log_cluster(request))
         return request
 
-    return create_once(by, once_key, cluster, HelpRequest, create)
+    return create_once(by, once_key, HelpRequest, create, cluster_id=cluster.pk)
 
 
 def _audience(request: HelpRequest) -> list[User]:
@@ -168,7 +168,7 @@ def answer_help(
         record(by, verb, request, summary, _log_cluster(request))
         return reply
 
-    return create_once(by, once_key, request.cluster, HelpReply, create)
+    return create_once(by, once_key, HelpReply, create, request_id=request.pk)
 
 
 @transaction.atomic

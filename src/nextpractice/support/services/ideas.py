@@ -37,7 +37,7 @@ def share_idea(
         record(by, "idea.shared", idea, f"{by} shared an idea: {idea.title}", cluster)
         return idea
 
-    return create_once(by, once_key, cluster, Idea, create)
+    return create_once(by, once_key, Idea, create, cluster_id=cluster.pk)
 
 
 @transaction.atomic

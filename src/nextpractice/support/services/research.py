@@ -55,7 +55,7 @@ def share_research(
         record(by, "research.shared", piece, f"{by} shared research: {piece.title}", cluster)
         return piece
 
-    return create_once(by, once_key, cluster, ResearchPiece, create)
+    return create_once(by, once_key, ResearchPiece, create, cluster_id=cluster.pk)
 
 
 @transaction.atomic

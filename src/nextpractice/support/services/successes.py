@@ -50,7 +50,7 @@ def record_success(
         record(by, "success.recorded", success, summary, cluster)
         return success
 
-    return create_once(by, once_key, cluster, Success, create)
+    return create_once(by, once_key, Success, create, cluster_id=cluster.pk)
 
 
 def successes_since_last_meeting(meeting: Meeting) -> list[Success]:
