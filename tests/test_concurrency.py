@@ -447,3 +447,15 @@ def test_a_double_click_on_ill_call_you_tells_the_person_once(cast: Cast) -> Non
         assert response.status_code == 302
     assert HelpReply.objects.unscoped().filter(request=help_request).count() == 1
     assert OutboundEmail.objects.filter(to=cast.alice.email).count() == before + 1
+
+
+def test_a_key_spent_on_one_meetings_agenda_does_not_add_to_another(cast: Cast) -> None:
+    first = make_meeting(cast.cluster, dt.timedelta(days=20))
+    second = make_meeting(cast.cluster, dt.timedelta(days=50))
+    bob = client_for(cast.bob)
+    key = hidden(bob.get(reverse("meeting_detail", args=[first.pk])), "once_key")
+    form = {"kind": "concern", "title": "Ofsted", "once_key": key}
+    assert bob.post(reverse("meeting_item_add", args=[first.pk]), form).status_code == 302
+    response = bob.post(reverse("meeting_item_add", args=[second.pk]), form)
+    assert response.status_code == 400 and b"reload the page" in response.content
+    assert not AgendaItem.objects.unscoped().filter(meeting=second).exists()
