@@ -109,12 +109,10 @@ def research(request: AuthedHttpRequest) -> HttpResponse:
     else:  # one area (or none): the column is its one figure
         active_total_hidden = bool(areas) and by_status.cells[0][active] is None
     # Counted, never read: aggregates across every cluster are nobody's view of one.
-    members = Membership.objects.unscoped().current().members()
-    sizes = Cluster.objects.filter(status=ClusterStatus.ACTIVE).annotate(
-        n=Count("memberships", filter=Q(memberships__in=members))
-    )
+    sizes = Cluster.objects.filter(status=ClusterStatus.ACTIVE).with_sizes()
     size_counts: dict[int, int] = {}
-    for n in sizes.values_list("n", flat=True):
+    # "size" is with_sizes' annotation, which the type checker cannot see.
+    for n in sizes.values_list("size", flat=True):  # type: ignore[misc]
         size_counts[n] = size_counts.get(n, 0) + 1
     size_labels = sorted(size_counts)
     tables = [
