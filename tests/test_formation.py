@@ -144,13 +144,22 @@ def test_the_coordinator_moves_a_leader_and_locks_a_cluster(
         services.move(round_, area_with_leaders["sam"], person, source.index)
 
 
+def publish_through_the_summary(client: Client, round_: FormationRound) -> Any:
+    """What the coordinator does: read the summary, then confirm it."""
+    summary = client.get(reverse("formation_publish_confirm", args=[round_.area_id, round_.pk]))
+    assert summary.status_code == 200
+    return client.post(
+        reverse("formation_publish", args=[round_.area_id, round_.pk]),
+        {"proposal": summary.context["form"]["proposal"].value()},
+        follow=True,
+    )
+
+
 def test_publishing_creates_forming_clusters_and_invites_everyone(
     area_with_leaders: dict[str, Any],
 ) -> None:
     round_ = run(area_with_leaders["round"])
-    response = area_with_leaders["client"].post(
-        reverse("formation_publish", args=[round_.area_id, round_.pk]), follow=True
-    )
+    response = publish_through_the_summary(area_with_leaders["client"], round_)
     assert b"Published" in response.content
     clusters = Cluster.objects.filter(area=round_.area)
     assert clusters.count() == len(services.proposal(round_))

@@ -57,6 +57,12 @@ class ClusterAccess:
         return self.can_read
 
     @property
+    def can_rename(self) -> bool:
+        # The cluster's name is the members' own: a round proposes one from the place, and
+        # any agreed member may change it (everyone sees who did).
+        return self.can_read
+
+    @property
     def can_propose_removal(self) -> bool:
         return self.can_read
 

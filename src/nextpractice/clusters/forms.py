@@ -34,6 +34,21 @@ class InviteForm(StyledForm):
     )
 
 
+class RenameForm(StyledForm):
+    name = forms.CharField(
+        max_length=120,
+        label="The cluster's name",
+        help_text="Most clusters are named after where their members are, for example "
+        "Riverside North.",
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if len(name) < 2:
+            raise forms.ValidationError("Enter a name of at least two letters")
+        return name
+
+
 class GroundRulesForm(StyledForm):
     ground_rules = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 14}), label="Ground rules", max_length=10000

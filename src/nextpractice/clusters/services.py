@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -84,8 +85,15 @@ def places_left(cluster: Cluster) -> int:
 
 @transaction.atomic
 def invite(
-    cluster: Cluster, by: User, email: str, role: str = Role.MEMBER, message: str = ""
+    cluster: Cluster,
+    by: User,
+    email: str,
+    role: str = Role.MEMBER,
+    message: str = "",
+    why: Sequence[str] = (),
 ) -> Invitation:
+    """Invite ``email`` to the cluster. ``why``: sentences telling the invited leader why
+    this cluster (a formation round's reasons), written into the email."""
     email = email.strip().lower()
     # Serialise invitations to one cluster so that two at once cannot overfill it.
     Cluster.objects.select_for_update().filter(pk=cluster.pk).first()
@@ -104,7 +112,13 @@ def invite(
     queue_email(
         email,
         "emails/cluster_invitation",
-        {"invitation": invitation, "cluster": cluster, "inviter": by, "token": token},
+        {
+            "invitation": invitation,
+            "cluster": cluster,
+            "inviter": by,
+            "token": token,
+            "why": list(why),
+        },
         forget_body=True,
         report_to=by,  # told if it never arrives
     )
@@ -342,3 +356,19 @@ def link_setting_by_invitation(user: User, invitation: Invitation) -> None:
         # The setting moved to another area since: the invitation no longer vouches for it.
         raise ClusterError("This invitation is for a setting outside its area.")
     directory_services.link_leader(user, setting, by=invitation.invited_by, how="invitation")
+
+
+@transaction.atomic
+def rename(cluster: Cluster, by: User, name: str) -> None:
+    """A member renames their cluster; every member sees who did, on the cluster's page and
+    in what has changed."""
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    old = cluster.name
+    if name == old:
+        raise ClusterError("That is already the cluster's name.")
+    cluster.name = name
+    cluster.save(update_fields=["name"])
+    record(by, RENAMED, cluster, f"{by} renamed the cluster from {old} to {name}", cluster)
+
+
+RENAMED = "cluster.renamed"

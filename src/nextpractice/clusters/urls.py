@@ -8,6 +8,7 @@ urlpatterns = [
     path("<id:cluster_id>/agree/", views.agree, name="cluster_agree"),
     path("<id:cluster_id>/ground-rules/", views.ground_rules_edit, name="cluster_ground_rules"),
     path("<id:cluster_id>/invite/", views.invite, name="cluster_invite"),
+    path("<id:cluster_id>/name/", views.rename, name="cluster_rename"),
     path("<id:cluster_id>/leave/", views.leave, name="cluster_leave"),
     path(
         "<id:cluster_id>/members/<id:user_id>/remove/",

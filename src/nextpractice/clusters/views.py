@@ -28,6 +28,7 @@ from .forms import (
     InviteForm,
     JoinDecisionForm,
     RemovalForm,
+    RenameForm,
     StartClusterForm,
     VoteForm,
 )
@@ -87,6 +88,13 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         .select_related("user__profile__setting")
     )
     pending = Invitation.objects.in_cluster(request.user, cluster.pk).pending().count()
+    renamed = (
+        AuditEntry.objects.in_cluster(request.user, cluster.pk)
+        .filter(verb=services.RENAMED)
+        .select_related("actor")
+        .order_by("-created_at")
+        .first()
+    )
     # What the apps above clusters show here (the next meeting, recent successes) comes
     # through settings.CLUSTER_PANELS: clusters sits under them and imports none.
     panels = {
@@ -104,6 +112,7 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "proposal_rows": [(p, access.can_vote_on(p)) for p in proposals],
             "size": size,
             "pending": pending,
+            "renamed": renamed,
             "too_small": size < cluster.area.min_cluster_size,
             "join_requests": join_requests,
             **panels,
@@ -122,6 +131,24 @@ def agree(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     services.agree_ground_rules(access.membership)
     messages.success(request, "Welcome to the cluster.")
     return redirect("cluster_detail", cluster_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rename(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_rename, "Agree to the cluster's ground rules first")
+    cluster = access.cluster
+    form = RenameForm(request.POST or None, initial={"name": cluster.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rename(cluster, request.user, form.cleaned_data["name"])
+        except services.ClusterError as e:
+            form.add_error("name", str(e))
+        else:
+            messages.success(request, "The cluster is renamed; every member sees who renamed it.")
+            return redirect("cluster_detail", cluster_id)
+    return render(request, "clusters/rename.html", {"cluster": cluster, "form": form})
 
 
 @login_required

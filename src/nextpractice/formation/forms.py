@@ -42,6 +42,13 @@ class MoveForm(forms.Form):
     group = forms.IntegerField(min_value=0, max_value=10_000)
 
 
+class PublishForm(forms.Form):
+    """The coordinator's confirmation, carrying the proposal they confirmed (its
+    fingerprint): a proposal changed since publishes nothing."""
+
+    proposal = forms.RegexField(regex=r"\A[0-9a-f]{32}\Z", max_length=32)
+
+
 class JoinClusterForm(forms.Form):
     """ "Ask to join": one of the clusters the page offered (any other is no choice)."""
 

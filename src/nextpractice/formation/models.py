@@ -167,3 +167,17 @@ class OptIn(models.Model):
 
     def __str__(self) -> str:
         return f"Opt-in {self.pk}"
+
+
+class Introduction(models.Model):
+    """Why a published round invited a leader to their cluster, in the words the invitation
+    email gave them, kept for the invitation page."""
+
+    invitation = models.OneToOneField(
+        "accounts.Invitation", on_delete=models.CASCADE, related_name="+"
+    )
+    round = models.ForeignKey(FormationRound, on_delete=models.CASCADE, related_name="+")
+    reasons = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Introduction {self.pk}"

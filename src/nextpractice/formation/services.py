@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from nextpractice.accounts.models import Invitation, User
-from nextpractice.audit.models import record
+from nextpractice.audit.models import AuditEntry, record
 from nextpractice.clusters import services as cluster_services
 from nextpractice.clusters.models import Cluster, ClusterStatus, JoinRequest, Membership
 from nextpractice.core.mail import queue_email
@@ -32,8 +33,9 @@ from nextpractice.grouping import (
     solve,
 )
 
-from .models import FormationRound, OptIn, Placement, RoundStatus, RoundWish
-from .scoring import Leader, Weights, explain, score_matrix, unlocated
+from . import fit, mapping, naming
+from .models import FormationRound, Introduction, OptIn, Placement, RoundStatus, RoundWish
+from .scoring import Leader, Weights, distance_km, explain, score_matrix, unlocated
 
 EARLY_YEARS = {
     SettingKind.DAY_NURSERY,
@@ -344,13 +346,41 @@ class ProposedGroup:
     poorly_matched: list[str]
     locked: bool
     size_ok: bool
+    number: int = 0  # 1-based position in the proposal, as the page and the map show it
+    name: str = ""
+    parts: fit.Parts = field(default_factory=fit.Parts)
+    style: mapping.Style | None = None
+    leaders: list[Leader] = field(default_factory=list)
+    journey: mapping.Journey | None = None  # its furthest journey, as drawn on the map
+
+    @property
+    def key_path(self) -> str:
+        """The cluster's mark for the map's key, in an 18 by 18 box."""
+        return mapping.shape_path(self.style.shape, 9, 9, 5) if self.style else ""
+
+
+def _likes(round_: FormationRound) -> dict[int, frozenset[int]]:
+    likes: dict[int, set[int]] = {}
+    for leader_id, other_id in round_.wishes.filter(kind=RoundWish.LIKE).values_list(
+        "leader_id", "other_id"
+    ):
+        likes.setdefault(leader_id, set()).add(other_id)
+    return {k: frozenset(v) for k, v in likes.items()}
+
+
+def place(profile: LeaderProfile) -> naming.Place:
+    s = profile.setting
+    if s is None:
+        return naming.Place()
+    return naming.place_of(s.address, s.postcode, s.latitude, s.longitude)
 
 
 def proposal(
     round_: FormationRound, profiles: list[LeaderProfile] | None = None
 ) -> list[ProposedGroup]:
-    """The proposal as the coordinator sees it, each group scored and explained. Only
-    within-group pairs are scored, so this stays fast for a pool of any size."""
+    """The proposal as the coordinator sees it, each group named, scored (by part) and
+    explained. Only within-group pairs are scored, so this stays fast for a pool of any
+    size; it is worked out afresh from the placements, so a move or a lock shows at once."""
     by_user = {p.user_id: p for p in (pool(round_) if profiles is None else profiles)}
     groups: dict[int, list[LeaderProfile]] = {}
     for placement in round_.placements.all():
@@ -358,10 +388,19 @@ def proposal(
         if profile is not None:
             groups.setdefault(placement.group, []).append(profile)
     w = weights(round_)
+    likes = _likes(round_)
+    taken = (
+        Cluster.objects.filter(area_id=round_.area_id)
+        .exclude(pk__in=round_.clusters.values("pk"))
+        .values_list("name", flat=True)
+    )
+    names = naming.propose_names(
+        {index: [place(p) for p in members] for index, members in groups.items()}, taken
+    )
     out = []
-    for index in sorted(groups):
+    for number, index in enumerate(sorted(groups), start=1):
         members = groups[index]
-        leaders = [to_leader(p) for p in members]
+        leaders = [to_leader(p, likes.get(p.user_id, frozenset())) for p in members]
         s = score_matrix(leaders, w)
         n = len(leaders)
         mean_each = s.sum(axis=1) / max(1, n - 1)
@@ -382,9 +421,84 @@ def proposal(
                 ],
                 locked=index in round_.locked_groups,
                 size_ok=round_.min_size <= n <= round_.max_size,
+                number=number,
+                name=names[index],
+                parts=fit.group_parts(leaders, w),
+                style=mapping.style(number - 1),
+                leaders=leaders,
             )
         )
     return out
+
+
+@dataclass
+class Overview:
+    """Everything the round's page shows about a proposal, worked out in one pass."""
+
+    groups: list[ProposedGroup]
+    verdict: fit.Verdict
+    map: mapping.Map
+    left_out: list[LeaderProfile]  # in the pool but in no cluster (a profile completed since)
+    fingerprint: str
+    invitations: int
+
+
+def fingerprint(round_: FormationRound) -> str:
+    """Names the proposal as it stands: who is in which cluster, and what is locked. The
+    publish confirmation carries it, so a summary read before a change publishes nothing."""
+    rows = sorted(round_.placements.values_list("user_id", "group"))
+    raw = f"{rows}|{sorted(round_.locked_groups)}|{round_.run_number}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def overview(round_: FormationRound, profiles: list[LeaderProfile]) -> Overview:
+    groups = proposal(round_, profiles)
+    w = weights(round_)
+    placed = {p.user_id for g in groups for p in g.members}
+    left_out = [p for p in profiles if p.user_id not in placed]
+    total = sum((g.parts for g in groups), fit.Parts())
+    moved = (
+        round_.finished_at is not None
+        and AuditEntry.objects.unscoped()  # the round's own trail, read by its coordinator
+        .filter(
+            verb="formation.moved",
+            object_type="formation.formationround",
+            object_id=str(round_.pk),
+            created_at__gt=round_.finished_at,
+        )
+        .exists()
+    )
+    verdict = fit.judge(
+        total,
+        fit.pool_pairs([to_leader(p) for p in profiles], w, seed=round_.seed),
+        [len(g.members) for g in groups],
+        w,
+        locked=sum(1 for g in groups if g.locked),
+        avoid=round_.wishes.filter(kind=RoundWish.AVOID).count(),
+        moved=moved,
+    )
+    points = [
+        mapping.Point(
+            p.setting.pk, p.setting.name, g.index, p.setting.latitude, p.setting.longitude
+        )
+        for g in groups
+        for p in g.members
+        if p.setting is not None
+        and p.setting.latitude is not None
+        and p.setting.longitude is not None
+    ]
+    drawn = mapping.draw(points, [g.index for g in groups])
+    journeys = {j.group: j for j in drawn.journeys}
+    for g in groups:
+        g.journey = journeys.get(g.index)
+    return Overview(
+        groups=groups,
+        verdict=verdict,
+        map=drawn,
+        left_out=left_out,
+        fingerprint=fingerprint(round_),
+        invitations=len(placed),
+    )
 
 
 @transaction.atomic
@@ -398,7 +512,9 @@ def move(round_: FormationRound, by: User, user_id: int, group: int) -> None:
     if group not in groups:
         raise FormationError("There is no such cluster in this proposal.")
     if placement.group in round_.locked_groups or group in round_.locked_groups:
-        raise FormationError("Unlock the cluster first.")
+        raise FormationError(
+            "A locked cluster keeps its members, and takes no one new. Unlock the cluster first."
+        )
     if round_.placements.filter(group=group).count() >= round_.max_size:
         raise FormationError(f"That cluster already has {round_.max_size} leaders.")
     placement.group = group
@@ -419,31 +535,117 @@ def toggle_lock(round_: FormationRound, by: User, group: int) -> None:
     record(by, f"formation.{what}", round_, f"{by} {what} cluster {group + 1}")
 
 
+def why_you(me: Leader, others: list[Leader]) -> list[str]:
+    """Why a leader was placed in this cluster, in words they can read before joining:
+    values they share with most of the others (said only of three or more others, as "Find
+    a cluster" does, so no one person's ratings show), strengths in the cluster that meet
+    their own needs (strengths are what members show each other; no one is named before
+    they have joined), and their longest journey as a band, never one exact distance."""
+    out = []
+    if len(others) >= MIN_DESCRIBED:
+        shared = sorted(
+            k
+            for k, v in me.values.items()
+            if v >= 4 and sum(1 for o in others if o.values.get(k, 0) >= 4) * 2 > len(others)
+        )
+        if shared:
+            out.append(f"You and most of the others put {_and(shared)} high in how you lead.")
+    strengths: frozenset[str] = frozenset().union(*(o.strengths for o in others))
+    met = sorted(me.develop & strengths)
+    if met:
+        out.append(
+            f"Leaders in this cluster are strong at {_and(met)}, which you want to develop; "
+            "once you join, each member's strengths are on their card."
+        )
+    journeys = [d for o in others if (d := distance_km(me, o)) is not None]
+    if journeys:
+        far = max(journeys)
+        limit = me.max_travel_km
+        within = (
+            f", within the {limit:g} km you said you will travel"
+            if limit is not None and far <= limit
+            else ""
+        )
+        out.append(
+            f"Your longest journey to another member's setting is {distance_band(far)}{within}."
+        )
+    return out
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+@dataclass
+class PublishSummary:
+    clusters: int
+    leaders: int
+    invitations: int
+    left_out: list[str]
+    problems: list[str]
+
+
+def publish_summary(round_: FormationRound, view: Overview) -> PublishSummary:
+    """What publishing will do, for the coordinator to confirm."""
+    bad = [g.name for g in view.groups if not g.size_ok]
+    problems = (
+        [
+            f"{_and(bad)} {'is' if len(bad) == 1 else 'are'} outside {round_.min_size} to "
+            f"{round_.max_size} leaders: move people first."
+        ]
+        if bad
+        else []
+    )
+    return PublishSummary(
+        clusters=len(view.groups),
+        leaders=sum(len(g.members) for g in view.groups),
+        invitations=view.invitations,
+        left_out=[str(p.user) for p in view.left_out],
+        problems=problems,
+    )
+
+
 @transaction.atomic
-def publish(round_: FormationRound, by: User) -> list[Cluster]:
-    """Create each proposed cluster (forming) and invite its members."""
+def publish(round_: FormationRound, by: User, seen: str | None = None) -> list[Cluster]:
+    """Create each proposed cluster (forming), named from its place, and invite its members,
+    each told why this cluster. ``seen`` is the fingerprint of the proposal the coordinator
+    confirmed: if it has changed since, nothing is published.
+
+    The invitations go through the outbox, one email each, sent by the worker one after
+    another (behind sign-in codes, which have priority): a round of 1,500 leaders does not
+    open 1,500 connections at once, and a mail server that refuses some is retried."""
     round_ = FormationRound.objects.select_for_update().get(pk=round_.pk)
     if round_.status != RoundStatus.PROPOSED:
         raise FormationError("Only a ready proposal can be published, and only once.")
+    if seen is not None and seen != fingerprint(round_):
+        raise FormationError(
+            "The proposal has changed since you read the summary: check it and confirm again."
+        )
     groups = proposal(round_)
-    bad = [g.index + 1 for g in groups if not g.size_ok]
+    bad = [g.number for g in groups if not g.size_ok]
     if bad:
         raise FormationError(
             f"Clusters {', '.join(map(str, bad))} are outside {round_.min_size} to "
             f"{round_.max_size} leaders: move people first."
         )
     clusters = []
-    for number, group in enumerate(groups, start=1):
+    for group in groups:
         cluster = Cluster.objects.create(
-            name=f"{round_.name}: cluster {number}",
+            name=group.name,
             area=round_.area,
             status=ClusterStatus.FORMING,
             created_by=by,
         )
-        for member in group.members:
-            cluster_services.invite(
-                cluster, by, member.user.email, message=f"Proposed by {by} in {round_.name}."
+        for member, leader in zip(group.members, group.leaders, strict=True):
+            why = why_you(leader, [o for o in group.leaders if o is not leader])
+            invitation = cluster_services.invite(
+                cluster,
+                by,
+                member.user.email,
+                message=f"Proposed by {by} in {round_.name}.",
+                why=why,
             )
+            Introduction.objects.create(invitation=invitation, round=round_, reasons=why)
         clusters.append(cluster)
     round_.clusters.set(clusters)
     round_.status = RoundStatus.PUBLISHED

@@ -25,6 +25,11 @@ urlpatterns = [
         name="formation_lock",
     ),
     path(
+        "areas/<id:area_id>/rounds/<id:round_id>/publish/confirm/",
+        views.round_publish_confirm,
+        name="formation_publish_confirm",
+    ),
+    path(
         "areas/<id:area_id>/rounds/<id:round_id>/publish/",
         views.round_publish,
         name="formation_publish",

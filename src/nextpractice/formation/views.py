@@ -14,7 +14,7 @@ from nextpractice.directory.access import get_area_for
 from nextpractice.directory.models import LeaderProfile
 
 from . import services
-from .forms import JoinClusterForm, MoveForm, OptInForm, RoundForm, WishForm
+from .forms import JoinClusterForm, MoveForm, OptInForm, PublishForm, RoundForm, WishForm
 from .models import FormationRound, RoundStatus
 
 
@@ -57,14 +57,16 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
     show = round_.status in {RoundStatus.PROPOSED, RoundStatus.PUBLISHED}
     # The pool, with its ratings and topics, is read once and serves every part of the page.
     profiles = list(services.pool(round_))
-    groups = services.proposal(round_, profiles) if show else []
+    view = services.overview(round_, profiles) if show else None
     return render(
         request,
         "formation/round.html",
         {
             "round": round_,
             "area": round_.area,
-            "groups": groups,
+            "view": view,
+            "groups": view.groups if view else [],
+            "movable": [g for g in view.groups if not g.locked] if view else [],
             "pool_size": len(profiles),
             "flagged": services.flagged(profiles),
             "experience_note": services.experience_note(round_, profiles),
@@ -138,15 +140,52 @@ def round_lock(request: AuthedHttpRequest, area_id: int, round_id: int, group: i
 
 
 @login_required
+@require_safe
+def round_publish_confirm(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
+    """What publishing will do, and the one button that does it."""
+    round_ = get_round_for(request, area_id, round_id)
+    if round_.status != RoundStatus.PROPOSED:
+        messages.info(request, "Only a ready proposal can be published, and only once.")
+        return redirect("formation_round", area_id, round_id)
+    view = services.overview(round_, list(services.pool(round_)))
+    return render(
+        request,
+        "formation/publish.html",
+        {
+            "round": round_,
+            "area": round_.area,
+            "view": view,
+            "summary": services.publish_summary(round_, view),
+            "form": PublishForm(initial={"proposal": view.fingerprint}),
+        },
+    )
+
+
+@login_required
 @require_POST
 def round_publish(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
     round_ = get_round_for(request, area_id, round_id)
-    return _act(
-        request,
-        round_,
-        lambda: services.publish(round_, request.user),
-        "Published: every leader has been invited to their cluster.",
-    )
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Read the summary and confirm from there.")
+        return redirect("formation_publish_confirm", area_id, round_id)
+    try:
+        services.publish(round_, request.user, seen=form.cleaned_data["proposal"])
+    except services.FormationError as e:
+        round_.refresh_from_db(fields=["status"])
+        if round_.status == RoundStatus.PUBLISHED:
+            # A second click (or a second tab) after the first published: nothing more
+            # happened, and the coordinator is told it is done, not that it failed.
+            messages.info(request, "This round is already published; nothing was sent twice.")
+        else:
+            messages.error(request, str(e))
+            return redirect("formation_publish_confirm", area_id, round_id)
+    else:
+        messages.success(
+            request,
+            "Published: the invitations are in the outbox and go out over the next few minutes.",
+        )
+    return redirect("formation_round", area_id, round_id)
 
 
 @login_required

@@ -22,6 +22,7 @@ from nextpractice.accounts.models import Invitation
 from nextpractice.clusters import services as cluster_services
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
+from nextpractice.formation.models import Introduction
 from nextpractice.meetings.models import CalendarFeed
 
 
@@ -39,6 +40,12 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         "invitation": invitation,
         "cluster": invitation.cluster,
         "wrong_person": wrong_person,
+        # Why a formation round chose this cluster for them: written for them alone, and
+        # safe to show to whoever holds the link (it names no one and places no one).
+        "why": Introduction.objects.filter(invitation=invitation)
+        .values_list("reasons", flat=True)
+        .first()
+        or [],
     }
     if request.method == "GET" or wrong_person:
         return render(request, "accounts/join.html", context)
