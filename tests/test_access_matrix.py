@@ -133,6 +133,10 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     # Leaders of the round's area answer whether to be matched; nobody else sees it.
     "formation_opt_in": ("get", dict.fromkeys(ROLES, 404) | LEADERS),
     "formation_wish_delete": ("post", COORDINATOR_POST),
+    # A round the coordinator can trust (issue 13): the publish summary, and members
+    # renaming their cluster.
+    "formation_publish_confirm": ("get", COORDINATOR_ONLY),
+    "cluster_rename": ("get", IN_CLUSTER),
     "cluster_new": ("get", SIGNED_IN),
     "cluster_detail": ("get", IN_CLUSTER | {"newbie": 200}),
     "cluster_agree": ("post", IN_CLUSTER_POST | {"newbie": ANY_REDIRECT}),

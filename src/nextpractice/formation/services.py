@@ -503,6 +503,8 @@ def overview(round_: FormationRound, profiles: list[LeaderProfile]) -> Overview:
 
 @transaction.atomic
 def move(round_: FormationRound, by: User, user_id: int, group: int) -> None:
+    # Under the round's row lock and as it stands now: a lock set a moment ago holds.
+    round_ = FormationRound.objects.select_for_update().get(pk=round_.pk)
     if round_.status != RoundStatus.PROPOSED:
         raise FormationError("Only a proposal that is ready and not yet published can change.")
     placement = round_.placements.filter(user_id=user_id).first()

@@ -144,21 +144,15 @@ def round_lock(request: AuthedHttpRequest, area_id: int, round_id: int, group: i
 def round_publish_confirm(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpResponse:
     """What publishing will do, and the one button that does it."""
     round_ = get_round_for(request, area_id, round_id)
-    if round_.status != RoundStatus.PROPOSED:
-        messages.info(request, "Only a ready proposal can be published, and only once.")
-        return redirect("formation_round", area_id, round_id)
-    view = services.overview(round_, list(services.pool(round_)))
-    return render(
-        request,
-        "formation/publish.html",
-        {
-            "round": round_,
-            "area": round_.area,
+    context: dict[str, object] = {"round": round_, "area": round_.area}
+    if round_.status == RoundStatus.PROPOSED:
+        view = services.overview(round_, list(services.pool(round_)))
+        context |= {
             "view": view,
             "summary": services.publish_summary(round_, view),
             "form": PublishForm(initial={"proposal": view.fingerprint}),
-        },
-    )
+        }
+    return render(request, "formation/publish.html", context)
 
 
 @login_required
