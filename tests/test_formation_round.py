@@ -427,3 +427,99 @@ def test_only_agreed_members_rename(cast: Cast) -> None:
     cast.cluster.refresh_from_db()
     assert cast.cluster.name != "Mine now"
     assert Membership.objects.unscoped().filter(user=cast.newbie).exists()  # a member indeed
+
+
+# --- queries -----------------------------------------------------------------------------
+
+ROUND_BUDGET = {"formation_round": 24, "formation_publish_confirm": 20}
+
+
+def grow_pool(made: dict[str, Any], leaders: int) -> None:
+    """Add located leaders with values and topics, placed in new clusters of five."""
+    from django.utils import timezone
+
+    from nextpractice.accounts.models import User
+    from nextpractice.directory.models import (
+        LeaderProfile,
+        SettingKind,
+        Topic,
+        TopicChoice,
+        Value,
+        ValueRating,
+    )
+    from nextpractice.formation.models import Placement
+
+    round_, area = made["round"], made["area"]
+    start = Setting.objects.count()
+    rng = random.Random(leaders)
+    settings_ = Setting.objects.bulk_create(
+        [
+            Setting(
+                name=f"Bulk {k}",
+                kind=SettingKind.DAY_NURSERY,
+                area=area,
+                urn=f"EY{800000 + k}",
+                address=f"{k} Mill Lane, {PLACES[k % 3][0]}, Northbridge",
+                postcode=PLACES[k % 3][1],
+                latitude=53.7 + rng.uniform(0, 0.1),
+                longitude=-1.6 + rng.uniform(0, 0.1),
+            )
+            for k in range(start, start + leaders)
+        ]
+    )
+    users = User.objects.bulk_create(
+        [User(email=f"bulk{s.pk}@example.test", full_name=f"Bulk {s.pk}") for s in settings_]
+    )
+    profiles = LeaderProfile.objects.bulk_create(
+        [
+            LeaderProfile(user=u, setting=s, completed_at=timezone.now(), years_in_leadership=3)
+            for u, s in zip(users, settings_, strict=True)
+        ]
+    )
+    values, topics = list(Value.objects.all()), list(Topic.objects.all())
+    ValueRating.objects.bulk_create(
+        [
+            ValueRating(profile=p, value=v, importance=rng.randint(1, 5))
+            for p in profiles
+            for v in values
+        ]
+    )
+    TopicChoice.objects.bulk_create(
+        [
+            TopicChoice(profile=p, topic=topics[(p.pk + k) % len(topics)], kind=kind)
+            for p in profiles
+            for k, kind in enumerate(["strength", "strength", "develop"])
+        ]
+    )
+    first = max(round_.placements.values_list("group", flat=True)) + 1
+    Placement.objects.bulk_create(
+        [Placement(round=round_, user=u, group=first + k // 5) for k, u in enumerate(users)]
+    )
+
+
+def round_queries(made: dict[str, Any], round_: FormationRound) -> dict[str, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    out = {}
+    for name in ROUND_BUDGET:
+        with CaptureQueriesContext(connection) as ctx:
+            response = made["client"].get(reverse(name, args=[round_.area_id, round_.pk]))
+        assert response.status_code == 200
+        out[name] = len(ctx.captured_queries)
+    return out
+
+
+def test_the_round_pages_run_the_same_queries_for_22_leaders_and_for_622(
+    placed: dict[str, Any],
+) -> None:
+    round_ = run(placed["round"])
+    round_page(placed, round_)  # the first request saves the new session: not the page's
+    small = round_queries(placed, round_)
+    grow_pool(placed, 600)
+    big = round_queries(placed, round_)
+    assert big == small
+    for name, count in big.items():
+        assert count <= ROUND_BUDGET[name], f"{name} ran {count} queries"
+    page = round_page(placed, round_)
+    assert len(marks_on(page)) == 621  # every located setting: Leader 0's has no place
