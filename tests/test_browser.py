@@ -488,6 +488,8 @@ def test_a_coordinator_runs_a_round_watches_it_moves_a_leader_and_publishes(
     page.get_by_role("heading", name="Proposed clusters").wait_for(timeout=30000)
     worker.join(timeout=30)
     check(page, "36-proposal")
+    total = page.get_by_test_id("total-fit").inner_text()
+    assert page.get_by_test_id("map").locator("path[data-setting]").count() == 8
     mover = page.locator("select[id^=move-]").first
     target = mover.locator("option").first.get_attribute("value")
     person = mover.get_attribute("id").removeprefix("move-")
@@ -495,17 +497,27 @@ def test_a_coordinator_runs_a_round_watches_it_moves_a_leader_and_publishes(
     page.get_by_role("button", name=re.compile("^Move")).first.click()
     page.get_by_text("Moved.").wait_for()
     assert round_.placements.get(user_id=int(person)).group == int(target)
-    # Two clusters of four: the move leaves one too small, so publishing waits for a fix.
-    page.get_by_role("button", name="Publish and invite every leader").click()
+    # The figures follow the move.
+    assert page.get_by_test_id("total-fit").inner_text() != total
+    # Two clusters of four: the move leaves one too small, so the summary says to fix it.
+    page.get_by_role("link", name="Publish and invite the leaders").click()
     page.get_by_text("outside 4 to 7 leaders").wait_for()
+    assert page.get_by_role("button", name=re.compile("^Publish and send")).count() == 0
+    page.get_by_role("link", name="Go back to the proposal").click()
     page.locator(f"#move-{person}").select_option(index=0)
     page.locator(f"#move-{person}").locator("xpath=..").get_by_role("button").click()
     page.get_by_text("Moved.").wait_for()
-    page.get_by_role("button", name="Publish and invite every leader").click()
-    page.get_by_text("Published: every leader has been invited").wait_for()
+    page.get_by_role("link", name="Publish and invite the leaders").click()
+    summary = page.get_by_test_id("publish-summary").inner_text()
+    assert re.search(r"Invitations to be sent\s+8,", summary), summary
+    check(page, "37-publish-summary")
+    assert not OutboundEmail.objects.filter(subject__contains="invites you to join").exists()
+    page.get_by_role("button", name="Publish and send 8 invitations").click()
+    page.get_by_text("Published: the invitations are in the outbox").wait_for()
     check(page, "37-published")
-    invited = OutboundEmail.objects.filter(subject__contains="Spring round")
+    invited = OutboundEmail.objects.filter(subject__contains="invites you to join")
     assert invited.count() == 8
+    assert not invited.filter(subject__icontains="cluster 1").exists()
     # An invited leader sees the invitation on her home page.
     leader = User.objects.get(email="pool3@example.test")
     context = new_context(page.context.browser)

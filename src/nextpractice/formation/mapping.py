@@ -35,7 +35,7 @@ PALETTE = [
 SHAPES = ["circle", "square", "triangle", "diamond", "hexagon"]
 WIDTH = 640.0
 PAD = 24.0
-R = 6.0  # a mark's half-size in the drawing's units
+R = 8.0  # a mark's half-size in the drawing's units
 
 
 @dataclass(frozen=True)

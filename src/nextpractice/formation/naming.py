@@ -100,11 +100,12 @@ def _compass(middles: dict[int, tuple[float, float]]) -> dict[int, str]:
 
 
 def propose_names(
-    groups: Mapping[int, Sequence[Place]], taken: Iterable[str] = ()
+    groups: Mapping[int, Sequence[Place]], taken: Iterable[str] = (), fallback: str = "Cluster"
 ) -> dict[int, str]:
     """A name for each group, unique within the groups and not one of ``taken`` (names of
-    the area's clusters already), compared without regard to case."""
-    base = {g: base_name(places) or "Cluster" for g, places in groups.items()}
+    the area's clusters already), compared without regard to case. ``fallback`` (the
+    area's name) names a group whose settings have no address."""
+    base = {g: base_name(places) or fallback for g, places in groups.items()}
     names = dict(base)
     for name in set(base.values()):
         same = [g for g in groups if base[g] == name]

@@ -395,7 +395,9 @@ def proposal(
         .values_list("name", flat=True)
     )
     names = naming.propose_names(
-        {index: [place(p) for p in members] for index, members in groups.items()}, taken
+        {index: [place(p) for p in members] for index, members in groups.items()},
+        taken,
+        fallback=round_.area.name,
     )
     out = []
     for number, index in enumerate(sorted(groups), start=1):
