@@ -522,3 +522,23 @@ def test_the_round_pages_run_the_same_queries_for_22_leaders_and_for_622(
         assert count <= ROUND_BUDGET[name], f"{name} ran {count} queries"
     page = round_page(placed, round_)
     assert len(marks_on(page)) == 621  # every located setting: Leader 0's has no place
+
+
+def test_a_large_proposal_moves_by_cluster_number_with_one_form_per_cluster(
+    placed: dict[str, Any],
+) -> None:
+    round_ = run(placed["round"])
+    grow_pool(placed, 60)  # 16 clusters: too many for a menu beside every leader
+    page = round_page(placed, round_)
+    assert 'id="move-from-' in page and "<select" in page
+    assert not re.search(r'id="move-\d+"', page)
+    groups = services.proposal(round_)
+    source = next(g for g in groups if len(g.members) > 4)
+    target = next(g for g in groups if len(g.members) < 7 and g.index != source.index)
+    mover = source.members[0].user_id
+    url = reverse("formation_move", args=[round_.area_id, round_.pk])
+    placed["client"].post(url, {"user": mover, "number": target.number})
+    assert round_.placements.get(user_id=mover).group == target.index
+    response = placed["client"].post(url, {"user": mover, "number": 99}, follow=True)
+    assert f"Choose a cluster numbered 1 to {len(groups)}" in response.content.decode()
+    assert round_.placements.get(user_id=mover).group == target.index

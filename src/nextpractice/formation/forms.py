@@ -38,8 +38,18 @@ class RoundForm(StyledModelForm):
 
 
 class MoveForm(forms.Form):
+    """A leader and where to: a cluster by its index (the menus of a small proposal), or by
+    the number the page shows it under (the one form per cluster of a large one)."""
+
     user = forms.IntegerField(min_value=1, max_value=MAX_ID)
-    group = forms.IntegerField(min_value=0, max_value=10_000)
+    group = forms.IntegerField(min_value=0, max_value=10_000, required=False)
+    number = forms.IntegerField(min_value=1, max_value=10_000, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("group") is None and data.get("number") is None:
+            raise forms.ValidationError("Choose a cluster to move them to")
+        return data
 
 
 class PublishForm(forms.Form):

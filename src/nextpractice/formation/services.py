@@ -35,7 +35,7 @@ from nextpractice.grouping import (
 
 from . import fit, mapping, naming
 from .models import FormationRound, Introduction, OptIn, Placement, RoundStatus, RoundWish
-from .scoring import Leader, Weights, distance_km, explain, score_matrix, unlocated
+from .scoring import EXPERIENCED_YEARS, Leader, Weights, distance_km, explain, score_matrix
 
 EARLY_YEARS = {
     SettingKind.DAY_NURSERY,
@@ -376,7 +376,9 @@ def place(profile: LeaderProfile) -> naming.Place:
 
 
 def proposal(
-    round_: FormationRound, profiles: list[LeaderProfile] | None = None
+    round_: FormationRound,
+    profiles: list[LeaderProfile] | None = None,
+    leaders: dict[int, Leader] | None = None,
 ) -> list[ProposedGroup]:
     """The proposal as the coordinator sees it, each group named, scored (by part) and
     explained. Only within-group pairs are scored, so this stays fast for a pool of any
@@ -388,7 +390,13 @@ def proposal(
         if profile is not None:
             groups.setdefault(placement.group, []).append(profile)
     w = weights(round_)
-    likes = _likes(round_)
+    if leaders is None:
+        likes = _likes(round_)
+        leaders = {
+            p.user_id: to_leader(p, likes.get(p.user_id, frozenset()))
+            for members in groups.values()
+            for p in members
+        }
     taken = (
         Cluster.objects.filter(area_id=round_.area_id)
         .exclude(pk__in=round_.clusters.values("pk"))
@@ -402,11 +410,11 @@ def proposal(
     out = []
     for number, index in enumerate(sorted(groups), start=1):
         members = groups[index]
-        leaders = [to_leader(p, likes.get(p.user_id, frozenset())) for p in members]
-        s = score_matrix(leaders, w)
-        n = len(leaders)
+        group = [leaders[p.user_id] for p in members]
+        s = score_matrix(group, w)
+        n = len(group)
         mean_each = s.sum(axis=1) / max(1, n - 1)
-        why = explain(leaders)
+        why = explain(group)
         # Someone whose average fit is well below the group's is "poorly matched".
         cut = float(np.mean(mean_each)) - 0.5 if n > 1 else -np.inf
         out.append(
@@ -419,15 +427,15 @@ def proposal(
                 furthest_km=why.furthest_km,
                 has_experienced=why.has_experienced,
                 poorly_matched=[
-                    lead.name for lead, m in zip(leaders, mean_each, strict=True) if m < cut
+                    lead.name for lead, m in zip(group, mean_each, strict=True) if m < cut
                 ],
                 locked=index in round_.locked_groups,
                 size_ok=round_.min_size <= n <= round_.max_size,
                 number=number,
                 name=names[index],
-                parts=fit.group_parts(leaders, w),
+                parts=fit.group_parts(group, w),
                 style=mapping.style(number - 1),
-                leaders=leaders,
+                leaders=group,
             )
         )
     return out
@@ -454,7 +462,9 @@ def fingerprint(round_: FormationRound) -> str:
 
 
 def overview(round_: FormationRound, profiles: list[LeaderProfile]) -> Overview:
-    groups = proposal(round_, profiles)
+    likes = _likes(round_)
+    leaders = {p.user_id: to_leader(p, likes.get(p.user_id, frozenset())) for p in profiles}
+    groups = proposal(round_, profiles, leaders)
     w = weights(round_)
     placed = {p.user_id for g in groups for p in g.members}
     left_out = [p for p in profiles if p.user_id not in placed]
@@ -472,7 +482,7 @@ def overview(round_: FormationRound, profiles: list[LeaderProfile]) -> Overview:
     )
     verdict = fit.judge(
         total,
-        fit.pool_pairs([to_leader(p) for p in profiles], w, seed=round_.seed),
+        fit.pool_pairs(list(leaders.values()), w, seed=round_.seed),
         [len(g.members) for g in groups],
         w,
         locked=sum(1 for g in groups if g.locked),
@@ -504,7 +514,11 @@ def overview(round_: FormationRound, profiles: list[LeaderProfile]) -> Overview:
 
 
 @transaction.atomic
-def move(round_: FormationRound, by: User, user_id: int, group: int) -> None:
+def move(
+    round_: FormationRound, by: User, user_id: int, group: int | None, number: int | None = None
+) -> None:
+    """Move a leader to the cluster ``group`` (its index), or to the cluster the page shows
+    as ``number`` (its 1-based position)."""
     # Under the round's row lock and as it stands now: a lock set a moment ago holds.
     round_ = FormationRound.objects.select_for_update().get(pk=round_.pk)
     if round_.status != RoundStatus.PROPOSED:
@@ -513,6 +527,11 @@ def move(round_: FormationRound, by: User, user_id: int, group: int) -> None:
     if placement is None:
         raise FormationError("That leader is not in this proposal.")
     groups = set(round_.placements.values_list("group", flat=True))
+    if group is None:
+        ordered = sorted(groups)
+        if number is None or not 1 <= number <= len(ordered):
+            raise FormationError(f"Choose a cluster numbered 1 to {len(ordered)}.")
+        group = ordered[number - 1]
     if group not in groups:
         raise FormationError("There is no such cluster in this proposal.")
     if placement.group in round_.locked_groups or group in round_.locked_groups:
@@ -672,7 +691,13 @@ def invitation_answers(round_: FormationRound) -> dict[str, Any]:
 
 def flagged(profiles: list[LeaderProfile]) -> list[str]:
     """Leaders whose setting has no coordinates: travel cannot be judged for them."""
-    return [leader.name for leader in unlocated([to_leader(p) for p in profiles])]
+    # Read from the setting alone: building each leader's whole profile here cost seconds
+    # at an authority's 1,500.
+    return [
+        str(p.user)
+        for p in profiles
+        if p.setting is None or p.setting.latitude is None or p.setting.longitude is None
+    ]
 
 
 def experience_note(round_: FormationRound, profiles: list[LeaderProfile]) -> str:
@@ -680,7 +705,11 @@ def experience_note(round_: FormationRound, profiles: list[LeaderProfile]) -> st
     the pool cannot allow it."""
     if len(profiles) < round_.min_size:
         return ""
-    experienced = sum(1 for p in profiles if to_leader(p).experienced)
+    experienced = sum(
+        1
+        for p in profiles
+        if p.years_in_leadership is not None and p.years_in_leadership >= EXPERIENCED_YEARS
+    )
     clusters = choose_group_count(len(profiles), round_.min_size, round_.max_size)
     if experienced < clusters:
         return (

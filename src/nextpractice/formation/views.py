@@ -17,6 +17,8 @@ from . import services
 from .forms import JoinClusterForm, MoveForm, OptInForm, PublishForm, RoundForm, WishForm
 from .models import FormationRound, RoundStatus
 
+MENU_LIMIT = 12
+
 
 def get_round_for(request: AuthedHttpRequest, area_id: int, round_id: int) -> FormationRound:
     """A round of an area the user coordinates; anyone else gets 404."""
@@ -67,6 +69,9 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
             "view": view,
             "groups": view.groups if view else [],
             "movable": [g for g in view.groups if not g.locked] if view else [],
+            # A menu of every cluster beside every leader is fine for a few clusters; for an
+            # authority's 300 it would be 450,000 options: then one form per cluster.
+            "menus": view is not None and len(view.groups) <= MENU_LIMIT,
             "pool_size": len(profiles),
             "flagged": services.flagged(profiles),
             "experience_note": services.experience_note(round_, profiles),
@@ -126,7 +131,11 @@ def round_move(request: AuthedHttpRequest, area_id: int, round_id: int) -> HttpR
         request,
         round_,
         lambda: services.move(
-            round_, request.user, form.cleaned_data["user"], form.cleaned_data["group"]
+            round_,
+            request.user,
+            form.cleaned_data["user"],
+            form.cleaned_data["group"],
+            number=form.cleaned_data["number"],
         ),
         "Moved.",
     )
