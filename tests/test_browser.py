@@ -398,6 +398,8 @@ SIGNED_IN_PAGES = [
     ("amira", "/actions/", "57-no-actions"),
     ("amira", "/clusters/{cluster}/reviews/new/website/", "66-ask-website-review"),
     ("amira", "/clusters/{cluster}/reviews/new/walk/", "67-invite-a-walk"),
+    ("amira", "/clusters/{cluster}/name/", "68-rename-cluster"),
+    ("sam", "/areas/{area}/rounds/{round}/publish/confirm/", "69-nothing-to-publish-yet"),
 ]
 
 
