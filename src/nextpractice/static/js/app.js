@@ -9,6 +9,12 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { event.preventDefault(); }
+    if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    // Forms that must go once (publishing a round): a second click while the first is on
+    // its way sends nothing. The server refuses a repeat anyway; this spares the wait.
+    if (form.hasAttribute("data-submit-once")) {
+      if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+      form.setAttribute("data-sent", "1");
+    }
   });
 })();
