@@ -590,3 +590,39 @@ def test_nobody_but_the_areas_coordinator_reaches_the_invitation_pages(
     for person in (loaded.alice, loaded.fay, loaded.oscar, loaded.rita):
         for url in ("invite/settings/", "invite/upload/"):
             assert client_for(person).get(f"/areas/{loaded.area.pk}/{url}").status_code == 404
+
+
+# --- query budget at an authority's size -------------------------------------------------
+
+
+def test_the_directory_runs_the_same_queries_for_ten_settings_and_for_a_whole_authority(
+    cast: Cast,
+) -> None:
+    from .test_query_budget import count_queries
+
+    cast.area.la_code = "380"
+    cast.area.save()
+    cora = client_for(cast.cora)
+
+    def measure() -> dict[str, int]:
+        chosen = list(cast.area.settings.values_list("pk", flat=True)[:50])
+        query = "&".join(f"setting={pk}" for pk in chosen)
+        base = f"/areas/{cast.area.pk}/"
+        return {
+            "directory": count_queries(cora, base),
+            "search": count_queries(cora, base + "?q=Nursery"),
+            "page 2": count_queries(cora, base + "?page=2"),
+            "invite chosen": count_queries(cora, f"{base}invite/settings/?{query}"),
+        }
+
+    _, ofsted_data, _ = area_files(60)
+    ofsted.import_ofsted(ofsted_data, area=cast.area)
+    small = measure()
+    gias_data, ofsted_data, _ = area_files(1000)
+    call_command("import_gias", _file(gias_data), "--area", cast.area.name)
+    ofsted.import_ofsted(ofsted_data, area=cast.area)
+    assert cast.area.settings.count() >= 1000
+    big = measure()
+    # (The small area's first page shows the cast's leaders, whose names are fetched.)
+    assert all(big[page] <= small[page] for page in big), (small, big)
+    assert big["directory"] <= 14 and big["invite chosen"] <= 12, big

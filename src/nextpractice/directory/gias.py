@@ -83,9 +83,9 @@ class RowError(Exception):
     pass
 
 
-def decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise ImportFileError("The file is larger than 50 MB.")
+def decode(data: bytes, limit: int = MAX_BYTES) -> str:
+    if len(data) > limit:
+        raise ImportFileError(f"The file is larger than {limit // (1024 * 1024)} MB.")
     if b"\x00" in data[:4096]:
         raise ImportFileError("This is not a CSV file (it looks like a spreadsheet or binary).")
     try:

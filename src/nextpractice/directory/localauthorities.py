@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data" / "local_authorities.csv"
@@ -59,6 +59,7 @@ def _by_name() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1024)  # a national file names the same 153 authorities 70,000 times
 def code_for_name(name: str) -> str | None:
     """The LA code of a register's name for an authority, or None when it names none."""
     return _by_name().get(normalise_name(name)) if name.strip() else None

@@ -99,7 +99,7 @@ class Outcome:
 
 
 def _reader(data: bytes, area: Area | None) -> csv.DictReader[str]:
-    text = decode(data)
+    text = decode(data, MAX_UPLOAD_BYTES)
     if not text.strip():
         raise ImportFileError("The file is empty.")
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -249,12 +249,12 @@ def parse_ofsted(
             if None in raw:  # more fields than the header names
                 report.rejected.append(RowProblem(index, _shown(raw_urn)[1:-1], "too many fields"))
                 continue
-            row = {k: v or "" for k, v in raw.items()}
             if codes is not None:
-                code = localauthorities.code_for_name(row.get("Local authority", ""))
+                code = localauthorities.code_for_name(raw.get("Local authority") or "")
                 if code is not None and code not in codes:
                     report.outside += 1
                     continue
+            row = {k: v or "" for k, v in raw.items()}
             listed.add(normalise_urn(raw_urn))
             status = row.get("Provider status", "").strip()
             if status.casefold() != "active":
