@@ -36,10 +36,10 @@ django.setup()
 
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from tests.registers_data import national_ofsted_file  # noqa: E402
 
 from nextpractice.directory import imports, ofsted  # noqa: E402
 from nextpractice.directory.models import Area, Setting, SettingsImport  # noqa: E402
-from tests.registers_data import national_ofsted_file  # noqa: E402
 
 ROWS = 70_000
 AREA_ROWS = 1_000
