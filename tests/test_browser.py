@@ -363,8 +363,8 @@ def test_a_coordinator_signs_in_with_two_steps_and_imports_nothing_bad(
 
     expect(page.locator("body")).not_to_contain_text("Millbrook Primary School")
     assert "q=Kelder" in page.url  # the search is in the address, so Back and links work
-    page.get_by_role("link", name="Import settings from GIAS").click()
-    page.get_by_label("GIAS establishment export (CSV)").set_input_files(
+    page.get_by_role("link", name="Import settings from the registers").click()
+    page.get_by_label("The register's file (CSV)").set_input_files(
         files=[{"name": "edubase.xlsx", "mimeType": "application/zip", "buffer": b"PK\x03\x04"}]
     )
     page.get_by_role("button", name="Import").click()
