@@ -26,9 +26,14 @@ from nextpractice.directory.models import (
 )
 from nextpractice.directory.taxonomy import load_taxonomy
 
+from . import test_browser
 from .conftest import TOTP_SECRET, Mailbox, make_person, text_of
 from .registers_data import area_files
-from .test_browser import check, chromium, latest_code, page  # noqa: F401 (fixtures)
+from .test_browser import check, latest_code
+
+# The browser journeys' fixtures: one Chromium for the session, a fresh page per test.
+chromium = test_browser.chromium
+page = test_browser.page
 
 pytestmark = pytest.mark.browser
 
