@@ -482,6 +482,7 @@ def test_the_coordinator_invites_the_leaders_of_ticked_settings(loaded: Cast) ->
         (f"leader{i}@example.org", s.pk, f"Leader {i}") for i, s in enumerate(chosen)
     ]
     assert OutboundEmail.objects.filter(to__startswith="leader").count() == 3
+    assert "Hello Leader 0," in OutboundEmail.objects.get(to="leader0@example.org").body
 
 
 def test_one_bad_address_and_no_invitation_is_sent(loaded: Cast) -> None:
