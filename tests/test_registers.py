@@ -627,3 +627,42 @@ def test_the_directory_runs_the_same_queries_for_ten_settings_and_for_a_whole_au
     # (The small area's first page shows the cast's leaders, whose names are fetched.)
     assert all(big[page] <= small[page] for page in big), (small, big)
     assert big["directory"] <= 14 and big["invite chosen"] <= 12, big
+
+
+def test_areas_made_before_codes_get_their_authoritys_code_when_unambiguous(db: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("nextpractice.directory.migrations.0006_registers")
+    Area.objects.create(name="Leeds", la_code="")
+    Area.objects.create(name="Kingston upon Hull, City of", la_code="")
+    Area.objects.create(name="Northbridge", la_code="")  # not an authority: left alone
+    Area.objects.create(name="West Yorkshire", la_code="380")
+    Area.objects.create(name="Bradford", la_code="")  # its code is West Yorkshire's already
+    migration.codes_from_names(apps, None)
+    assert dict(Area.objects.values_list("name", "la_code")) == {
+        "Leeds": "383",
+        "Kingston upon Hull, City of": "810",
+        "Northbridge": "",
+        "West Yorkshire": "380",
+        "Bradford": "",
+    }
+
+
+def test_the_administrators_national_import_files_each_provider_under_its_authority(
+    db: Any,
+) -> None:
+    leeds = Area.objects.create(name="Leeds City", la_code="383")
+    data = ofsted_file(
+        [
+            provider_row("EY000001", "Childminder", la_name="Leeds"),
+            provider_row("EY000002", "Childminder", la_name="Bristol City of"),
+            provider_row("EY000003", "Childminder", la_name="Durham"),
+        ]
+    )
+    report = ofsted.import_ofsted(data)
+    assert report.created == 3
+    assert Setting.objects.get(ofsted_urn="EY000001").area == leeds
+    assert Setting.objects.get(ofsted_urn="EY000002").area.la_code == "801"
+    assert Setting.objects.get(ofsted_urn="EY000003").area.name == "County Durham"
