@@ -224,6 +224,10 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "notifications": ("get", SIGNED_IN),
     "cpd": ("get", SIGNED_IN),
     "notification_prefs": ("get", SIGNED_IN),
+    # Registers (issue 12): bulk invitations, the area's coordinator only. Walked without
+    # ticked settings, the coordinator is told to choose some (400).
+    "area_invite_settings": ("get", COORDINATOR_ONLY | {"coordinator": 400}),
+    "area_invite_upload": ("get", COORDINATOR_ONLY),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 

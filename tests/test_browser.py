@@ -357,14 +357,17 @@ def test_a_coordinator_signs_in_with_two_steps_and_imports_nothing_bad(
     page.get_by_role("heading", name="Northbridge").wait_for()
     check(page, "17-area-directory")
     page.get_by_label("Search by name, URN or postcode").fill("Kelder")
-    page.get_by_text("No settings found.").or_(page.get_by_text("Kelder Nursery School")).wait_for()
+    # (.first: each row's checkbox label names the setting too.)
+    page.get_by_text("No settings found.").or_(
+        page.get_by_text("Kelder Nursery School")
+    ).first.wait_for()
     # (Not wait_for_function: it evaluates a string, which the policy's script-src forbids.)
     from playwright.sync_api import expect
 
     expect(page.locator("body")).not_to_contain_text("Millbrook Primary School")
     assert "q=Kelder" in page.url  # the search is in the address, so Back and links work
-    page.get_by_role("link", name="Import settings from GIAS").click()
-    page.get_by_label("GIAS establishment export (CSV)").set_input_files(
+    page.get_by_role("link", name="Import settings from the registers").click()
+    page.get_by_label("The register's file (CSV)").set_input_files(
         files=[{"name": "edubase.xlsx", "mimeType": "application/zip", "buffer": b"PK\x03\x04"}]
     )
     page.get_by_role("button", name="Import").click()

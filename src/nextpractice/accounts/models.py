@@ -124,6 +124,9 @@ class Invitation(models.Model):
     setting = models.ForeignKey(
         "directory.Setting", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # The invitee's name as the coordinator's list gives it (a bulk invitation): greets her
+    # in the email and starts her account's name.
+    name = models.CharField(max_length=150, blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

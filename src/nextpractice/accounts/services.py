@@ -17,6 +17,9 @@ def account_for_invitation(invitation: Invitation) -> User:
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
         user = User.objects.create_user(invitation.email)
+        if invitation.name:  # as the coordinator's list gave it; she can change it
+            user.full_name = invitation.name
+            user.save(update_fields=["full_name"])
         EmailAddress.objects.create(user=user, email=invitation.email, primary=True, verified=True)
         record(None, "account.created", user, "An account was made for an invited address")
     return user

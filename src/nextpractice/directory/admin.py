@@ -16,9 +16,9 @@ class ClosureDayInline(admin.TabularInline):
 
 @admin.register(Setting)
 class SettingAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "urn", "area", "postcode", "is_open"]
-    list_filter = ["kind", "area", "is_open"]
-    search_fields = ["name", "urn", "postcode"]
+    list_display = ["name", "kind", "urn", "ofsted_urn", "area", "postcode", "is_open"]
+    list_filter = ["kind", "area", "is_open", "redacted"]
+    search_fields = ["name", "urn", "ofsted_urn", "postcode"]
     inlines = [ClosureDayInline]
 
 

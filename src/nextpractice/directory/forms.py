@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from nextpractice.core.converters import MAX_ID
 from nextpractice.core.forms import StyledForm, StyledModelForm
@@ -216,11 +217,26 @@ class SettingForm(StyledModelForm):
 
 
 class ImportForm(StyledForm):
-    file = forms.FileField(
-        label="GIAS establishment export (CSV)",
-        help_text="Download 'All establishment data' for your local authority from "
-        "Get Information about Schools, then upload it here.",
+    register = forms.ChoiceField(
+        label="Which register",
+        choices=[
+            ("gias", "GIAS establishments (schools, nursery schools, children's centres)"),
+            ("ofsted", "Ofsted childcare providers (nurseries, pre-schools, childminders)"),
+        ],
+        initial="gias",
+        # GIAS when not said: the page offered only GIAS before, and so do old bookmarks.
+        required=False,
+        widget=forms.RadioSelect,
     )
+    file = forms.FileField(
+        label="The register's file (CSV)",
+        help_text="GIAS: download 'All establishment data' for your local authority from Get "
+        "Information about Schools. Ofsted: the national 'childcare providers and "
+        "inspections' provider-level CSV, as published; only your authorities' rows are read.",
+    )
+
+    def clean_register(self) -> str:
+        return str(self.cleaned_data.get("register") or "gias")
 
 
 class InviteLeadersForm(StyledForm):
@@ -299,3 +315,148 @@ class DirectorySearchForm(forms.Form):
 
 class NextForm(forms.Form):
     next = forms.CharField(required=False, max_length=2000)
+
+
+class SettingsChoiceField(TopicsField):
+    """Chosen settings by id, checked as database integers first (as TopicsField)."""
+
+
+class ChooseSettingsForm(forms.Form):
+    """The settings ticked in the area directory, whose leaders are to be invited."""
+
+    setting = SettingsChoiceField(queryset=Setting.objects.none())
+
+    def __init__(self, *args: Any, area: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["setting"]
+        field.queryset = area.settings.filter(is_open=True)  # type: ignore[attr-defined]
+        field.error_messages["required"] = "Choose at least one setting in the directory"
+
+    def clean_setting(self) -> list[Setting]:
+        chosen = list(self.cleaned_data["setting"])
+        if len(chosen) > MAX_INVITES:
+            raise ValidationError(f"Choose at most {MAX_INVITES} settings at a time")
+        return chosen
+
+
+class LeadersOfSettingsForm(StyledForm):
+    """An email address and a name for each chosen setting's leader."""
+
+    def __init__(self, *args: Any, settings_chosen: list[Setting], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings_chosen = settings_chosen
+        for setting in settings_chosen:
+            self.fields[f"email_{setting.pk}"] = forms.EmailField(
+                label=f"Email address of the leader of {setting.name}",
+                max_length=254,
+            )
+            self.fields[f"name_{setting.pk}"] = forms.CharField(
+                label=f"Name of the leader of {setting.name}", max_length=150, required=False
+            )
+
+    def rows(self) -> list[tuple[Setting, forms.BoundField, forms.BoundField]]:
+        return [(s, self[f"email_{s.pk}"], self[f"name_{s.pk}"]) for s in self.settings_chosen]
+
+    def leaders(self) -> list[tuple[Setting, str, str]]:
+        return [
+            (
+                s,
+                self.cleaned_data[f"email_{s.pk}"].strip().lower(),
+                self.cleaned_data[f"name_{s.pk}"].strip(),
+            )
+            for s in self.settings_chosen
+        ]
+
+
+MAX_INVITE_UPLOAD_BYTES = 100 * 1024
+INVITE_COLUMNS = ("urn", "email", "name")
+
+
+class InviteUploadForm(StyledForm):
+    """A CSV of ``urn,email,name``: each row invites the leader of the setting with that
+    URN (GIAS or Ofsted) in this area. Every bad row is reported with its number; one bad
+    row and nothing is sent."""
+
+    file = forms.FileField(
+        label="List of leaders (CSV)",
+        help_text="Columns urn, email, name, with that header row; at most "
+        f"{MAX_INVITES} leaders. The URN is the setting's GIAS or Ofsted URN.",
+    )
+
+    def __init__(self, *args: Any, area: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.area = area
+
+    def clean_file(self) -> list[tuple[int, Setting, str, str]]:
+        import csv
+        import io
+
+        from django.core.validators import validate_email
+
+        upload = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > MAX_INVITE_UPLOAD_BYTES:
+            raise ValidationError("The file is larger than 100 KB; send at most 200 rows")
+        data = upload.read(MAX_INVITE_UPLOAD_BYTES + 1)
+        if len(data) > MAX_INVITE_UPLOAD_BYTES:
+            raise ValidationError("The file is larger than 100 KB; send at most 200 rows")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("The file is not UTF-8 text (save it as CSV UTF-8)") from None
+        if "\x00" in text:
+            raise ValidationError("The file is not a CSV file")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            lines = list(reader)
+        except csv.Error as e:
+            raise ValidationError(f"The file is not valid CSV ({e})") from None
+        if not lines or [c.strip().lower() for c in lines[0]] != list(INVITE_COLUMNS):
+            raise ValidationError("The first row must be the header: urn,email,name")
+        body = [(n, cells) for n, cells in enumerate(lines[1:], start=2) if any(cells)]
+        if not body:
+            raise ValidationError("The file lists nobody to invite")
+        if len(body) > MAX_INVITES:
+            raise ValidationError(f"At most {MAX_INVITES} leaders at a time ({len(body)} rows)")
+        urns = {normalise_urn(cells[0]) for _, cells in body if cells}
+        by_urn: dict[str, Setting] = {}
+        for setting in self.area.settings.filter(is_open=True).filter(
+            models.Q(urn__in=urns) | models.Q(ofsted_urn__in=urns)
+        ):
+            for urn in (setting.urn, setting.ofsted_urn):
+                if urn:
+                    by_urn[urn] = setting
+        problems: list[str] = []
+        rows: list[tuple[int, Setting, str, str]] = []
+        for number, cells in body:
+            if len(cells) != 3:
+                problems.append(f"Row {number}: {len(cells)} fields, not 3 (urn,email,name)")
+                continue
+            urn, email, name = (c.strip() for c in cells)
+            setting = by_urn.get(normalise_urn(urn))
+            if setting is None:
+                problems.append(f"Row {number}: no open setting of {self.area} has URN {urn[:20]}")
+                continue
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append(f"Row {number}: {email[:60]} is not an email address")
+                continue
+            if len(email) > 254 or len(name) > 150:
+                problems.append(f"Row {number}: the email or name is too long")
+                continue
+            rows.append((number, setting, email.lower(), name))
+        if problems:
+            raise ValidationError(problems)
+        return rows
+
+
+class PrivateDetailsForm(StyledForm):
+    """A childminder's own setting's name and postcode, for her cluster only."""
+
+    name = forms.CharField(label="Your setting's name", max_length=200)
+    postcode = forms.CharField(
+        max_length=10, help_text="Your fellow cluster members see it; nobody else does."
+    )
+
+    def clean_postcode(self) -> str:
+        return normalise_postcode(self.cleaned_data.get("postcode") or "")

@@ -15,6 +15,7 @@ import csv
 import io
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -28,6 +29,7 @@ from django.utils import timezone
 from nextpractice.audit.models import record
 
 from .geo import grid_to_wgs84
+from .matching import site_key
 from .models import Area, Setting, SettingKind
 from .validators import URN_RE, normalise_postcode, normalise_urn
 
@@ -65,6 +67,10 @@ class RowProblem:
 class ImportReport:
     created: int = 0
     updated: int = 0
+    # Settings closed because the register says they are no longer active.
+    closed: int = 0
+    # Rows of other local authorities in a national file: counted, not listed.
+    outside: int = 0
     skipped: list[RowProblem] = field(default_factory=list)
     rejected: list[RowProblem] = field(default_factory=list)
 
@@ -77,9 +83,9 @@ class RowError(Exception):
     pass
 
 
-def decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise ImportFileError("The file is larger than 50 MB.")
+def decode(data: bytes, limit: int = MAX_BYTES) -> str:
+    if len(data) > limit:
+        raise ImportFileError(f"The file is larger than {limit // (1024 * 1024)} MB.")
     if b"\x00" in data[:4096]:
         raise ImportFileError("This is not a CSV file (it looks like a spreadsheet or binary).")
     try:
@@ -223,6 +229,7 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
 
 
 UPDATED_FIELDS = [
+    "urn",
     "name",
     "kind",
     "area",
@@ -395,6 +402,35 @@ def _register_values(setting: Setting) -> list[Any]:
     ]
 
 
+def _match_ofsted_sites(
+    parsed: Parsed, existing: dict[str | None, Setting], area_ids: set[int]
+) -> None:
+    """A school already made from Ofsted's register (a nursery school, a school's nursery)
+    is the same setting: same postcode and name, no GIAS URN yet (directory.matching; a
+    key shared by two settings or two rows is not used)."""
+    unmatched = {
+        urn: site_key(f["name"], f["postcode"])
+        for urn, (_, f) in parsed.items()
+        if urn not in existing and f["postcode"]
+    }
+    if not unmatched:
+        return
+    postcodes = sorted({f["postcode"] for urn, (_, f) in parsed.items() if urn in unmatched})
+    by_site: dict[str, list[Setting]] = {}
+    for start in range(0, len(postcodes), 2000):
+        for setting in Setting.objects.filter(
+            area_id__in=area_ids, urn=None, postcode__in=postcodes[start : start + 2000]
+        ).exclude(ofsted_urn=None):
+            key = site_key(setting.name, setting.postcode)
+            if key is not None:
+                by_site.setdefault(key, []).append(setting)
+    keys = Counter(unmatched.values())
+    for urn, key in unmatched.items():
+        found = by_site.get(key or "", [])
+        if key and len(found) == 1 and keys[key] == 1:
+            existing[urn] = found[0]
+
+
 def _write(parsed: Parsed, area: Area | None, report: ImportReport) -> None:
     now = timezone.now()
     areas: dict[str, Area] = {}
@@ -415,6 +451,7 @@ def _write(parsed: Parsed, area: Area | None, report: ImportReport) -> None:
                 known.append(match)
             areas[code] = match
     existing_by_urn = {s.urn: s for s in Setting.objects.filter(urn__in=list(parsed))}
+    _match_ofsted_sites(parsed, existing_by_urn, {a.pk for a in areas.values()})
     to_create: list[Setting] = []
     changed: list[Setting] = []
     unchanged: list[Setting] = []
@@ -424,6 +461,13 @@ def _write(parsed: Parsed, area: Area | None, report: ImportReport) -> None:
         setting = existing_by_urn.get(urn)
         if setting is None:
             to_create.append(Setting(urn=urn, **values))
+            continue
+        if setting.urn is None:  # made from Ofsted's register: now also GIAS's
+            setting.urn = urn
+            changed.append(setting)
+            for key, value in values.items():
+                if value not in (None, ""):
+                    setattr(setting, key, value)
             continue
         before = _register_values(setting)
         # Keep what a leader has typed in over a blank from the register.

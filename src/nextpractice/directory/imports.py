@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from nextpractice.audit.models import record
 
-from . import gias
+from . import gias, ofsted
 from .models import Area, SettingsImport
 
 log = logging.getLogger(__name__)
@@ -33,33 +33,44 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=5)
 
 
-def start(area: Area, by: Any, upload: Any) -> SettingsImport:
+# Ofsted publishes one national file (about 70,000 rows, 40 MB); the area takes its own rows.
+LIMITS = {
+    SettingsImport.GIAS: gias.MAX_UPLOAD_BYTES,
+    SettingsImport.OFSTED: ofsted.MAX_UPLOAD_BYTES,
+}
+NAMES = {SettingsImport.GIAS: "a GIAS file", SettingsImport.OFSTED: "an Ofsted childcare file"}
+
+
+def start(area: Area, by: Any, upload: Any, register: str = SettingsImport.GIAS) -> SettingsImport:
     """Check the upload's size and start (encoding, columns, the area's code), store it and
     queue its import; gias.ImportFileError, with nothing stored, for a file refused."""
-    if upload.size is not None and upload.size > gias.MAX_UPLOAD_BYTES:
+    limit = LIMITS[register]
+    if upload.size is not None and upload.size > limit:
         raise gias.ImportFileError(
-            f"The file is larger than {gias.MAX_UPLOAD_BYTES // (1024 * 1024)} MB; a GIAS "
-            "export for one local authority is much smaller. Nothing was imported."
+            f"The file is larger than {limit // (1024 * 1024)} MB. Nothing was imported."
         )
-    data = upload.read(gias.MAX_UPLOAD_BYTES + 1)
-    if len(data) > gias.MAX_UPLOAD_BYTES:
+    data = upload.read(limit + 1)
+    if len(data) > limit:
         raise gias.ImportFileError(
-            f"The file is larger than {gias.MAX_UPLOAD_BYTES // (1024 * 1024)} MB. "
-            "Nothing was imported."
+            f"The file is larger than {limit // (1024 * 1024)} MB. Nothing was imported."
         )
-    gias.check_file(data, area)
+    if register == SettingsImport.OFSTED:
+        ofsted.check_file(data, area)
+    else:
+        gias.check_file(data, area)
     from .tasks import run_settings_import
 
     with transaction.atomic():
         job = SettingsImport.objects.create(
             area=area,
+            register=register,
             uploaded_by=by,
             file_name=(upload.name or "upload.csv")[:200],
             data=data,
             # Lines after the header: the rows, give or take fields with line breaks.
             rows_total=max(data.count(b"\n") - 1, 0) + (0 if data.endswith(b"\n") else 1),
         )
-        record(by, "settings.import_started", area, f"Started import {job.pk} of a GIAS file")
+        record(by, "settings.import_started", area, f"Started import {job.pk} of {NAMES[register]}")
         pk = job.pk
         transaction.on_commit(lambda: run_settings_import.enqueue(pk))
     return job
@@ -86,24 +97,42 @@ def run(pk: int) -> bool:
         return False
     token = job.started_at
 
+    # On SQLite an UPDATE of the job rewrites its row, stored file and all (30 MB for
+    # Ofsted's national file, 0.1 s a time): about twenty progress writes per file, however
+    # long, keep the heartbeat fresh without taking most of the run.
+    step = max(job.rows_total // 20, 1)
+    written = [0]
+
     def progress(rows: int) -> None:
+        if rows - written[0] < step:
+            return
+        written[0] = rows
         SettingsImport.objects.filter(pk=pk, started_at=token).update(
             rows_read=rows, heartbeat_at=timezone.now()
         )
 
     try:
-        parsed, report = gias.parse_gias(bytes(job.data), job.area, progress)
+        if job.register == SettingsImport.OFSTED:
+            outcome = ofsted.parse_ofsted(bytes(job.data), job.area, progress)
+            report = outcome.report
+        else:
+            parsed, report = gias.parse_gias(bytes(job.data), job.area, progress)
         with transaction.atomic():
             # Still ours? A run presumed dead and taken over must not write as well.
-            current = SettingsImport.objects.select_for_update().filter(pk=pk).first()
+            current = SettingsImport.objects.select_for_update().defer("data").filter(pk=pk).first()
             if current is None or current.started_at != token or current.finished:
                 return False
-            gias.write_parsed(parsed, job.area, report)
+            if job.register == SettingsImport.OFSTED:
+                ofsted.write_parsed(outcome, job.area)
+            else:
+                gias.write_parsed(parsed, job.area, report)
             _finish(
                 current,
                 SettingsImport.DONE,
                 created=report.created,
                 updated=report.updated,
+                closed=report.closed,
+                outside=report.outside,
                 skipped=[[p.row, p.urn, p.reason] for p in report.skipped],
                 rejected=[[p.row, p.urn, p.reason] for p in report.rejected],
                 rows_read=current.rows_total,
@@ -112,7 +141,8 @@ def run(pk: int) -> bool:
                 current.uploaded_by,
                 "settings.imported",
                 job.area,
-                f"Imported {report.created} new and {report.updated} updated settings; "
+                f"Imported {report.created} new and {report.updated} updated settings "
+                f"from {NAMES[job.register]}; {report.closed} closed; "
                 f"{len(report.rejected)} rows rejected",
             )
     except gias.ImportFileError as e:

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from . import localauthorities
+from .localauthorities import LocalAuthority
 from .validators import (
     normalise_postcode,
     normalise_urn,
@@ -28,7 +32,8 @@ class Area(models.Model):
         max_length=60,
         blank=True,
         validators=[validate_la_codes],
-        help_text="GIAS 'LA (code)', e.g. 380; several separated by commas.",
+        help_text="DfE LA code(s) of England's local authorities (GIAS 'LA (code)'), e.g. "
+        "380; several separated by commas. Ofsted rows are matched through the same codes.",
     )
     coordinators = models.ManyToManyField(
         django_settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_areas"
@@ -51,7 +56,16 @@ class Area(models.Model):
     def la_codes(self) -> set[str]:
         return parse_la_codes(self.la_code)
 
+    def authorities(self) -> list[LocalAuthority]:
+        """The local authorities the area covers, from the shipped table."""
+        return [la for code in sorted(self.la_codes()) if (la := localauthorities.get(code))]
+
     def clean(self) -> None:
+        unknown = sorted(c for c in self.la_codes() if localauthorities.get(c) is None)
+        if unknown:
+            raise ValidationError(
+                {"la_code": f"Not an English local authority's code: {', '.join(unknown)}"}
+            )
         taken = {
             code
             for other in Area.objects.exclude(pk=self.pk).exclude(la_code="")
@@ -71,6 +85,8 @@ class SettingKind(models.TextChoices):
     INFANT = "infant", "Infant school"
     PRIMARY = "primary", "Primary school"
     CHILDRENS_CENTRE = "childrens_centre", "Children's centre"
+    HOME_CHILDCARER = "home_childcarer", "Home childcarer"
+    OUT_OF_SCHOOL = "out_of_school", "Out-of-school or holiday care"
     OTHER = "other", "Other"
 
 
@@ -94,8 +110,32 @@ class Setting(models.Model):
         validators=[validate_urn],
         help_text="6 or 7 digits, or EY, RP or EH followed by 6 digits.",
     )
+    # A setting on both registers (a school with a nursery, a nursery school) is one setting
+    # with both numbers: ``urn`` from GIAS (or typed in), ``ofsted_urn`` from Ofsted's
+    # childcare register; see directory.ofsted for how the two are matched.
+    ofsted_urn = models.CharField(
+        "Ofsted URN",
+        max_length=8,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_urn],
+    )
     area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="settings", verbose_name="local authority"
+    )
+    # Ofsted publishes childminders and home childcarers as REDACTED: such a setting holds no
+    # name or address of a person; she adds them herself, privately (PrivateSettingDetails).
+    redacted = models.BooleanField(default=False, editable=False)
+    registers = models.CharField("Ofsted registers", max_length=40, blank=True)
+    inspection_outcome = models.CharField("latest full inspection", max_length=40, blank=True)
+    inspection_date = models.DateField("latest full inspection date", null=True, blank=True)
+    deprivation_band = models.PositiveSmallIntegerField(
+        "deprivation band",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Ofsted's band of the area's deprivation: 1 is the most deprived fifth.",
     )
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
@@ -144,6 +184,12 @@ class Setting(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def shown_to_cluster(self) -> str:
+        """The name her fellow cluster members see: a redacted childminder's own, once she
+        has given it (select_related("private") keeps this query-free)."""
+        private = getattr(self, "private", None)
+        return private.name if private is not None else self.name
+
     def address_line(self) -> str:
         """Name, address and postcode on one line (calendar LOCATION, emails, pages)."""
         parts = [self.name, self.address.replace("\n", ", "), self.postcode]
@@ -154,6 +200,31 @@ class Setting(models.Model):
             self.urn = normalise_urn(self.urn)
         if self.postcode:
             self.postcode = normalise_postcode(self.postcode)
+
+
+class PrivateSettingDetailsQuerySet(models.QuerySet["PrivateSettingDetails"]):
+    def of_leader(self, user: Any) -> PrivateSettingDetailsQuerySet:
+        """The details of the setting ``user`` leads. Her fellow cluster members read them
+        through ``clusters.access.private_details_for`` (the directory sits below clusters);
+        nobody else, no coordinator and no area directory, reads them at all."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(setting__leaders__user=user)
+
+
+class PrivateSettingDetails(models.Model):
+    """What a childminder (published as REDACTED) tells of her setting once she joins: its
+    name and postcode. Her cluster sees them; the area directory and coordinators do not."""
+
+    setting = models.OneToOneField(Setting, on_delete=models.CASCADE, related_name="private")
+    name = models.CharField("your setting's name", max_length=200)
+    postcode = models.CharField(max_length=8, validators=[validate_postcode])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PrivateSettingDetailsQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Private details of setting {self.setting_id}"
 
 
 class ClosureDay(models.Model):
@@ -336,8 +407,8 @@ class SettingClaim(models.Model):
 
 
 class SettingsImport(models.Model):
-    """A coordinator's GIAS upload, imported by the worker: a 20,000-row update takes longer
-    than a web request may, so the page shows its progress and then its report.
+    """A coordinator's GIAS or Ofsted upload, imported by the worker: a 20,000-row update
+    takes longer than a web request may, so the page shows its progress and then its report.
 
     All or nothing: every setting is written, with the report and the state "done", in one
     transaction at the end; a run killed half way wrote nothing and is run again."""
@@ -345,7 +416,11 @@ class SettingsImport(models.Model):
     WAITING, RUNNING, DONE, FAILED = "waiting", "running", "done", "failed"
     STATES = [(WAITING, "Waiting"), (RUNNING, "Importing"), (DONE, "Done"), (FAILED, "Failed")]
 
+    GIAS, OFSTED = "gias", "ofsted"
+    REGISTERS = [(GIAS, "GIAS establishments"), (OFSTED, "Ofsted childcare providers")]
+
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="imports")
+    register = models.CharField(max_length=10, choices=REGISTERS, default=GIAS)
     uploaded_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -363,6 +438,8 @@ class SettingsImport(models.Model):
     rows_read = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    outside = models.PositiveIntegerField(default=0)  # rows of other authorities
     # [[row number, URN, reason], ...] as gias.RowProblem, for the result page.
     skipped = models.JSONField(default=list, blank=True)
     rejected = models.JSONField(default=list, blank=True)

@@ -12,6 +12,7 @@ become clashes in their plans.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,7 +22,14 @@ from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
 
-from .models import Area, ClosureDay, LeaderProfile, Setting, SettingClaim
+from .models import (
+    Area,
+    ClosureDay,
+    LeaderProfile,
+    PrivateSettingDetails,
+    Setting,
+    SettingClaim,
+)
 
 
 class DirectoryError(Exception):
@@ -151,18 +159,17 @@ def pending_claims(area: Area) -> list[SettingClaim]:
 
 @transaction.atomic
 def invite_to_platform(
-    area: Area, by: User, email: str, setting: Setting | None = None
+    area: Area, by: User, email: str, setting: Setting | None = None, name: str = ""
 ) -> Invitation:
     """A coordinator invites a leader to join and fill in their profile (no cluster yet);
     with ``setting`` (of this area), accepting confirms them as that setting's leader."""
     email = email.strip().lower()
-    if setting is not None and setting.area_id != area.pk:
-        raise DirectoryError(f"{setting} is not in {area}.")
-    if User.objects.filter(email__iexact=email).exists():
-        raise DirectoryError(f"{email} already has an account.")
-    if Invitation.objects.unscoped().pending().filter(email=email, cluster=None).exists():
-        raise DirectoryError(f"{email} has already been invited.")
-    invitation, token = Invitation.issue(email, invited_by=by, area=area, setting=setting)
+    problem = _invitation_problem(area, email, setting)
+    if problem:
+        raise DirectoryError(problem)
+    invitation, token = Invitation.issue(
+        email, invited_by=by, area=area, setting=setting, name=name.strip()[:150]
+    )
     queue_email(
         email,
         "emails/platform_invitation",
@@ -177,3 +184,79 @@ def invite_to_platform(
         f"{by} invited a leader to {area}" + (f" as a leader of {setting}" if setting else ""),
     )
     return invitation
+
+
+def _invitation_problem(area: Area, email: str, setting: Setting | None) -> str:
+    if setting is not None and (setting.area_id != area.pk or not setting.is_open):
+        return f"{setting} is not an open setting of {area}."
+    if User.objects.filter(email__iexact=email).exists():
+        return f"{email} already has an account."
+    if Invitation.objects.unscoped().pending().filter(email=email, cluster=None).exists():
+        return f"{email} has already been invited."
+    return ""
+
+
+MAX_BULK_INVITES = 200
+
+
+@dataclass(frozen=True)
+class LeaderToInvite:
+    setting: Setting
+    email: str
+    name: str
+    row: int  # the line of the upload (the header is 1), or the setting's place in the list
+
+
+class BulkInviteError(DirectoryError):
+    """Nothing was sent; each problem names its row."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@transaction.atomic
+def invite_leaders(area: Area, by: User, leaders: list[LeaderToInvite]) -> list[Invitation]:
+    """Invite each setting's leader (from the chosen settings, or an uploaded list), binding
+    each invitation to its setting. All or nothing: one bad row and none is sent."""
+    if not leaders:
+        raise BulkInviteError(["Nobody to invite."])
+    if len(leaders) > MAX_BULK_INVITES:
+        raise BulkInviteError([f"At most {MAX_BULK_INVITES} leaders at a time."])
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for leader in leaders:
+        email = leader.email.strip().lower()
+        if email in seen:
+            problems.append(f"Row {leader.row}: {email} is also on row {seen[email]}")
+            continue
+        seen[email] = leader.row
+        problem = _invitation_problem(area, email, leader.setting)
+        if problem:
+            problems.append(f"Row {leader.row}: {problem}")
+    if problems:
+        raise BulkInviteError(problems)
+    invitations = [
+        invite_to_platform(area, by, leader.email, leader.setting, leader.name)
+        for leader in leaders
+    ]
+    record(by, "invitation.bulk_sent", area, f"{by} invited {len(invitations)} leaders to {area}")
+    return invitations
+
+
+@transaction.atomic
+def save_private_details(user: User, setting: Setting, form: Any) -> PrivateSettingDetails:
+    """A childminder (published as REDACTED) gives her setting's name and postcode: kept
+    apart from the setting, for her cluster only (see PrivateSettingDetails)."""
+    if not setting.redacted:
+        raise DirectoryError("Only a setting published without its details keeps them apart.")
+    if not LeaderProfile.objects.filter(user=user, setting=setting).exists():
+        raise DirectoryError("Only a confirmed leader of this setting can change it.")
+    details = PrivateSettingDetails.objects.filter(setting=setting).first()
+    details = details or PrivateSettingDetails(setting=setting)
+    details.name = form.cleaned_data["name"]
+    details.postcode = form.cleaned_data["postcode"]
+    details.save()
+    # No name or postcode in the audit entry: the log is read by administrators.
+    record(user, "setting.private_details_saved", setting, f"{user} saved their setting's details")
+    return details

@@ -15,6 +15,12 @@ urlpatterns = [
     ),
     path("areas/<id:area_id>/invite/", views.area_invite, name="area_invite"),
     path(
+        "areas/<id:area_id>/invite/settings/",
+        views.area_invite_settings,
+        name="area_invite_settings",
+    ),
+    path("areas/<id:area_id>/invite/upload/", views.area_invite_upload, name="area_invite_upload"),
+    path(
         "areas/<id:area_id>/claims/<id:claim_id>/",
         views.area_claim_decide,
         name="area_claim_decide",

@@ -16,17 +16,21 @@ from nextpractice.core.types import AuthedHttpRequest
 from . import gias, imports, services
 from .access import get_area_for, get_claim_for, get_import_for, get_own_setting
 from .forms import (
+    ChooseSettingsForm,
     ClaimSettingForm,
     DecideForm,
     DirectorySearchForm,
     ImportForm,
     InviteLeadersForm,
+    InviteUploadForm,
+    LeadersOfSettingsForm,
     NextForm,
+    PrivateDetailsForm,
     ProfileForm,
     SettingForm,
     WithdrawClaimForm,
 )
-from .models import LeaderProfile, Setting, SettingClaim
+from .models import LeaderProfile, PrivateSettingDetails, Setting, SettingClaim
 
 
 def _settings_to_choose(user: User) -> QuerySet[Setting]:
@@ -120,6 +124,8 @@ def setting_edit(request: AuthedHttpRequest) -> HttpResponse:
             request, "Ask to be confirmed as your setting's leader first: your coordinator decides."
         )
         return redirect("setting_claim")
+    if setting.redacted:
+        return _private_details_edit(request, setting)
     form = SettingForm(request.POST or None, instance=setting)
     if request.method == "POST" and form.is_valid():
         try:
@@ -130,6 +136,28 @@ def setting_edit(request: AuthedHttpRequest) -> HttpResponse:
             messages.success(request, "Your setting's details are saved.")
             return redirect("home")
     return render(request, "directory/setting_form.html", {"form": form, "setting": setting})
+
+
+def _private_details_edit(request: AuthedHttpRequest, setting: Setting) -> HttpResponse:
+    """A childminder's setting, published without name or address: she gives them here,
+    kept apart from the area's directory (her cluster sees them)."""
+    details = PrivateSettingDetails.objects.of_leader(request.user).filter(setting=setting).first()
+    initial = {"name": details.name, "postcode": details.postcode} if details else None
+    form = PrivateDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_private_details(request.user, setting, form)
+        except services.DirectoryError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "Your setting's details are saved.")
+            return redirect("home")
+    return render(
+        request,
+        "directory/private_details_form.html",
+        {"form": form, "setting": setting},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 PAGE_SIZE = 50
@@ -149,7 +177,10 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     )
     if query:
         settings_qs = settings_qs.filter(
-            Q(name__icontains=query) | Q(urn__iexact=query) | Q(postcode__istartswith=query)
+            Q(name__icontains=query)
+            | Q(urn__iexact=query)
+            | Q(ofsted_urn__iexact=query)
+            | Q(postcode__istartswith=query)
         )
     page = Paginator(settings_qs, PAGE_SIZE).get_page(search.cleaned_data["page"])
     # Through the reverse relation: the directory sits under clusters.
@@ -185,7 +216,9 @@ def area_import(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = imports.start(area, request.user, form.cleaned_data["file"])
+            job = imports.start(
+                area, request.user, form.cleaned_data["file"], form.cleaned_data["register"]
+            )
         except gias.ImportFileError as e:
             form.add_error("file", str(e))
         else:
@@ -252,3 +285,71 @@ def area_claim_decide(request: AuthedHttpRequest, area_id: int, claim_id: int) -
     else:
         messages.success(request, "Your answer is recorded, and the leader is told.")
     return redirect("area_directory", area.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_invite_settings(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
+    """The settings ticked in the directory: an address (and name) for each one's leader,
+    then one invitation each, bound to its setting; all sent, or none."""
+    area = get_area_for(request.user, area_id)
+    choose = ChooseSettingsForm(
+        request.POST if request.method == "POST" else request.GET, area=area
+    )
+    if not choose.is_valid():
+        return render(
+            request,
+            "directory/invite_settings.html",
+            {"area": area, "choose": choose, "form": None},
+            status=400,
+        )
+    chosen: list[Setting] = choose.cleaned_data["setting"]
+    form = LeadersOfSettingsForm(
+        request.POST if request.method == "POST" else None, settings_chosen=chosen
+    )
+    if request.method == "POST" and form.is_valid():
+        leaders = [
+            services.LeaderToInvite(setting, email, name, row)
+            for row, (setting, email, name) in enumerate(form.leaders(), start=1)
+        ]
+        try:
+            services.invite_leaders(area, request.user, leaders)
+        except services.BulkInviteError as e:
+            for problem in e.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(request, f"{len(leaders)} invitation(s) sent.")
+            return redirect("area_directory", area.pk)
+    return render(
+        request,
+        "directory/invite_settings.html",
+        {"area": area, "choose": choose, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_invite_upload(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
+    """Invite leaders from a list of ``urn,email,name``; all sent, or none."""
+    area = get_area_for(request.user, area_id)
+    form = InviteUploadForm(request.POST or None, request.FILES or None, area=area)
+    if request.method == "POST" and form.is_valid():
+        leaders = [
+            services.LeaderToInvite(setting, email, name, row)
+            for row, setting, email, name in form.cleaned_data["file"]
+        ]
+        try:
+            services.invite_leaders(area, request.user, leaders)
+        except services.BulkInviteError as e:
+            for problem in e.problems:
+                form.add_error("file", problem)
+        else:
+            messages.success(request, f"{len(leaders)} invitation(s) sent.")
+            return redirect("area_directory", area.pk)
+    return render(
+        request,
+        "directory/invite_upload.html",
+        {"area": area, "form": form},
+        status=400 if form.is_bound else 200,
+    )

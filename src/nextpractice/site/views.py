@@ -33,7 +33,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     fellows = (
         Membership.objects.fellows_of(user)
-        .select_related("user", "user__profile", "user__profile__setting")
+        .select_related(
+            "user", "user__profile", "user__profile__setting", "user__profile__setting__private"
+        )
         .order_by("role", "user__full_name")
     )
     memberships = list(
