@@ -1,0 +1,189 @@
+"""The shapes councils and schools publish term dates in, read as the same holidays.
+
+Every calendar here is generated in the test from one invented year (2026/27): the same
+holidays written as holidays, as every school day, as "Day N", and as term starts and ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nextpractice.meetings import planner, termdates
+from nextpractice.meetings.planner import Cadence, Period
+from nextpractice.meetings.termdates import Shape
+
+D = dt.date
+
+# The year as a council's holidays file would give it (first to last weekday off).
+HOLIDAYS = [
+    Period(D(2026, 9, 1), D(2026, 9, 2), "Summer holiday"),
+    Period(D(2026, 10, 26), D(2026, 10, 30), "October half term"),
+    Period(D(2026, 12, 21), D(2027, 1, 1), "Christmas holidays"),
+    Period(D(2027, 2, 15), D(2027, 2, 19), "February half term"),
+    Period(D(2027, 3, 26), D(2027, 4, 9), "Easter holidays"),
+    Period(D(2027, 5, 3), D(2027, 5, 3), "Early May bank holiday"),
+    Period(D(2027, 5, 31), D(2027, 6, 4), "May half term"),
+    Period(D(2027, 7, 22), D(2027, 7, 30), "Summer holiday"),
+]
+YEAR = planner.academic_year(2026)
+
+
+def school_days(holidays: list[Period] = HOLIDAYS, year: Period = YEAR) -> list[dt.date]:
+    off = {d for h in holidays for d in h.days()}
+    return [d for d in year.days() if d.weekday() < 5 and d not in off]
+
+
+def event(uid: str, summary: str, start: dt.date, end: dt.date | None = None) -> str:
+    """An all-day event (DTEND is the day after the last day)."""
+    last = (end or start) + dt.timedelta(days=1)
+    return (
+        f"BEGIN:VEVENT\r\nUID:{uid}@test\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:{summary}\r\n"
+        f"DTSTART;VALUE=DATE:{start:%Y%m%d}\r\nDTEND;VALUE=DATE:{last:%Y%m%d}\r\nEND:VEVENT\r\n"
+    )
+
+
+def calendar(*events: str, name: str = "") -> bytes:
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test council//EN\r\n"
+    if name:
+        head += f"X-WR-CALNAME:{name}\r\n"
+    return (head + "".join(events) + "END:VCALENDAR\r\n").encode()
+
+
+def holidays_file() -> bytes:
+    return calendar(*(event(f"h{i}", h.name, h.start, h.end) for i, h in enumerate(HOLIDAYS)))
+
+
+def term_day_file(label: str = "Term day (Week {week})") -> bytes:
+    days = school_days()
+    first_monday = days[0] - dt.timedelta(days=days[0].weekday())
+    return calendar(
+        *(
+            event(
+                f"d{n}",
+                label.format(week=(d - first_monday).days // 7 + 1, n=n),
+                d,
+            )
+            for n, d in enumerate(days, 1)
+        )
+    )
+
+
+def spans(periods: list[Period]) -> set[tuple[dt.date, dt.date]]:
+    return {(p.start, p.end) for p in periods}
+
+
+def test_a_holidays_file_is_read_as_holidays() -> None:
+    reading = termdates.read_ics_reading(holidays_file())
+    assert reading.shape == Shape.HOLIDAYS
+    assert reading.holidays == sorted(HOLIDAYS, key=lambda p: p.start)
+
+
+@pytest.mark.parametrize("label", ["Term day (Week {week})", "Day {n}"])
+def test_a_year_of_school_days_gives_the_same_holidays_as_the_holidays_file(label: str) -> None:
+    data = term_day_file(label)
+    assert data.count(b"BEGIN:VEVENT") == len(school_days()) > 180
+    reading = termdates.read_ics_reading(data)
+    assert reading.shape == Shape.TERM_DAYS
+    assert reading.school_days == len(school_days())
+    assert spans(reading.holidays) == spans(HOLIDAYS)
+    # Not one school day is stored as a holiday (the old reading did exactly that).
+    off = {d for h in reading.holidays for d in h.days()}
+    assert not off & set(school_days())
+    names = {(h.start, h.name) for h in reading.holidays}
+    assert (D(2026, 10, 26), "October half-term") in names
+    assert (D(2027, 5, 3), "Bank holiday") in names
+
+
+def test_three_years_of_school_days_are_read_as_terms_not_585_holidays() -> None:
+    days: list[dt.date] = []
+    for start_year in (2026, 2027, 2028):
+        days += [
+            d
+            for d in school_days(
+                planner.default_school_holidays(start_year), planner.academic_year(start_year)
+            )
+            if d not in planner.bank_holidays(d.year)
+        ]
+    assert len(days) > 550
+    data = calendar(
+        *(event(f"d{n}", f"Term day (Week {n // 5 + 1})", d) for n, d in enumerate(days))
+    )
+    reading = termdates.read_ics_reading(data)
+    assert reading.shape == Shape.TERM_DAYS
+    assert len(reading.holidays) < 40
+    assert not {d for h in reading.holidays for d in h.days()} & set(days)
+
+
+def test_term_start_and_end_events_give_the_same_holidays() -> None:
+    data = calendar(
+        event("1", "Autumn term starts", D(2026, 9, 3)),
+        event("2", "October half term", D(2026, 10, 26), D(2026, 10, 30)),
+        event("3", "Autumn term ends", D(2026, 12, 18)),
+        event("4", "Spring term starts", D(2027, 1, 4)),
+        event("5", "February half term", D(2027, 2, 15), D(2027, 2, 19)),
+        event("6", "Spring term ends", D(2027, 3, 25)),
+        event("7", "Summer term begins", D(2027, 4, 12)),
+        event("8", "Early May bank holiday", D(2027, 5, 3)),
+        event("9", "May half term", D(2027, 5, 31), D(2027, 6, 4)),
+        event("10", "Summer term ends", D(2027, 7, 21)),
+    )
+    reading = termdates.read_ics_reading(data)
+    assert reading.shape == Shape.TERM_MARKERS
+    assert spans(reading.holidays) == spans(HOLIDAYS)
+
+
+def test_a_term_that_never_ends_is_refused_with_its_name() -> None:
+    data = calendar(
+        event("1", "Autumn term starts", D(2026, 9, 3)),
+        event("2", "Spring term starts", D(2027, 1, 4)),
+        event("3", "Spring term ends", D(2027, 3, 25)),
+    )
+    with pytest.raises(termdates.TermDatesError, match="Autumn term starts"):
+        termdates.read_ics(data)
+
+
+def test_a_file_listing_each_holiday_day_is_still_read_as_holidays() -> None:
+    days = [d for h in HOLIDAYS for d in h.days() if d.weekday() < 5]
+    data = calendar(*(event(f"x{n}", "Closed", d) for n, d in enumerate(days)))
+    reading = termdates.read_ics_reading(data)
+    assert reading.shape == Shape.HOLIDAYS
+    assert {d for h in reading.holidays for d in h.days()} == set(days)
+
+
+def test_a_file_of_part_of_a_year_does_not_make_the_rest_a_holiday() -> None:
+    autumn = [d for d in school_days() if d < D(2026, 12, 19)]
+    reading = termdates.read_ics_reading(
+        calendar(*(event(f"d{n}", f"Day {n}", d) for n, d in enumerate(autumn)))
+    )
+    assert max(h.end for h in reading.holidays) < D(2026, 12, 19)
+
+
+@pytest.mark.parametrize("source", ["holidays", "term_days"])
+def test_half_termly_planning_gives_six_meetings_across_the_may_bank_holiday(
+    source: str,
+) -> None:
+    data = holidays_file() if source == "holidays" else term_day_file()
+    holidays = termdates.read_ics(data)
+    assert any(h.start == h.end == D(2027, 5, 3) for h in holidays)
+    cal = planner.Calendar.build(2026, holidays, {})
+    assert len(planner.term_segments(cal.year, cal.holidays)) == 6
+    for weekday in range(5):
+        proposals = planner.propose_dates(cal, Cadence.HALF_TERMLY, weekday=weekday)
+        assert len(proposals) == 6
+        assert all(p.ok and not cal.closed_to_all(p.day) for p in proposals)
+        assert D(2027, 5, 3) not in {p.day for p in proposals}
+
+
+def test_a_one_week_half_term_still_splits_the_term() -> None:
+    halves = planner.term_segments(YEAR, HOLIDAYS)
+    first_weekdays = [next(d for d in h.days() if d.weekday() < 5) for h in halves]
+    assert first_weekdays == [
+        D(2026, 9, 3),
+        D(2026, 11, 2),
+        D(2027, 1, 4),
+        D(2027, 2, 22),
+        D(2027, 4, 12),
+        D(2027, 6, 7),
+    ]
