@@ -220,6 +220,8 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "notifications": ("get", SIGNED_IN),
     "cpd": ("get", SIGNED_IN),
     "notification_prefs": ("get", SIGNED_IN),
+    # --- Term dates (issue 12): confirming a preview; without one the page says why (400).
+    "area_term_dates_confirm": ("post", COORDINATOR_ONLY | {"coordinator": 400}),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 

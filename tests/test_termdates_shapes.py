@@ -7,12 +7,20 @@ holidays written as holidays, as every school day, as "Day N", and as term start
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 
+from nextpractice.audit.models import AuditEntry
 from nextpractice.meetings import planner, termdates
+from nextpractice.meetings.models import SchoolHoliday
 from nextpractice.meetings.planner import Cadence, Period
 from nextpractice.meetings.termdates import Shape
+
+from .conftest import Cast, client_for
 
 D = dt.date
 
@@ -187,3 +195,83 @@ def test_a_one_week_half_term_still_splits_the_term() -> None:
         D(2027, 4, 12),
         D(2027, 6, 7),
     ]
+
+
+# --- Through the page: preview, confirm, import again -------------------------------------
+
+
+def upload(client: Client, area_id: int, name: str, data: bytes) -> Any:
+    return client.post(
+        reverse("area_term_dates", args=[area_id]),
+        {"form": "import", "file": SimpleUploadedFile(name, data)},
+    )
+
+
+def confirm(client: Client, area_id: int, token: str) -> Any:
+    return client.post(reverse("area_term_dates_confirm", args=[area_id]), {"token": token})
+
+
+def test_the_preview_says_what_was_read_and_saves_nothing_until_confirmed(cast: Cast) -> None:
+    cora = client_for(cast.cora)
+    response = upload(cora, cast.area.pk, "school-days.ics", term_day_file())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "every school day as its own event" in page
+    assert f"It lists {len(school_days())} school days" in page
+    assert "We read these as the holidays (8)" in page
+    assert "Mon 26 Oct 2026" in page and "October half-term" in page
+    assert not SchoolHoliday.objects.exists()
+    response = confirm(cora, cast.area.pk, response.context["preview"].token)
+    assert response.status_code == 302
+    saved = list(SchoolHoliday.objects.filter(area=cast.area))
+    assert spans([h.as_period() for h in saved]) == spans(HOLIDAYS)
+    assert {h.calendar for h in saved} == {"school-days.ics"}
+    assert AuditEntry.objects.filter(verb="termdates.imported").count() == 1
+
+
+def test_importing_the_same_calendar_again_replaces_it_instead_of_doubling(cast: Cast) -> None:
+    cora = client_for(cast.cora)
+    named = holidays_file().replace(b"PRODID", b"X-WR-CALNAME:Northbridge term dates\r\nPRODID")
+    SchoolHoliday.objects.create(
+        area=cast.area, name="Entered by hand", start=D(2027, 7, 1), end=D(2027, 7, 1)
+    )
+    for filename in ("term-dates.ics", "term-dates (1).ics"):
+        response = upload(cora, cast.area.pk, filename, named)
+        assert confirm(cora, cast.area.pk, response.context["preview"].token).status_code == 302
+    assert SchoolHoliday.objects.filter(calendar="Northbridge term dates").count() == len(HOLIDAYS)
+    # The third time the preview says what it replaces.
+    response = upload(cora, cast.area.pk, "term-dates.ics", named)
+    assert f"replaces the {len(HOLIDAYS)} holiday periods imported earlier" in (
+        response.content.decode()
+    )
+    # Another calendar, and what was entered by hand, stay.
+    response = upload(cora, cast.area.pk, "days.ics", term_day_file())
+    confirm(cora, cast.area.pk, response.context["preview"].token)
+    assert SchoolHoliday.objects.count() == 2 * len(HOLIDAYS) + 1
+    # A file without a calendar name is known by its file name, the browser's "(1)" aside.
+    response = upload(cora, cast.area.pk, "days (1).ics", term_day_file())
+    confirm(cora, cast.area.pk, response.context["preview"].token)
+    assert SchoolHoliday.objects.count() == 2 * len(HOLIDAYS) + 1
+
+
+@pytest.mark.parametrize("token", ["", "x" * 1000, "tampered"])
+def test_a_confirmation_without_a_good_preview_saves_nothing(cast: Cast, token: str) -> None:
+    cora = client_for(cast.cora)
+    if token == "tampered":
+        good = upload(cora, cast.area.pk, "h.ics", holidays_file()).context["preview"].token
+        token = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
+    response = confirm(cora, cast.area.pk, token)
+    assert response.status_code == 400
+    assert "Nothing was imported" in response.content.decode()
+    assert not SchoolHoliday.objects.exists()
+
+
+def test_a_preview_made_for_one_area_cannot_be_confirmed_in_another(cast: Cast) -> None:
+    from nextpractice.directory.models import Area
+
+    cora = client_for(cast.cora)
+    token = upload(cora, cast.area.pk, "h.ics", holidays_file()).context["preview"].token
+    other = Area.objects.create(name="Southfield")
+    other.coordinators.add(cast.cora)
+    assert confirm(cora, other.pk, token).status_code == 400
+    assert not SchoolHoliday.objects.exists()
