@@ -16,8 +16,8 @@ class ClosureDayInline(admin.TabularInline):
 
 @admin.register(Setting)
 class SettingAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "urn", "area", "postcode", "is_open"]
-    list_filter = ["kind", "area", "is_open"]
+    list_display = ["name", "kind", "urn", "area", "postcode", "location_approximate", "is_open"]
+    list_filter = ["kind", "area", "is_open", "location_approximate"]
     search_fields = ["name", "urn", "postcode"]
     inlines = [ClosureDayInline]
 

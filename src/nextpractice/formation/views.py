@@ -67,6 +67,7 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
             "groups": groups,
             "pool_size": len(profiles),
             "flagged": services.flagged(profiles),
+            "approximate": services.approximately_located(profiles),
             "experience_note": services.experience_note(round_, profiles),
             "opt_ins": {
                 "joining": round_.opt_ins.filter(joining=True).count(),
