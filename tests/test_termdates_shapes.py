@@ -102,6 +102,10 @@ def test_a_year_of_school_days_gives_the_same_holidays_as_the_holidays_file(labe
     names = {(h.start, h.name) for h in reading.holidays}
     assert (D(2026, 10, 26), "October half-term") in names
     assert (D(2027, 5, 3), "Bank holiday") in names
+    assert (D(2026, 9, 1), "Summer holiday") in names and (
+        D(2027, 7, 22),
+        "Summer holiday",
+    ) in names
 
 
 def test_three_years_of_school_days_are_read_as_terms_not_585_holidays() -> None:
@@ -275,3 +279,25 @@ def test_a_preview_made_for_one_area_cannot_be_confirmed_in_another(cast: Cast) 
     other.coordinators.add(cast.cora)
     assert confirm(cora, other.pk, token).status_code == 400
     assert not SchoolHoliday.objects.exists()
+
+
+def test_the_preview_runs_the_same_queries_for_one_year_and_for_three(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    days = [
+        d
+        for y in (2026, 2027, 2028)
+        for d in school_days(planner.default_school_holidays(y), planner.academic_year(y))
+    ]
+    three_years = calendar(*(event(f"d{n}", f"Day {n}", d) for n, d in enumerate(days)))
+    cora = client_for(cast.cora)
+    cora.get(reverse("area_term_dates", args=[cast.area.pk]))  # the session's first request
+    counts = []
+    for data in (holidays_file(), three_years):
+        with CaptureQueriesContext(connection) as ctx:
+            response = upload(cora, cast.area.pk, "t.ics", data)
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert len(response.context["preview"].reading.holidays) > 2 * len(HOLIDAYS)
+    assert counts[0] == counts[1] <= 12, counts

@@ -327,6 +327,11 @@ def read_ics(data: bytes) -> list[Period]:
 def _gap_name(gap: Period) -> str:
     """A name for a run of days off that the file did not name."""
     weekdays = _weekdays(gap)
+    # The ends of the academic year (1 September, 31 July) are the summer's, however short.
+    if (gap.start.month == 9 and gap.start.day <= 7) or (
+        gap.end.month in {7, 8} and gap.end.day >= 20
+    ):
+        return "Summer holiday"
     if len(weekdays) <= 2:
         bank = {d for year in {gap.start.year, gap.end.year} for d in bank_holidays(year)}
         return "Bank holiday" if set(weekdays) <= bank else "School closed"
