@@ -146,14 +146,24 @@ def test_term_start_and_end_events_give_the_same_holidays() -> None:
     assert spans(reading.holidays) == spans(HOLIDAYS)
 
 
-def test_a_term_that_never_ends_is_refused_with_its_name() -> None:
-    data = calendar(
-        event("1", "Autumn term starts", D(2026, 9, 3)),
-        event("2", "Spring term starts", D(2027, 1, 4)),
-        event("3", "Spring term ends", D(2027, 3, 25)),
+def test_a_term_that_never_ends_and_an_event_in_term_are_left_out_and_said() -> None:
+    reading = termdates.read_ics_reading(
+        calendar(
+            event("1", "Autumn term starts", D(2026, 9, 3)),
+            event("2", "Spring term starts", D(2027, 1, 4)),
+            event("3", "Spring term ends", D(2027, 3, 25)),
+            event("4", "Parents' evening", D(2027, 2, 3)),
+            event("5", "Easter Monday", D(2027, 3, 29)),
+        )
     )
-    with pytest.raises(termdates.TermDatesError, match="Autumn term starts"):
-        termdates.read_ics(data)
+    assert reading.shape == Shape.TERM_MARKERS
+    assert reading.left_out == (
+        "\u201cAutumn term starts\u201d (Thu 3 Sep 2026): no end of term follows it",
+        "\u201cParents' evening\u201d (Wed 3 Feb 2027): read as an event in term, not a holiday",
+    )
+    off = {d for h in reading.holidays for d in h.days()}
+    assert D(2027, 2, 3) not in off  # parents' evening is not a holiday
+    assert D(2027, 3, 29) in off  # a bank holiday is, whatever the file calls it
 
 
 def test_a_file_listing_each_holiday_day_is_still_read_as_holidays() -> None:
@@ -223,6 +233,7 @@ def test_the_preview_says_what_was_read_and_saves_nothing_until_confirmed(cast: 
     assert "every school day as its own event" in page
     assert f"It lists {len(school_days())} school days" in page
     assert "We read these as the holidays (8)" in page
+    assert "Left out" not in page
     assert "Mon 26 Oct 2026" in page and "October half-term" in page
     assert not SchoolHoliday.objects.exists()
     response = confirm(cora, cast.area.pk, response.context["preview"].token)
@@ -301,3 +312,17 @@ def test_the_preview_runs_the_same_queries_for_one_year_and_for_three(cast: Cast
         counts.append(len(ctx.captured_queries))
     assert len(response.context["preview"].reading.holidays) > 2 * len(HOLIDAYS)
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_the_preview_says_what_it_left_out(cast: Cast) -> None:
+    data = calendar(
+        event("1", "Autumn term starts", D(2026, 9, 3)),
+        event("2", "Autumn term ends", D(2026, 12, 18)),
+        event("3", "Parents' evening", D(2026, 11, 4)),
+    )
+    response = upload(client_for(cast.cora), cast.area.pk, "markers.ics", data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "marks the first and last day of each term" in page
+    assert "Left out of the holidays" in page
+    assert "Parents&#x27; evening" in page and "read as an event in term" in page

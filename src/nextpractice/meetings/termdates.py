@@ -33,7 +33,11 @@ from enum import StrEnum
 from .planner import Period, academic_year, academic_year_of, bank_holidays
 
 TERM = re.compile(r"\bterm\b", re.IGNORECASE)
-NOT_TERM = re.compile(r"half[\s-]*term|holiday|break|closed|inset|bank|training", re.IGNORECASE)
+NOT_TERM = re.compile(
+    r"half[\s-]*term|holiday|break|closed|closure|inset|bank|training|occasional"
+    r"|staff development|polling|no school",
+    re.IGNORECASE,
+)
 MAX_BYTES = 2 * 1024 * 1024
 MAX_EVENTS = 2000
 MAX_ROWS = 500
@@ -179,6 +183,8 @@ class Reading:
     calendar: str = ""  # the calendar's own name, when it gives one
     events: int = 0
     school_days: int = 0  # for TERM_DAYS: how many school days the file lists
+    # Events of the file that were not read as holidays nor as terms, and why.
+    left_out: tuple[str, ...] = ()
 
     @property
     def says(self) -> str:
@@ -239,49 +245,54 @@ def runs_of_days(days: Sequence[dt.date]) -> list[Period]:
     return runs
 
 
-def _paired_terms(markers: Sequence[Period]) -> list[Period]:
-    """Terms from "... term starts" and "... term ends" events, in date order."""
+def _paired_terms(markers: Sequence[Period]) -> tuple[list[Period], list[str]]:
+    """Terms from "... term starts" and "... term ends" events, in date order, and a note
+    for each marker that pairs with nothing (it is left out, never guessed at)."""
     terms: list[Period] = []
+    notes: list[str] = []
     opened: Period | None = None
     for marker in sorted(markers, key=lambda p: p.start):
         is_start = bool(START.search(marker.name)) and not END.search(marker.name)
         if is_start:
             if opened is not None:
-                raise TermDatesError(
-                    f"{opened.name!r} ({opened.start:%d %b %Y}) is followed by another start "
-                    f"({marker.name!r}, {marker.start:%d %b %Y}) before the term ends. "
-                    "Nothing was imported."
-                )
+                notes.append(f"{_event(opened)}: no end of term follows it")
             opened = marker
+        elif opened is None:
+            notes.append(f"{_event(marker)}: no start of term comes before it")
         else:
-            if opened is None:
-                raise TermDatesError(
-                    f"{marker.name!r} ({marker.start:%d %b %Y}) ends a term that has not "
-                    "started in the file. Nothing was imported."
-                )
             terms.append(Period(opened.start, marker.end, opened.name))
             opened = None
     if opened is not None:
-        raise TermDatesError(
-            f"{opened.name!r} ({opened.start:%d %b %Y}) starts a term that never ends in the "
-            "file. Nothing was imported."
-        )
-    return terms
+        notes.append(f"{_event(opened)}: no end of term follows it")
+    return terms, notes
+
+
+def _event(p: Period) -> str:
+    return f"\u201c{p.name}\u201d ({p.start:%a} {p.start.day} {p.start:%b %Y})"
+
+
+def _term_ranges(events: Sequence[Period]) -> list[Period]:
+    """Events of two weeks or more named as terms ("Autumn term 1")."""
+    return [p for p in events if TERM.search(p.name) and (p.end - p.start).days >= 13]
 
 
 def understand(events: Sequence[Period], calendar: str = "") -> Reading:
     """Read a calendar's events as the area's holidays, whatever shape the file has.
 
-    Events named as holidays (half-term, INSET, bank holiday...) are always holidays. Of
-    the rest: one event per school day makes terms of the days; "term starts"/"term ends"
-    events pair into terms; events of two weeks or more named as terms are terms; any
-    other event is a holiday. The gaps between terms, within the academic years they
-    touch, are holidays too.
+    Events named as closures (half-term, holiday, INSET, bank holiday...) are always
+    holidays. Of the rest: one event per school day makes terms of the days; "term
+    starts"/"term ends" events pair into terms; events of two weeks or more named as
+    terms are terms. The weekdays between terms, within the academic years they touch, are
+    holidays. In a file of holidays any other event is a holiday; in a file that gives
+    the terms it is something happening in term ("Parents' evening") unless it falls on
+    bank holidays. What is left out (that, and a term start with no end) is said in
+    ``left_out``, for the coordinator to see before saving.
     """
     named = [p for p in events if NOT_TERM.search(p.name)]
     rest = [p for p in events if not NOT_TERM.search(p.name)]
     days = _term_days(rest)
     school_days = 0
+    notes: list[str] = []
     if days is not None:
         shape = Shape.TERM_DAYS
         day_set = set(days)
@@ -291,17 +302,30 @@ def understand(events: Sequence[Period], calendar: str = "") -> Reading:
     elif any(_is_term_marker(p) for p in rest):
         shape = Shape.TERM_MARKERS
         markers = [p for p in rest if _is_term_marker(p)]
-        terms = _paired_terms(markers)
+        terms, notes = _paired_terms(markers)
         leftover = [p for p in rest if not _is_term_marker(p)]
+        if not terms:  # markers that pair into nothing: read the rest as it stands
+            terms = _term_ranges(leftover)
+            shape = Shape.TERMS if terms else Shape.HOLIDAYS
+            leftover = [p for p in leftover if p not in terms]
     else:
-        terms = [p for p in rest if TERM.search(p.name) and (p.end - p.start).days >= 13]
+        terms = _term_ranges(rest)
         shape = Shape.TERMS if terms else Shape.HOLIDAYS
         leftover = [p for p in rest if p not in terms]
     if shape != Shape.HOLIDAYS:
         # Further term-like ranges in a file of days or markers are terms all the same.
-        more = [p for p in leftover if TERM.search(p.name) and (p.end - p.start).days >= 13]
+        more = _term_ranges(leftover)
         terms += more
         leftover = [p for p in leftover if p not in more]
+        # In a file that gives the terms, an event it does not name as a closure is
+        # something happening in term ("Parents' evening"), unless it is a bank holiday.
+        kept = [p for p in leftover if _all_bank_holidays(p)]
+        notes += [
+            f"{_event(p)}: read as an event in term, not a holiday"
+            for p in leftover
+            if p not in kept
+        ]
+        leftover = kept
     explicit = named + leftover
     closed = {d for p in explicit for d in _weekdays(p)}
     gaps = [g for g in gaps_between(terms) if not set(_weekdays(g)) <= closed]
@@ -310,7 +334,7 @@ def understand(events: Sequence[Period], calendar: str = "") -> Reading:
         raise TermDatesError(
             "The calendar's terms leave no holidays between them: nothing to import."
         )
-    return Reading(shape, holidays, calendar, len(events), school_days)
+    return Reading(shape, holidays, calendar, len(events), school_days, tuple(notes[:50]))
 
 
 def read_ics_reading(data: bytes) -> Reading:
@@ -322,6 +346,12 @@ def read_ics_reading(data: bytes) -> Reading:
 def read_ics(data: bytes) -> list[Period]:
     """Holiday periods from an iCalendar file, or TermDatesError."""
     return read_ics_reading(data).holidays
+
+
+def _all_bank_holidays(p: Period) -> bool:
+    weekdays = _weekdays(p)
+    bank = {d for year in {p.start.year, p.end.year} for d in bank_holidays(year)}
+    return bool(weekdays) and set(weekdays) <= bank
 
 
 def _gap_name(gap: Period) -> str:
