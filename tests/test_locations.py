@@ -351,3 +351,16 @@ def test_the_formation_page_names_leaders_with_only_an_approximate_location(cast
     assert "1 leader has only an approximate location" in body
     assert "Pat Approximate" in body
     assert "Alice Archer" not in body.split('id="approximate-locations"')[1].split("</div>")[0]
+
+
+def test_a_long_list_of_approximate_leaders_is_cut_short(cast: Cast) -> None:
+    for n in range(23):
+        setting = place(cast.area, f"Nursery {n}", "BD8 1NW", (53.8, -1.77))
+        setting.location_approximate = True
+        setting.save()
+        make_person(f"leader{n}@example.test", f"Leader {n:02d}", setting)
+    round_ = FormationRound.objects.create(area=cast.area, name="Autumn", created_by=cast.cora)
+    page = client_for(cast.cora).get(reverse("formation_round", args=[cast.area.pk, round_.pk]))
+    note = page.content.decode().split('id="approximate-locations"')[1].split("</div>")[0]
+    assert "23 leaders have only an approximate location" in note
+    assert "Leader 19" in note and "Leader 20" not in note and "and 3 more" in note
