@@ -228,6 +228,8 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     # ticked settings, the coordinator is told to choose some (400).
     "area_invite_settings": ("get", COORDINATOR_ONLY | {"coordinator": 400}),
     "area_invite_upload": ("get", COORDINATOR_ONLY),
+    # --- Term dates (issue 12): confirming a preview; without one the page says why (400).
+    "area_term_dates_confirm": ("post", COORDINATOR_ONLY | {"coordinator": 400}),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 

@@ -93,7 +93,10 @@ def test_it_imports_open_establishments_with_coordinates(bradford: Area) -> None
     assert green.percent_disadvantaged is None  # "SUPP": suppressed, not zero
     rainbow = Setting.objects.get(urn="107303")
     assert rainbow.kind == SettingKind.NURSERY_SCHOOL
-    assert rainbow.latitude is None
+    # No grid reference: placed at the centre of its postcode district (BD7), approximately.
+    assert not lily.location_approximate
+    assert rainbow.location_approximate
+    assert rainbow.latitude == pytest.approx(lily.latitude)
 
 
 def test_reimporting_updates_by_urn_instead_of_duplicating(bradford: Area) -> None:

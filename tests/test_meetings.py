@@ -212,8 +212,16 @@ def test_a_coordinator_imports_a_councils_ics_of_term_dates(cast: Cast) -> None:
         "DTSTART;VALUE=DATE:20270104\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     upload = SimpleUploadedFile("term-dates.ics", ics.encode(), content_type="text/calendar")
-    response = client_for(cast.cora).post(
+    cora = client_for(cast.cora)
+    response = cora.post(
         reverse("area_term_dates", args=[cast.area.pk]), {"form": "import", "file": upload}
+    )
+    assert response.status_code == 200  # what was read, shown before anything is saved
+    assert "We read these as the holidays" in response.content.decode()
+    assert not SchoolHoliday.objects.exists()
+    response = cora.post(
+        reverse("area_term_dates_confirm", args=[cast.area.pk]),
+        {"token": response.context["preview"].token},
     )
     assert response.status_code == 302
     got = {(h.name, h.start, h.end) for h in SchoolHoliday.objects.filter(area=cast.area)}
@@ -235,8 +243,11 @@ def test_an_ics_of_terms_makes_the_gaps_between_them_holidays() -> None:
         "DTSTART;VALUE=DATE:20261102\r\nDTEND;VALUE=DATE:20261219\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     periods = termdates.read_ics(ics.encode())
-    gap = next(p for p in periods if p.start == dt.date(2026, 10, 24))
-    assert gap.end == dt.date(2026, 11, 1)
+    # The weekdays between the terms (the weekends either side are nobody's holiday).
+    gap = next(p for p in periods if p.start == dt.date(2026, 10, 26))
+    assert gap.end == dt.date(2026, 10, 30) and gap.name == "October half-term"
+    # The file ends at Christmas: the rest of the year is not made a holiday.
+    assert max(p.end for p in periods) < dt.date(2026, 12, 19)
     assert periods[0].start == dt.date(2026, 9, 1) and periods[0].end == dt.date(2026, 9, 2)
 
 
@@ -275,9 +286,15 @@ def test_a_csv_of_term_dates_imports(cast: Cast) -> None:
         b"name,start,end\n"
         b"October half-term,26/10/2026,30/10/2026\nChristmas,2026-12-21,2027-01-01\n"
     )
-    response = client_for(cast.cora).post(
+    cora = client_for(cast.cora)
+    response = cora.post(
         reverse("area_term_dates", args=[cast.area.pk]),
         {"form": "import", "file": SimpleUploadedFile("t.csv", csv)},
+    )
+    assert response.status_code == 200
+    response = cora.post(
+        reverse("area_term_dates_confirm", args=[cast.area.pk]),
+        {"token": response.context["preview"].token},
     )
     assert response.status_code == 302
     assert SchoolHoliday.objects.filter(area=cast.area, source="csv").count() == 2

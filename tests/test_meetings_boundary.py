@@ -411,18 +411,29 @@ def test_an_ics_of_25000_events_is_refused_and_the_page_stays_small(cast: Cast) 
     assert len(content) < termdates.MAX_BYTES
     response = upload_term_dates(cast, "many.ics", content)
     assert response.status_code == 400
-    assert "at most 500" in response.content.decode()
+    assert f"at most {termdates.MAX_EVENTS}" in response.content.decode()
     assert not SchoolHoliday.objects.exists()
     assert len(response.content) < 100_000
 
 
-def test_five_hundred_events_import_and_five_hundred_and_one_do_not(cast: Cast) -> None:
-    response = upload_term_dates(cast, "ok.ics", ics(*[event(n) for n in range(501)]))
-    assert response.status_code == 400 and "501 events" in response.content.decode()
+def test_too_many_events_are_refused_and_an_area_keeps_at_most_a_thousand_holidays(
+    cast: Cast,
+) -> None:
+    over = termdates.MAX_EVENTS + 1
+    response = upload_term_dates(cast, "ok.ics", ics(*[event(n) for n in range(over)]))
+    assert response.status_code == 400 and f"{over} events" in response.content.decode()
     assert not SchoolHoliday.objects.exists()
-    response = upload_term_dates(cast, "ok.ics", ics(*[event(n) for n in range(500)]))
+    response = upload_term_dates(cast, "ok.ics", ics(*[event(n) for n in range(1001)]))
+    assert response.status_code == 400 and "at most 1000" in response.content.decode()
+    response = upload_term_dates(cast, "ok.ics", ics(*[event(n) for n in range(1000)]))
+    assert response.status_code == 200  # the preview
+    assert not SchoolHoliday.objects.exists()
+    response = client_for(cast.cora).post(
+        reverse("area_term_dates_confirm", args=[cast.area.pk]),
+        {"token": response.context["preview"].token},
+    )
     assert response.status_code == 302
-    assert SchoolHoliday.objects.count() == 500
+    assert SchoolHoliday.objects.count() == 1000
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,17 @@ class ClosureDayInline(admin.TabularInline):
 
 @admin.register(Setting)
 class SettingAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "urn", "ofsted_urn", "area", "postcode", "is_open"]
-    list_filter = ["kind", "area", "is_open", "redacted"]
+    list_display = [
+        "name",
+        "kind",
+        "urn",
+        "ofsted_urn",
+        "area",
+        "postcode",
+        "location_approximate",
+        "is_open",
+    ]
+    list_filter = ["kind", "area", "is_open", "redacted", "location_approximate"]
     search_fields = ["name", "urn", "ofsted_urn", "postcode"]
     inlines = [ClosureDayInline]
 

@@ -11,6 +11,7 @@ planning visits between settings needs; OSTN15's grid would add centimetres we d
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 # Airy 1830 ellipsoid and the National Grid projection.
 _AIRY_A, _AIRY_B = 6377563.396, 6356256.909
@@ -116,3 +117,39 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def outward_code(postcode: str) -> str:
+    """The postcode district: 'LS1 1UR' (or 'ls11ur') -> 'LS1'. '' for anything shorter
+    than a postcode. The inward code is always the last three characters."""
+    compact = "".join(postcode.split()).upper()
+    return compact[:-3] if len(compact) >= 5 else ""
+
+
+def centroid(points: Iterable[tuple[float, float]]) -> tuple[float, float] | None:
+    """The mean of (latitude, longitude) points, None for none. Over a postcode district
+    (a few kilometres) the mean of the angles is the centre to within metres."""
+    count = lat_sum = lon_sum = 0.0
+    for lat, lon in points:
+        count += 1
+        lat_sum += lat
+        lon_sum += lon
+    return (lat_sum / count, lon_sum / count) if count else None
+
+
+def district_centroids(
+    located: Iterable[tuple[str, float, float]],
+) -> dict[str, tuple[float, float]]:
+    """(postcode, latitude, longitude) of places whose location is known -> the centre of
+    each postcode district they fall in, keyed by outward code."""
+    by_district: dict[str, list[tuple[float, float]]] = {}
+    for postcode, lat, lon in located:
+        district = outward_code(postcode)
+        if district:
+            by_district.setdefault(district, []).append((lat, lon))
+    found: dict[str, tuple[float, float]] = {}
+    for district, points in by_district.items():
+        centre = centroid(points)
+        if centre is not None:
+            found[district] = centre
+    return found

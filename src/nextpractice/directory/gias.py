@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from nextpractice.audit.models import record
 
+from . import locations
 from .geo import grid_to_wgs84
 from .matching import site_key
 from .models import Area, Setting, SettingKind
@@ -237,6 +238,7 @@ UPDATED_FIELDS = [
     "postcode",
     "latitude",
     "longitude",
+    "location_approximate",
     "website",
     "size",
     "percent_disadvantaged",
@@ -288,6 +290,8 @@ def write_parsed(parsed: Parsed, area: Area | None, report: ImportReport) -> Non
         if area is not None:
             _reject_other_areas(parsed, area, report)
         _write(parsed, area, report)
+        # Rows without a grid reference are placed by their postcode.
+        locations.relocate(Setting.objects.filter(urn__in=list(parsed)))
 
 
 def _reader(data: bytes, area: Area | None) -> csv.DictReader[str]:
@@ -458,6 +462,8 @@ def _write(parsed: Parsed, area: Area | None, report: ImportReport) -> None:
     for urn, (_, f) in parsed.items():
         values = {k: v for k, v in f.items() if k not in {"la_name", "la_code", "urn"}}
         values.update(area=areas[f["la_code"]], is_open=True, imported_at=now)
+        if values["latitude"] is not None:  # the register's own grid reference: exact
+            values["location_approximate"] = False
         setting = existing_by_urn.get(urn)
         if setting is None:
             to_create.append(Setting(urn=urn, **values))

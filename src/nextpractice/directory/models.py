@@ -145,6 +145,9 @@ class Setting(models.Model):
     longitude = models.FloatField(
         null=True, blank=True, validators=[MinValueValidator(-9.0), MaxValueValidator(2.5)]
     )
+    # True when latitude/longitude are the centre of the postcode's district (outward code),
+    # not of the postcode itself: see directory/locations.py.
+    location_approximate = models.BooleanField("approximate location", default=False)
     website = models.URLField(blank=True)
     size = models.PositiveIntegerField("number of places or pupils", null=True, blank=True)
     percent_disadvantaged = models.DecimalField(
@@ -225,6 +228,20 @@ class PrivateSettingDetails(models.Model):
 
     def __str__(self) -> str:
         return f"Private details of setting {self.setting_id}"
+
+
+class Postcode(models.Model):
+    """A postcode's centre on the British National Grid, from the ONS Postcode Directory or
+    OS Code-Point Open (public data; ``nextpractice import_postcodes`` loads it whole, and
+    loading it again replaces it). Kept as the files give it, in metres: only the few
+    settings that need it are converted to latitude and longitude."""
+
+    postcode = models.CharField(max_length=8, primary_key=True)  # normalised: "LS1 1UR"
+    easting = models.PositiveIntegerField()
+    northing = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.postcode
 
 
 class ClosureDay(models.Model):

@@ -22,6 +22,7 @@ from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
 
+from . import locations
 from .models import (
     Area,
     ClosureDay,
@@ -138,6 +139,8 @@ def update_setting(user: User, setting: Setting, form: Any) -> Setting:
     if not LeaderProfile.objects.filter(user=user, setting=setting).exists():
         raise DirectoryError("Only a confirmed leader of this setting can change it.")
     saved: Setting = form.save(commit=False)
+    if "postcode" in form.changed_data:
+        locations.relocate_one(saved)
     saved.save()
     days: dict[dt.date, str] = dict(form.cleaned_data["closure_days_text"])
     setting.closure_days.all().delete()

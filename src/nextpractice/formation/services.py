@@ -700,6 +700,18 @@ def flagged(profiles: list[LeaderProfile]) -> list[str]:
     ]
 
 
+def approximately_located(profiles: list[LeaderProfile]) -> list[str]:
+    """Leaders whose setting is placed at the centre of its postcode district, not at its
+    postcode: their journeys are judged to within a few kilometres."""
+    return [
+        str(p.user)
+        for p in profiles
+        if p.setting is not None
+        and p.setting.location_approximate
+        and p.setting.latitude is not None
+    ]
+
+
 def experience_note(round_: FormationRound, profiles: list[LeaderProfile]) -> str:
     """Each cluster should have a leader with three or more years' experience; say so when
     the pool cannot allow it."""

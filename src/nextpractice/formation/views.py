@@ -74,6 +74,7 @@ def round_detail(request: AuthedHttpRequest, area_id: int, round_id: int) -> Htt
             "menus": view is not None and len(view.groups) <= MENU_LIMIT,
             "pool_size": len(profiles),
             "flagged": services.flagged(profiles),
+            "approximate": services.approximately_located(profiles),
             "experience_note": services.experience_note(round_, profiles),
             "opt_ins": {
                 "joining": round_.opt_ins.filter(joining=True).count(),

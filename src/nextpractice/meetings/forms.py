@@ -338,6 +338,14 @@ class HolidayForm(StyledForm):
         return data
 
 
+class TermDatesConfirmForm(forms.Form):
+    """The confirm button under a preview: the signed reading it showed."""
+
+    # A calendar of 2,000 events reads as at most a few hundred holidays; compressed and
+    # signed that is tens of KiB.
+    token = forms.CharField(max_length=400_000, widget=forms.HiddenInput)
+
+
 class TermDatesImportForm(StyledForm):
     file = forms.FileField(
         label="Term dates file (.ics calendar or .csv)",

@@ -30,6 +30,9 @@ class SchoolHoliday(models.Model):
     start = models.DateField()
     end = models.DateField()
     source = models.CharField(max_length=20, default="entered")  # entered, ics, csv
+    # The calendar an imported holiday came from (its own name, or the file's): importing
+    # that calendar again replaces these instead of adding them a second time.
+    calendar = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["start"]

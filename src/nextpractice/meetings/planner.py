@@ -132,8 +132,17 @@ def bank_holidays_between(period: Period) -> dict[dt.date, str]:
     return found
 
 
+# A closure of at most this many weekdays (a bank holiday, an INSET day, a polling day) is a
+# day off inside a half-term, not the break between two: half-term holidays are a week.
+SHORT_CLOSURE_WEEKDAYS = 2
+
+
 def term_segments(year: Period, holidays: Sequence[Period]) -> list[Period]:
-    """The runs of school days between holidays (half-terms), at least a week long."""
+    """The runs of school days between holidays (half-terms), at least a week long.
+
+    A short closure (at most two weekdays, such as the May Day bank holiday or an INSET
+    day) does not split a half-term: its days stay closed, but the half-term is one.
+    """
     closed = {d for h in holidays for d in h.days()}
     segments: list[Period] = []
     start: dt.date | None = None
@@ -146,7 +155,16 @@ def term_segments(year: Period, holidays: Sequence[Period]) -> list[Period]:
             start = day
     if start is not None:
         segments.append(Period(start, year.end))
-    named = [s for s in segments if (s.end - s.start).days >= 6]
+    joined: list[Period] = []
+    for segment in segments:
+        if joined:
+            between = Period(joined[-1].end + dt.timedelta(days=1), segment.start)
+            off = sum(1 for d in between.days() if d.weekday() < 5 and d < segment.start)
+            if off <= SHORT_CLOSURE_WEEKDAYS:
+                joined[-1] = Period(joined[-1].start, segment.end)
+                continue
+        joined.append(segment)
+    named = [s for s in joined if (s.end - s.start).days >= 6]
     return [Period(s.start, s.end, f"Half-term {i}") for i, s in enumerate(named, 1)]
 
 

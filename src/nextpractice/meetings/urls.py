@@ -43,6 +43,11 @@ urlpatterns = [
     path("account/calendar/", views.calendar_token, name="calendar_token"),
     path("areas/<id:area_id>/term-dates/", views.term_dates, name="area_term_dates"),
     path(
+        "areas/<id:area_id>/term-dates/confirm/",
+        views.term_dates_confirm,
+        name="area_term_dates_confirm",
+    ),
+    path(
         "areas/<id:area_id>/term-dates/<id:holiday_id>/delete/",
         views.term_dates_delete,
         name="area_term_dates_delete",

@@ -46,6 +46,7 @@ from .forms import (
     RespondForm,
     RolesForm,
     TermDatesChoiceForm,
+    TermDatesConfirmForm,
     TermDatesImportForm,
     YearForm,
 )
@@ -770,18 +771,44 @@ def term_dates(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
         file = upload.cleaned_data["file"]
         try:
             # One byte over the limit is enough to know it is over: never cut a file short.
-            made = services.import_holidays(
+            preview = services.preview_import(
                 area, request.user, file.name, file.read(termdates.MAX_BYTES + 1)
             )
         except services.MeetingError as e:
             upload.add_error("file", str(e))
         else:
-            messages.success(request, f"{len(made)} holiday periods imported.")
-            return redirect("area_term_dates", area.pk)
+            return _term_dates_preview(request, area, preview)
+    return _term_dates_page(request, area, form, upload)
+
+
+def _term_dates_preview(
+    request: AuthedHttpRequest, area: Area, preview: services.Preview
+) -> HttpResponse:
+    """What the file was read as, with a button to save it; nothing is saved yet."""
+    return render(
+        request,
+        "meetings/term_dates_preview.html",
+        {
+            "area": area,
+            "preview": preview,
+            "confirm": TermDatesConfirmForm(initial={"token": preview.token}),
+        },
+    )
+
+
+def _term_dates_page(
+    request: AuthedHttpRequest,
+    area: Area,
+    form: HolidayForm,
+    upload: TermDatesImportForm,
+    error: str = "",
+) -> HttpResponse:
     holidays = list(SchoolHoliday.objects.filter(area=area))
     this_year = planner.academic_year_of(timezone.localdate())
     bad = request.method == "POST"  # reaching here after a POST means it was refused
-    if bad and not (form.is_bound or upload.is_bound):
+    if error:
+        messages.error(request, error)
+    elif bad and not (form.is_bound or upload.is_bound):
         messages.error(request, "Add a holiday or import a file.")
     return render(
         request,
@@ -796,6 +823,23 @@ def term_dates(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
         },
         status=400 if bad else 200,
     )
+
+
+@login_required
+@require_POST
+def term_dates_confirm(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
+    area = _area(request, area_id)
+    confirm = TermDatesConfirmForm(request.POST)
+    error = "Upload the file again: the preview was not sent. Nothing was imported."
+    if confirm.is_valid():
+        try:
+            made = services.confirm_import(area, request.user, confirm.cleaned_data["token"])
+        except services.MeetingError as e:
+            error = str(e)
+        else:
+            messages.success(request, f"{len(made)} holiday periods imported.")
+            return redirect("area_term_dates", area.pk)
+    return _term_dates_page(request, area, HolidayForm(), TermDatesImportForm(), error)
 
 
 @login_required

@@ -44,7 +44,14 @@ from .common import MeetingError, StaleEdit, current_members, member_choices, se
 from .emails import audience, deputies, tell_everyone
 from .feeds import replace_calendar_address, turn_off_calendar_address
 from .reminders import send_due_meeting_emails
-from .termdates import add_holiday, import_holidays, remove_holiday
+from .termdates import (
+    Preview,
+    add_holiday,
+    confirm_import,
+    import_holidays,
+    preview_import,
+    remove_holiday,
+)
 from .year import (
     add_meeting,
     calendar_for,
@@ -63,6 +70,7 @@ from .year import (
 
 __all__ = [
     "MeetingError",
+    "Preview",
     "StaleEdit",
     "add_action",
     "add_holiday",
@@ -77,6 +85,7 @@ __all__ = [
     "check_agenda_open",
     "check_time",
     "closures_for",
+    "confirm_import",
     "confirm_plan",
     "current_members",
     "deputies",
@@ -94,6 +103,7 @@ __all__ = [
     "next_meeting",
     "next_meeting_after",
     "open_action_count",
+    "preview_import",
     "publish_notes",
     "remove_holiday",
     "replace_calendar_address",
