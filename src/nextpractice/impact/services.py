@@ -196,7 +196,8 @@ def mark_outcome(cluster: Cluster, by: User, success: Success, kind: str) -> Out
         raise ImpactError("That success belongs to another cluster.")
     if by.pk not in {success.about_id, success.author_id}:
         raise ImpactError("Only the person it is about, or who wrote it, can mark it.")
-    outcome, _ = Outcome.objects.update_or_create(
+    # A write, keyed by a success the caller reached through its own access (in_cluster).
+    outcome, _ = Outcome.objects.unscoped().update_or_create(
         success=success, defaults={"cluster": cluster, "kind": kind, "marked_by": by}
     )
     record(by, "outcome.marked", outcome, f"{by} marked a success as an outcome", cluster)
