@@ -102,13 +102,16 @@ class MeasureSpec:
     higher_is_better: bool
 
 
-def measures(questionnaire: Questionnaire | None = None) -> list[MeasureSpec]:
+def current_items() -> list[Item]:
+    """The current questionnaire's items, in one query."""
+    latest = Questionnaire.objects.order_by("-version").values("pk")[:1]
+    return list(Item.objects.filter(questionnaire__in=latest).order_by("position", "pk"))
+
+
+def measures(items: Sequence[Item] | None = None) -> list[MeasureSpec]:
     """What is followed over time: each 0-10 item, the UCLA total (3 to 9) and the direct
     loneliness question, from the current questionnaire's items."""
-    questionnaire = questionnaire or Questionnaire.current()
-    if questionnaire is None:
-        return []
-    items = list(Item.objects.filter(questionnaire=questionnaire))
+    items = current_items() if items is None else items
     found: list[MeasureSpec] = []
     ucla = [i for i in items if i.measure == Measure.UCLA3 and i.kind == ItemKind.CHOICE]
     for item in items:
@@ -123,6 +126,10 @@ def measures(questionnaire: Questionnaire | None = None) -> list[MeasureSpec]:
     return found
 
 
+def ucla_keys(items: Sequence[Item]) -> list[str]:
+    return [i.key for i in items if i.measure == Measure.UCLA3]
+
+
 def value_of(scores: dict[str, Any], key: str, ucla_keys: Sequence[str]) -> float | None:
     if key == UCLA_TOTAL:
         parts = [scores.get(k) for k in ucla_keys]
@@ -133,15 +140,6 @@ def value_of(scores: dict[str, Any], key: str, ucla_keys: Sequence[str]) -> floa
     return None if value is None else float(value)
 
 
-def _ucla_keys() -> list[str]:
-    questionnaire = Questionnaire.current()
-    return list(
-        Item.objects.filter(questionnaire=questionnaire, measure=Measure.UCLA3)
-        .order_by("position")
-        .values_list("key", flat=True)
-    )
-
-
 # --- A person's own trend ------------------------------------------------------------------
 
 
@@ -150,8 +148,8 @@ def own_trend(user: Any) -> dict[str, Any]:
     joined"). Only ever for the person themselves."""
     answered = list(CheckIn.objects.of(user).answered().order_by("answered_at"))
     answered.sort(key=lambda c: (not c.is_baseline, term_order(c.term), c.answered_at))
-    specs = measures()
-    ucla = _ucla_keys()
+    items = current_items()
+    specs, ucla = measures(items), ucla_keys(items)
     labels = ["When you joined" if c.is_baseline else term_label(c.term) for c in answered]
     rows = []
     for k, spec in enumerate(specs):
@@ -286,8 +284,9 @@ def combined_check_in(user_ids: Sequence[int], term: str) -> dict[str, Any]:
     result: dict[str, Any] = {"term": term_label(term), "answered": len(answered), "rows": []}
     if len(answered) < MIN_GROUP:
         return result
-    ucla = _ucla_keys()
-    for spec in measures():
+    items = current_items()
+    ucla = ucla_keys(items)
+    for spec in measures(items):
         values = [v for s in answered if (v := value_of(s, spec.key, ucla)) is not None]
         if len(values) >= MIN_GROUP:
             result["rows"].append({"spec": spec, "n": len(values), "mean": stats.mean(values)})
@@ -464,8 +463,8 @@ def area_figures(areas: Sequence[Area], scope: int | None) -> dict[str, Any]:
     area_ids = [a.pk for a in areas]
     index = {pk: i for i, pk in enumerate(area_ids)}
     found = [p for p in pairs(area_ids) if p.area_id in index]
-    specs = measures()
-    ucla = _ucla_keys()
+    items = current_items()
+    specs, ucla = measures(items), ucla_keys(items)
     splits = [
         ("Setting type", [label for _, label, _ in SETTING_GROUPS], lambda p: p.group),
         ("Deprivation band", [label for _, label, _ in BANDS], lambda p: p.band),
