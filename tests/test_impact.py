@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import AuditEntry
-from nextpractice.clusters.models import Membership
+from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.models import OutboundEmail
 from nextpractice.directory.models import Setting, SettingKind
 from nextpractice.impact import services
@@ -353,3 +353,26 @@ def test_the_termly_summary_reaches_each_coordinator_once(cast: Cast) -> None:
     assert "Spring 2027" in mail.subject
     assert "Riverside" in mail.body and "Confidence as a leader" in mail.body
     assert "Alice" not in mail.body
+
+
+def test_the_demo_has_three_terms_of_check_ins_and_something_to_answer(db: Any) -> None:
+    from nextpractice.site import demo
+
+    logins = demo.build()
+    terms = set(CheckIn.objects.values_list("term", flat=True))
+    assert len(terms) == 3
+    leader = User.objects.get(email=logins.leader)
+    assert CheckIn.objects.of(leader).open().count() == 1
+    assert b"How are you?" in client_for(leader).get(reverse("check_in")).content
+    page = client_for(User.objects.get(email=logins.researcher)).get(reverse("research_impact"))
+    body = page.content.decode()
+    # Every active member's change since joining, with a rise in confidence.
+    assert "Change since joining" in body and 'data-label="Confidence as a leader"' in body
+    svg = ElementTree.fromstring(body[body.index("<svg") : body.index("</svg>") + 6])  # noqa: S314
+    marks = {m.get("data-label"): float(m.get("data-value")) for m in svg.iter(f"{SVG}g")}
+    assert marks["Confidence as a leader"] > 0.5 and marks["Isolation in the role"] < -0.5
+    assert Outcome.objects.unscoped().count() == 9
+    health = client_for(leader).get(
+        reverse("cluster_health", args=[Cluster.objects.get(name="Riverside leaders").pk])
+    )
+    assert b"Average of the" in health.content
