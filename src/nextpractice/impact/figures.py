@@ -555,6 +555,9 @@ def _changes(
                 "low": change.low,
                 "high": change.high,
                 "higher_is_better": spec.higher_is_better,
+                # Signed, so that a fall reads as one in the tables and the email.
+                "text": f"{change.mean:+.2f}",
+                "interval": f"{change.low:+.2f} to {change.high:+.2f}",
             }
         )
     return rows
