@@ -246,3 +246,11 @@ def test_an_interval_chart_draws_each_mean_between_its_limits() -> None:
     zero_x = 170 + (520 - 170 - 16) * 0.5
     assert float(marks[0].find(f"{SVG}circle").get("cx")) > zero_x
     assert float(marks[1].find(f"{SVG}circle").get("cx")) < zero_x
+
+
+def test_groups_hidden_for_their_counts_take_enough_others_with_them() -> None:
+    # Group 0's count was hidden (a complement, though it holds nobody) beside three in
+    # group 1: their combined change would be the overall's less the others', about three
+    # people, so one more group is hidden.
+    assert stats.protect_groups([0, 3, 8, 9], hidden={0}) == ({0, 1, 2}, False)
+    assert stats.protect_groups([6, 7, 8], hidden={0, 1}) == ({0, 1}, False)

@@ -250,6 +250,9 @@ def cluster_health(cluster: Cluster, user: Any, today: dt.date | None = None) ->
         "help_answered": len(waits),
         "median_wait_hours": stats.median(waits) if waits else None,
         "balance": balance,
+        # Balanced: nobody has received feedback two or more times more than they gave,
+        # nor the other way round.
+        "balanced": all(abs(b["given"] - b["received"]) <= 1 for b in balance),
         "ideas_tried": trials,
         "combined": combined_check_in([m.user_id for m in people], term_key(today)),
         "shared_help": list(
@@ -496,16 +499,23 @@ def area_figures(areas: Sequence[Area], scope: int | None) -> dict[str, Any]:
     )
     breakdowns = []
     for (title, labels, key), t in zip(splits, tables, strict=True):
+        members = [[p for p in in_scope if key(p) == c] for c in range(len(labels))]
+        counts = [group_n(t, c) for c in range(len(labels))]
+        # A mean is a figure too: the hidden groups' combined change is the overall's less
+        # the shown groups', so together they must hold none or at least MIN_GROUP people.
+        hidden, overall_hidden = stats.protect_groups(
+            [len(m) for m in members], MIN_GROUP, {c for c, n in enumerate(counts) if n is None}
+        )
+        if overall_hidden:
+            overall = []
         groups = []
         for c, label in enumerate(labels):
-            n = group_n(t, c)
-            members = [p for p in in_scope if key(p) == c]
-            changes = _changes(members, specs, ucla) if n is not None and n >= MIN_GROUP else []
+            changes = [] if c in hidden else _changes(members[c], specs, ucla)
             by_key = {ch["key"]: ch for ch in changes}
             groups.append(
                 {
                     "label": label,
-                    "n": n,
+                    "n": counts[c],
                     "changes": by_key,
                     "cells": [by_key.get(spec.key) for spec in specs],
                 }

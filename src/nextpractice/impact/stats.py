@@ -25,7 +25,7 @@ until they do, and hides the overall figure too when nothing else is left.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 MIN_GROUP = 5
@@ -156,7 +156,9 @@ def paired_change(
     return Change(n=n, mean=m, low=m - half, high=m + half)
 
 
-def protect_groups(sizes: Sequence[int], min_group: int = MIN_GROUP) -> tuple[set[int], bool]:
+def protect_groups(
+    sizes: Sequence[int], min_group: int = MIN_GROUP, hidden: Iterable[int] = ()
+) -> tuple[set[int], bool]:
     """Which groups of a partition to hide, and whether to hide the overall figure.
 
     ``sizes`` are the number of people in each group (the groups together are everyone
@@ -165,13 +167,14 @@ def protect_groups(sizes: Sequence[int], min_group: int = MIN_GROUP) -> tuple[se
     overall minus the shown groups, so it can be worked out), the smallest shown non-empty
     group is hidden as well. Empty groups are shown (there is nobody to point at). If the
     overall figure itself is about fewer than ``min_group`` people, everything is hidden.
+    ``hidden``: groups already hidden for another reason (their count is suppressed).
     Returns (indices of hidden groups, overall hidden)."""
     if any(s < 0 for s in sizes):
         raise ValueError("sizes cannot be negative")
     total = sum(sizes)
     if total < min_group:
         return {i for i, s in enumerate(sizes) if s > 0}, True
-    hidden = {i for i, s in enumerate(sizes) if 0 < s < min_group}
+    hidden = {i for i, s in enumerate(sizes) if 0 < s < min_group} | set(hidden)
     while 0 < sum(sizes[i] for i in hidden) < min_group:
         shown = [(s, i) for i, s in enumerate(sizes) if i not in hidden and s > 0]
         if not shown:  # cannot happen: total >= min_group
