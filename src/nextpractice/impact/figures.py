@@ -230,7 +230,7 @@ def cluster_health(cluster: Cluster, user: Any, today: dt.date | None = None) ->
         .filter(submitted_at__gte=since)
         .values_list("reviewer_id", "request__requester_id")
     )
-    balance = [
+    balance: list[dict[str, Any]] = [
         {
             "person": m.user,
             "given": sum(1 for g, _ in feedback if g == m.user_id),
@@ -500,11 +500,11 @@ def area_figures(areas: Sequence[Area], scope: int | None) -> dict[str, Any]:
     breakdowns = []
     for (title, labels, key), t in zip(splits, tables, strict=True):
         members = [[p for p in in_scope if key(p) == c] for c in range(len(labels))]
-        counts = [group_n(t, c) for c in range(len(labels))]
+        shown_n = [group_n(t, c) for c in range(len(labels))]
         # A mean is a figure too: the hidden groups' combined change is the overall's less
         # the shown groups', so together they must hold none or at least MIN_GROUP people.
         hidden, overall_hidden = stats.protect_groups(
-            [len(m) for m in members], MIN_GROUP, {c for c, n in enumerate(counts) if n is None}
+            [len(m) for m in members], MIN_GROUP, {c for c, n in enumerate(shown_n) if n is None}
         )
         if overall_hidden:
             overall = []
@@ -515,7 +515,7 @@ def area_figures(areas: Sequence[Area], scope: int | None) -> dict[str, Any]:
             groups.append(
                 {
                     "label": label,
-                    "n": counts[c],
+                    "n": shown_n[c],
                     "changes": by_key,
                     "cells": [by_key.get(spec.key) for spec in specs],
                 }
