@@ -383,6 +383,9 @@ def test_the_demo_has_three_terms_of_check_ins_and_something_to_answer(db: Any) 
     marks = {m.get("data-label"): float(m.get("data-value")) for m in svg.iter(f"{SVG}g")}
     assert marks["Confidence as a leader"] > 0.5 and marks["Isolation in the role"] < -0.5
     assert Outcome.objects.unscoped().count() == 9
+    # Journey 10: the year's attendance and help, across clusters of five or more.
+    assert "Median hours to a first answer" in body
+    assert 'Northbridge</th><td class="govuk-table__cell govuk-table__cell--numeric">9</td>' in body
     health = client_for(leader).get(
         reverse("cluster_health", args=[Cluster.objects.get(name="Riverside leaders").pk])
     )

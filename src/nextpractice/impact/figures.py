@@ -538,6 +538,7 @@ def area_figures(areas: Sequence[Area], scope: int | None) -> dict[str, Any]:
         "specs": specs,
         "count_tables": _count_tables(areas, tables, breakdowns, scope),
         "responses": response_table(areas, scope),
+        "activity": activity(areas, scope),
         "outcomes": outcome_table(areas, scope),
     }
 
@@ -594,6 +595,67 @@ def _count_tables(
             )
         )
     return out
+
+
+def activity(areas: Sequence[Area], scope: int | None) -> list[dict[str, Any]]:
+    """Journey 10's year across clusters of five or more members: meetings held, attendance
+    and how quickly help requests were first answered, by area (an area's page: its own).
+    Rates and durations only, and only from clusters of at least MIN_GROUP members, so no
+    figure is about a smaller group."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    year_start = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    since = timezone.make_aware(dt.datetime.combine(year_start, dt.time()))
+    chosen = [a.pk for i, a in enumerate(areas) if scope is None or i == scope]
+    sized = Cluster.objects.filter(area_id__in=chosen).with_sizes()
+    # "size" is with_sizes' annotation, which the type checker cannot see.
+    big = dict(sized.filter(size__gte=MIN_GROUP).values_list("pk", "area_id"))  # type: ignore[misc]
+    # Counted across the areas' larger clusters, never read: nobody's view of one cluster.
+    held = dict(
+        Meeting.objects.unscoped()
+        .filter(cluster_id__in=big, status=MeetingStatus.SCHEDULED)
+        .filter(starts_at__gte=since, starts_at__lt=now)
+        .values("cluster__area_id")
+        .annotate(n=Count("pk"))
+        .values_list("cluster__area_id", "n")
+    )
+    marks = {
+        row["meeting__cluster__area_id"]: row
+        for row in Attendance.objects.unscoped()
+        .filter(meeting__cluster_id__in=big, meeting__starts_at__gte=since)
+        .filter(meeting__starts_at__lt=now)
+        .exclude(mark="")
+        .values("meeting__cluster__area_id")
+        .annotate(
+            marked=Count("pk"),
+            present=Count("pk", filter=Q(mark__in=[Mark.ATTENDED, Mark.DEPUTISED])),
+        )
+    }
+    waits: dict[int, list[float]] = {}
+    for area_id, asked, answered_at in (
+        HelpRequest.objects.unscoped()
+        .filter(cluster_id__in=big, created_at__gte=since, first_answer_at__isnull=False)
+        .values_list("cluster__area_id", "created_at", "first_answer_at")
+    ):
+        if answered_at is not None:
+            waits.setdefault(area_id, []).append((answered_at - asked).total_seconds() / 3600)
+    rows = []
+    for area in areas:
+        if area.pk not in chosen:
+            continue
+        mark = marks.get(area.pk, {"marked": 0, "present": 0})
+        area_waits = waits.get(area.pk, [])
+        rows.append(
+            {
+                "area": area.name,
+                "clusters": sum(1 for a in big.values() if a == area.pk),
+                "meetings": held.get(area.pk, 0),
+                "attendance": _percent(mark["present"], mark["marked"]),
+                "answered": len(area_waits),
+                "median_hours": stats.median(area_waits) if area_waits else None,
+            }
+        )
+    return rows
 
 
 def response_table(areas: Sequence[Area], scope: int | None) -> dict[str, Any]:

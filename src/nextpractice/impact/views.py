@@ -254,6 +254,28 @@ def _csv(found: dict[str, Any], name: str) -> HttpResponse:
         for column, v in zip(t["columns"], t["totals"], strict=False):
             writer.writerow([t["caption"], "Total", column, HIDDEN if v is None else v])
     writer.writerow([])
+    writer.writerow(
+        [
+            "local authority",
+            "clusters of 5 or more",
+            "meetings held",
+            "attendance %",
+            "help requests answered",
+            "median hours to a first answer",
+        ]
+    )
+    for r in found["activity"]:
+        writer.writerow(
+            [
+                r["area"],
+                r["clusters"],
+                r["meetings"],
+                "" if r["attendance"] is None else r["attendance"],
+                r["answered"],
+                "" if r["median_hours"] is None else f"{r['median_hours']:.1f}",
+            ]
+        )
+    writer.writerow([])
     writer.writerow(["measure", "group", "leaders", "mean change", "95% low", "95% high"])
     for c in found["overall"]:
         writer.writerow([c["label"], "All", c["n"], *_three(c)])
