@@ -390,3 +390,25 @@ def test_the_demo_has_three_terms_of_check_ins_and_something_to_answer(db: Any) 
         reverse("cluster_health", args=[Cluster.objects.get(name="Riverside leaders").pk])
     )
     assert b"Average of the" in health.content
+
+
+def test_the_worker_runs_the_check_ins_among_its_periodic_jobs(cast: Cast, settings: Any) -> None:
+    from nextpractice.core.periodic import run_jobs
+
+    assert "nextpractice.impact.services.send_check_ins" in settings.PERIODIC_JOBS
+    assert "nextpractice.impact.services.send_area_summaries" in settings.PERIODIC_JOBS
+    run_jobs()
+    run_jobs()
+    assert CheckIn.objects.filter(is_baseline=True).count() == 3
+
+
+def test_the_coordinator_chooses_weeks_into_term(cast: Cast) -> None:
+    client = client_for(cast.cora)
+    url = reverse("area_check_ins", args=[cast.area.pk])
+    assert client.post(url, {"weeks_into_term": "13"}).status_code == 400
+    assert client.post(url, {"weeks_into_term": "4"}).status_code == 302
+    assert services.opens_on(cast.area, SPRING) == dt.date(2027, 1, 29)
+    assert AuditEntry.objects.filter(verb="checkin.schedule", actor=cast.cora).exists()
+    page = client.get(url).content.decode()
+    this_term = services.opens_on(cast.area, support_term())
+    assert f"{this_term:%A} {this_term.day} {this_term:%B %Y}" in page
