@@ -142,12 +142,19 @@ def test_without_a_date_it_goes_the_chosen_weeks_into_term(cast: Cast) -> None:
 
 
 def test_a_date_outside_the_term_is_refused(cast: Cast) -> None:
+    from nextpractice.impact.forms import term_choices
+    from nextpractice.impact.models import CheckInDate, term_bounds
+
+    term = term_choices(timezone.localdate())[1][0]
+    outside = term_bounds(term)[1] + dt.timedelta(days=10)
     client = client_for(cast.cora)
     response = client.post(
-        reverse("area_check_in_date", args=[cast.area.pk]), {"term": SPRING, "date": "2027-08-01"}
+        reverse("area_check_in_date", args=[cast.area.pk]),
+        {"term": term, "date": outside.isoformat()},
     )
     assert response.status_code == 400
     assert b"Choose a date between" in response.content
+    assert not CheckInDate.objects.exists()
 
 
 # --- Answering -----------------------------------------------------------------------------
