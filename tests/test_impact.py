@@ -419,3 +419,18 @@ def test_the_coordinator_chooses_weeks_into_term(cast: Cast) -> None:
     page = client.get(url).content.decode()
     this_term = services.opens_on(cast.area, support_term())
     assert f"{this_term:%A} {this_term.day} {this_term:%B %Y}" in page
+
+
+def test_the_csv_keeps_names_from_being_read_as_formulas(cast: Cast) -> None:
+    pairs_world(cast)
+    cast.area.name = "=HYPERLINK(1)"
+    cast.area.save()
+    rows = list(
+        csv.reader(
+            io.StringIO(client_for(cast.rita).get(reverse("research_impact_csv")).content.decode())
+        )
+    )
+    names = {r[1] for r in rows if len(r) == 4 and r[0].startswith("Leaders")}
+    assert names == {"'=HYPERLINK(1)"}
+    anxiety = next(r for r in rows if len(r) == 6 and r[:2] == ["Anxiety yesterday", "All"])
+    assert float(anxiety[3]) == -1.0

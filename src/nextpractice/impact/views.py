@@ -239,10 +239,23 @@ def research_impact_csv(request: AuthedHttpRequest) -> HttpResponse:
 HIDDEN = "[c]"  # the ONS mark for a figure withheld to protect confidentiality
 
 
+class _SafeWriter:
+    """A csv writer that keeps a spreadsheet from reading a name (an area's, typed in the
+    admin) as a formula: text starting with = + - @ is quoted with a leading apostrophe."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self.writer = csv.writer(out)
+
+    def writerow(self, row: list[Any]) -> None:
+        self.writer.writerow(
+            [f"'{v}" if isinstance(v, str) and v[:1] in {"=", "+", "-", "@"} else v for v in row]
+        )
+
+
 def _csv(found: dict[str, Any], name: str) -> HttpResponse:
     """The same suppressed tables as the page: ``[c]`` where the page says "not shown"."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(["table", "row", "column", "value"])
     tables = [*found["count_tables"], found["responses"], found["outcomes"]]
     for t in tables:
@@ -272,7 +285,7 @@ def _csv(found: dict[str, Any], name: str) -> HttpResponse:
                 r["meetings"],
                 "" if r["attendance"] is None else r["attendance"],
                 r["answered"],
-                "" if r["median_hours"] is None else f"{r['median_hours']:.1f}",
+                "" if r["median_hours"] is None else round(r["median_hours"], 1),
             ]
         )
     writer.writerow([])
@@ -293,5 +306,6 @@ def _csv(found: dict[str, Any], name: str) -> HttpResponse:
     return response
 
 
-def _three(c: dict[str, Any]) -> list[str]:
-    return [f"{c['mean']:.2f}", f"{c['low']:.2f}", f"{c['high']:.2f}"]
+def _three(c: dict[str, Any]) -> list[float]:
+    # Numbers, not text: a negative change must stay a number in a spreadsheet.
+    return [round(c["mean"], 2), round(c["low"], 2), round(c["high"], 2)]
