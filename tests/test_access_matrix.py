@@ -230,6 +230,28 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "area_invite_upload": ("get", COORDINATOR_ONLY),
     # --- Term dates (issue 12): confirming a preview; without one the page says why (400).
     "area_term_dates_confirm": ("post", COORDINATOR_ONLY | {"coordinator": 400}),
+    # --- Impact (issue 14). A check-in and its trend are each person's own (everyone signed
+    # in gets their own page, or "no check-in to answer"); a cluster's health is its
+    # members'; an area's overview and figures its coordinators'; the programme's figures
+    # the researchers'. An empty outcome form is refused inline (400); the facilitator
+    # records no successes, so marks none.
+    "check_in": ("get", SIGNED_IN),
+    "check_in_trend": ("get", SIGNED_IN),
+    "cluster_health": ("get", IN_CLUSTER),
+    "cluster_outcome": (
+        "post",
+        IN_CLUSTER_POST | {"member": 400, "fellow": 400, "facilitator": 403},
+    ),
+    "area_overview": ("get", COORDINATOR_ONLY),
+    "area_check_ins": ("get", COORDINATOR_ONLY),
+    "area_check_in_date": ("post", COORDINATOR_ONLY | {"coordinator": 400}),
+    "area_impact": ("get", COORDINATOR_ONLY),
+    "area_impact_csv": ("get", COORDINATOR_ONLY),
+    "research_impact": ("get", dict.fromkeys(ROLES, 403) | {"anonymous": LOGIN, "researcher": 200}),
+    "research_impact_csv": (
+        "get",
+        dict.fromkeys(ROLES, 403) | {"anonymous": LOGIN, "researcher": 200},
+    ),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 

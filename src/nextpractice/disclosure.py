@@ -42,7 +42,7 @@ figures are under 5 or hidden to protect one that is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -72,13 +72,20 @@ class ProtectedTable:
 
 
 def protect(
-    counts: Sequence[Sequence[int]], threshold: int = THRESHOLD, *, hide_total: bool = False
+    counts: Sequence[Sequence[int]],
+    threshold: int = THRESHOLD,
+    *,
+    hide_total: bool = False,
+    hide: Iterable[Position] = (),
 ) -> ProtectedTable:
     """Hide every figure from 1 to ``threshold - 1``, and as many others as needed so that
     no hidden figure follows from the shown ones and the totals.
 
     ``hide_total``: the grand total is hidden in another table that shares it (the same
-    figure, broken down another way); hide it here too, and protect it like the others."""
+    figure, broken down another way); hide it here too, and protect it like the others.
+    ``hide``: other figures hidden elsewhere (a row's total shared with another table), by
+    position in the grid with margins (row r's total is ``(r, columns)``); a position this
+    table does not print is ignored."""
     n_rows = len(counts)
     n_cols = len(counts[0]) if n_rows else 0
     if any(len(row) != n_cols for row in counts):
@@ -91,6 +98,7 @@ def protect(
     hidden = {p for p in published if 0 < grid[p] < threshold}
     if hide_total:
         hidden.add((n_rows, n_cols))
+    hidden |= set(hide) & published
     while True:
         exposed = _exposed(hidden, published, lines)
         if not exposed:

@@ -38,6 +38,10 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **extra)
 
 
+# Words people put before their name; a greeting keeps them with the surname.
+TITLES = {"dr", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "rev", "sir", "dame"}
+
+
 class User(AbstractUser):
     """A person: a leader, facilitator, coordinator, researcher or admin. Email is the login."""
 
@@ -63,7 +67,12 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return (self.full_name or self.email).split(" ")[0]
+        """How to greet them: the first name, unless their name starts with a title (as
+        "Dr Kerry Lomax" does), then the title and surname they wrote: never "Hello, Dr"."""
+        words = (self.full_name or self.email).split()
+        if len(words) > 1 and words[0].lower().rstrip(".") in TITLES:
+            return f"{words[0]} {words[-1]}"
+        return words[0] if words else self.email
 
     @property
     def is_coordinator(self) -> bool:

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "nextpractice.meetings",
     "nextpractice.reviews",
     "nextpractice.support",
+    "nextpractice.impact",
     "nextpractice.site",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -241,6 +242,9 @@ PERIODIC_JOBS = [
     # One-time form keys older than a month: a repeat that late is not a double submission.
     "nextpractice.core.once.purge",
     "nextpractice.directory.imports.resume_stalled",
+    # Termly check-ins (and each leader's first, at joining); the coordinators' summary.
+    "nextpractice.impact.services.send_check_ins",
+    "nextpractice.impact.services.send_area_summaries",
 ]
 # Apps that put things other than meetings in people's diaries and calendar feeds.
 CALENDAR_SOURCES = [
@@ -251,6 +255,7 @@ CALENDAR_SOURCES = [
 CLUSTER_PANELS = {
     "next_meeting": "nextpractice.meetings.panels.next_meeting",
     "recent_successes": "nextpractice.support.panels.recent_successes",
+    "check_in_open": "nextpractice.impact.panels.check_in_open",
 }
 # Standing agenda items given by apps above meetings: context name -> f(meeting) -> list.
 AGENDA_SOURCES = {

@@ -31,6 +31,7 @@ from nextpractice.directory.models import (
 )
 from nextpractice.directory.taxonomy import load_taxonomy
 from nextpractice.formation.models import FormationRound
+from nextpractice.impact import demo as impact_demo
 from nextpractice.meetings import demo as meetings_demo
 from nextpractice.reviews import demo as reviews_demo
 from nextpractice.support import demo as support_demo
@@ -345,6 +346,8 @@ def build(seed: int = 2026) -> DemoLogins:
     reviews_demo.build(active, seed)
     # And what happens between meetings.
     support_demo.build(active, seed)
+    # Three terms of check-ins with a plausible change; the demo leader has one to answer.
+    impact_demo.build(active, seed, open_for=leaders[0].email)
     # Leaders not yet in a cluster make the pool of a formation round, ready to run.
     FormationRound.objects.create(area=area, name="Northbridge spring 2027", created_by=coordinator)
     return DemoLogins(
