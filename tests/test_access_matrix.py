@@ -220,6 +220,12 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "notifications": ("get", SIGNED_IN),
     "cpd": ("get", SIGNED_IN),
     "notification_prefs": ("get", SIGNED_IN),
+    # --- People's rights (privacy): the notice is public; a person downloads and deletes
+    # only their own account (a GET of either page changes nothing).
+    "privacy_notice": ("get", dict.fromkeys(ROLES, 200)),
+    "privacy_my_data": ("get", SIGNED_IN),
+    "privacy_delete": ("get", SIGNED_IN),
+    "privacy_deleted": ("get", dict.fromkeys(ROLES, 200)),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 
