@@ -398,6 +398,11 @@ SIGNED_IN_PAGES = [
     ("amira", "/actions/", "57-no-actions"),
     ("amira", "/clusters/{cluster}/reviews/new/website/", "66-ask-website-review"),
     ("amira", "/clusters/{cluster}/reviews/new/walk/", "67-invite-a-walk"),
+    # People's rights (privacy)
+    ("amira", "/privacy/", "90-privacy-notice"),
+    ("amira", "/account/my-data/", "91-download-my-data"),
+    ("amira", "/account/delete/", "92-delete-my-account"),
+    ("amira", "/account/deleted/", "93-account-deleted"),
 ]
 
 

@@ -31,9 +31,9 @@ from nextpractice.reviews import filetypes
 from nextpractice.reviews import services as review_services
 from nextpractice.reviews.models import DocumentVersion, ReviewRequest
 from nextpractice.support import services as support_services
-from nextpractice.support.models import HelpReply, HelpRequest, Success
+from nextpractice.support.models import Event, EventContact, HelpReply, HelpRequest, Success
 
-from .conftest import Cast, client_for, make_meeting
+from .conftest import Cast, client_for, make_meeting, make_person
 from .test_access_matrix import world as world  # the fully populated cluster
 
 ALICE_PHONE = "07700 900999"
@@ -73,6 +73,12 @@ def populate_alice(cast: Cast) -> None:
     support_services.record_success(cast.cluster, cast.bob, cast.alice, MARKERS["success"])
     meeting = make_meeting(cast.cluster, timedelta(days=40))
     meeting_services.add_item(meeting, cast.alice, "concern", MARKERS["item"])
+    # An event's organising contact: her address, typed by Bob.
+    EventContact.objects.create(
+        event=Event.objects.unscoped().get(title="Sports day in the park"),
+        name="Alice Archer",
+        email="Alice@Example.test",
+    )
     queue_message(cast.alice.email, "Your actions", f"Hello {cast.alice.full_name}")
     queue_message(cast.bob.email, "News", f"{cast.alice.full_name} ({ALICE_PHONE}) shared")
 
@@ -174,11 +180,12 @@ def test_the_export_runs_the_same_queries_however_much_is_held(
 # --- Erasure -------------------------------------------------------------------------
 
 
-def text_columns() -> list[tuple[type[models.Model], str]]:
+def text_columns() -> list[tuple[type[models.Model], str, str]]:
     from django.apps import apps
 
     return [
-        (model, f.attname)
+        # An address column holds one address: "malice@..." is not Alice's.
+        (model, f.attname, "iexact" if isinstance(f, models.EmailField) else "icontains")
         for model in apps.get_models()
         if not model._meta.proxy and model._meta.managed
         for f in model._meta.concrete_fields
@@ -189,9 +196,9 @@ def text_columns() -> list[tuple[type[models.Model], str]]:
 def found_anywhere(values: list[str]) -> list[str]:
     """Every (table.column, value) where a value is still stored, in any row of any table."""
     hits = []
-    for model, column in text_columns():
+    for model, column, lookup in text_columns():
         for value in values:
-            if model._base_manager.filter(**{f"{column}__icontains": value}).exists():
+            if model._base_manager.filter(**{f"{column}__{lookup}": value}).exists():
                 hits.append(f"{model._meta.db_table}.{column}: {value!r}")
     return hits
 
@@ -222,9 +229,14 @@ def test_after_erasure_no_table_holds_her_name_email_or_phone(
     assert found_anywhere(identifiers)  # the scan finds them while they are there
     notes_before = Note.objects.unscoped().count()
 
+    # Someone whose address holds hers: "malice@..." must stay as it is.
+    mal = make_person("malice@example.test", "Mal Ice")
+
     erase_through_the_page(cast.alice, False, django_capture_on_commit_callbacks)
 
     assert found_anywhere(identifiers) == []
+    assert User.objects.get(pk=mal.pk).email == "malice@example.test"
+    assert client_for(None).login(email="malice@example.test", password="correct horse battery")
     alice = User.objects.get(pk=cast.alice.pk)
     assert alice.full_name == "A former member" and not alice.is_active
     assert not alice.has_usable_password()

@@ -117,6 +117,12 @@ NOT_EXPORTED: dict[str, str] = {
     "where they are signed in",
     "admin.LogEntry.user": "the administration site's own history of changes to other "
     "records, not about the person",
+    "core.OutboundEmail.report_to": "emails to other people (the invitations they sent), "
+    "whose bodies can hold the invitee's single-use link; emails to them are exported by "
+    "address",
+    "reviews.ReviewRequest.audience": "other members' requests they were asked to review: "
+    "those members' documents, not theirs (a former member must not take them away); the "
+    "feedback they gave is exported",
 }
 
 # Columns never written into the download: credentials, or secrets that would let anyone

@@ -124,6 +124,7 @@ def erase(user: User, *, remove_contributions: bool, now: datetime | None = None
     user.set_unusable_password()
     user.save()
 
+    _blank_address_columns(emails)
     _replace_everywhere(identifiers, FORMER_MEMBER.lower())
     _replace_everywhere(phones, REMOVED)
     _replace_everywhere(sorted(set(quotes), key=len, reverse=True), REMOVED)
@@ -200,16 +201,36 @@ def _end_sessions(user: User) -> int:
     return Session.objects.filter(session_key__in=keys).delete()[0]
 
 
-def text_columns() -> list[tuple[type[models.Model], str, int | None]]:
-    """Every stored text column of every installed model (proxies and unmanaged left out),
-    with its maximum length."""
+def _stored_fields() -> list[tuple[type[models.Model], models.Field[Any, Any]]]:
     return [
-        (model, f.attname, f.max_length)
+        (model, f)
         for model in apps.get_models()
         if model._meta.managed and not model._meta.proxy
         for f in model._meta.concrete_fields
-        if isinstance(f, TEXT_FIELDS) and not f.choices
     ]
+
+
+def text_columns() -> list[tuple[type[models.Model], str, int | None]]:
+    """Every stored free-text column of every installed model (proxies and unmanaged left
+    out; choices and email addresses too, see ``_blank_address_columns``), with its length."""
+    return [
+        (model, f.attname, f.max_length)
+        for model, f in _stored_fields()
+        if isinstance(f, TEXT_FIELDS) and not isinstance(f, models.EmailField) and not f.choices
+    ]
+
+
+def _blank_address_columns(emails: list[str]) -> None:
+    """An email column holding exactly their address (an event's organising contact, a
+    deputy's address) is emptied. Addresses are matched whole: "al@x.test" is inside
+    "val@x.test", and other people's logins must not change."""
+    for model, f in _stored_fields():
+        if isinstance(f, models.EmailField) and model is not User:
+            same = Q()
+            for email in emails:
+                same |= Q(**{f"{f.attname}__iexact": email})
+            # Every row holding their address, whoever's it is: this is the erasure itself.
+            model._base_manager.filter(same).update(**{f.attname: ""})
 
 
 def _replace_everywhere(values: list[str], replacement: str) -> None:
