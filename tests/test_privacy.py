@@ -410,8 +410,20 @@ def test_the_retention_command_prints_counts_per_kind(old_world: dict[str, Any])
     assert "meeting_notes: 1 removed" in out.getvalue()
 
 
-def test_retention_is_a_periodic_job(settings: Any) -> None:
+def test_retention_is_a_periodic_job_that_runs_once_a_day(
+    cast: Cast, old_world: dict[str, Any], settings: Any
+) -> None:
     assert "nextpractice.privacy.retention.apply_periodic" in settings.PERIODIC_JOBS
+    now = old_world["now"]
+    assert retention.apply_periodic(now) > 0
+    assert Note.objects.unscoped().count() == 1
+    older = make_meeting(cast.cluster, now - timedelta(days=200))
+    meeting_services.add_note(older, cast.alice, "Also old")
+    # Later the same day, nothing runs (however many workers tick); the next day it does.
+    assert retention.apply_periodic(now + timedelta(hours=23)) == 0
+    assert Note.objects.unscoped().filter(text="Also old").exists()
+    assert retention.apply_periodic(now + timedelta(hours=24)) == 1
+    assert AuditEntry.objects.unscoped().filter(verb="retention.applied").count() == 2
 
 
 @pytest.mark.parametrize(

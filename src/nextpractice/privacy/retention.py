@@ -16,12 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from nextpractice.audit.models import AuditEntry
-from nextpractice.core.models import OutboundEmail
+from nextpractice.core.models import OutboundEmail, WorkerLease
 from nextpractice.meetings.models import Note
 from nextpractice.reviews.models import DocumentVersion, Exemplar
 from nextpractice.support.models import HelpRequest
@@ -133,6 +133,32 @@ def apply(now: datetime | None = None, *, dry_run: bool = False) -> dict[str, in
     return counts
 
 
-def apply_periodic() -> int:
-    """The worker's periodic job (settings.PERIODIC_JOBS)."""
-    return sum(apply().values())
+# The periodic job runs once a day, not at every tick: the periods are in days, and a run
+# each minute would leave an audit entry each minute for the few rows that just expired.
+RUN_EVERY = timedelta(days=1)
+RUN_LEASE = "retention"
+
+
+def apply_periodic(now: datetime | None = None) -> int:
+    """The worker's periodic job (settings.PERIODIC_JOBS): ``apply`` once a day, however
+    many workers run the jobs."""
+    now = now or timezone.now()
+    if not _claim_the_day(now):
+        return 0
+    return sum(apply(now).values())
+
+
+def _claim_the_day(now: datetime) -> bool:
+    until = now + RUN_EVERY
+    if WorkerLease.objects.filter(name=RUN_LEASE, expires_at__lte=now).update(
+        holder=RUN_LEASE, expires_at=until
+    ):
+        return True
+    if WorkerLease.objects.filter(name=RUN_LEASE).exists():
+        return False
+    try:  # the first run ever: of two workers racing here, one row wins
+        with transaction.atomic():
+            WorkerLease.objects.create(name=RUN_LEASE, holder=RUN_LEASE, expires_at=until)
+    except IntegrityError:
+        return False
+    return True
