@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, models
@@ -33,7 +34,7 @@ from nextpractice.reviews.models import DocumentVersion, ReviewRequest
 from nextpractice.support import services as support_services
 from nextpractice.support.models import Event, EventContact, HelpReply, HelpRequest, Success
 
-from .conftest import Cast, client_for, make_meeting, make_person
+from .conftest import TOTP_SECRET, Cast, client_for, make_meeting, make_person
 from .test_access_matrix import world as world  # the fully populated cluster
 
 ALICE_PHONE = "07700 900999"
@@ -288,6 +289,18 @@ def test_erasure_asks_for_the_word_and_changes_nothing_without_it(cast: Cast) ->
     alice = User.objects.get(pk=cast.alice.pk)
     assert alice.email == "alice@example.test" and alice.is_active
     assert client.get(reverse("account")).status_code == 200
+
+
+def test_the_only_administrator_cannot_delete_their_account(cast: Cast) -> None:
+    admin = User.objects.create_superuser("root@example.test", "correct horse battery")
+    TOTP.activate(admin, TOTP_SECRET)  # administrators sign in with two steps
+    response = client_for(admin).post(reverse("privacy_delete"), {"confirm": "delete"})
+    assert response.status_code == 400
+    assert b"only administrator" in response.content
+    assert User.objects.get(pk=admin.pk).is_active
+    User.objects.create_superuser("second@example.test", "correct horse battery")
+    services.erase(admin, remove_contributions=False)
+    assert not User.objects.get(pk=admin.pk).is_active
 
 
 def test_an_erased_account_cannot_be_erased_twice(cast: Cast) -> None:

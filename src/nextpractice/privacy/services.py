@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
+from nextpractice.clusters import services as cluster_services
 from nextpractice.clusters.models import Membership
 from nextpractice.core.models import OutboundEmail
 from nextpractice.directory.models import LeaderProfile
@@ -81,6 +82,14 @@ def erase(user: User, *, remove_contributions: bool, now: datetime | None = None
     user = User.objects.select_for_update().get(pk=user.pk)
     if is_erased(user):
         raise ErasureError("This account has already been deleted.")
+    if (
+        user.is_superuser
+        and not User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists()
+    ):
+        raise ErasureError(
+            "You are the only administrator: make someone else an administrator first, "
+            "or nobody could run the site. Nothing has been deleted."
+        )
     emails = sorted({user.email.lower(), *_addresses(user)})
     profile = LeaderProfile.objects.filter(user=user).first()
     identifiers = [*emails]
@@ -99,8 +108,10 @@ def erase(user: User, *, remove_contributions: bool, now: datetime | None = None
             quotes += _texts(rows)
             deleted += rows.delete()[0]
 
-    # Leaving every cluster: the membership stays, as a former member's.
-    Membership.objects.of(user).current().update(left_at=now, left_reason="erased")
+    # Leaving every cluster as anyone leaves (open proposals to remove them are withdrawn,
+    # the cluster's activity says someone left): the membership stays, as a former member's.
+    for membership in Membership.objects.of(user).current().select_related("cluster", "user"):
+        cluster_services.leave(membership)
     for f in _fields(Treatment.PERSONAL):
         if f.many_to_many:
             m2m: Any = f  # a ManyToManyField: its rows live in the through model
