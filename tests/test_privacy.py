@@ -72,6 +72,7 @@ def populate_alice(cast: Cast) -> None:
     )
     support_services.answer_help(bobs, cast.alice, MARKERS["reply"])
     support_services.record_success(cast.cluster, cast.bob, cast.alice, MARKERS["success"])
+    support_services.record_success(cast.cluster, cast.alice, cast.alice, "<script>x</script>")
     meeting = make_meeting(cast.cluster, timedelta(days=40))
     meeting_services.add_item(meeting, cast.alice, "concern", MARKERS["item"])
     # An event's organising contact: her address, typed by Bob.
@@ -128,6 +129,11 @@ def test_the_download_holds_everything_alice_wrote_and_was_given(
     cast: Cast, world: dict[str, Any]
 ) -> None:
     populate_alice(cast)
+    held = {
+        export.field_label(f): f.model._base_manager.filter(**{f.name: cast.alice}).count()
+        for f in export.user_fields()
+        if export.field_label(f) not in NOT_EXPORTED
+    }
     data = download(cast.alice)
     text = json.dumps(data)
     for words in ALICE_WORDS:
@@ -151,6 +157,11 @@ def test_the_download_holds_everything_alice_wrote_and_was_given(
     # Nobody else's emails, and nothing of the other cluster.
     assert "News" not in [r["subject"] for r in section(data, "emails")]
     assert "Hilltop" not in text
+    # Every row that points at her is in the file, field by field; the world fills many.
+    assert {label: len(section(data, label)) for label in held} == held
+    assert sum(count > 0 for count in held.values()) >= 20
+    # What members wrote is escaped in the summary, never markup.
+    assert "<script>" not in data["_html"] and "&lt;script&gt;" in data["_html"]
     # The download itself is recorded, without her name.
     entry = AuditEntry.objects.unscoped().get(verb="privacy.exported")
     assert entry.actor == cast.alice and "Alice" not in entry.summary
