@@ -314,6 +314,20 @@ def test_the_only_administrator_cannot_delete_their_account(cast: Cast) -> None:
     assert not User.objects.get(pk=admin.pk).is_active
 
 
+def test_an_administrator_erases_an_account_from_the_people_list(cast: Cast) -> None:
+    admin_user = User.objects.create_superuser("root@example.test", "correct horse battery")
+    TOTP.activate(admin_user, TOTP_SECRET)
+    response = client_for(admin_user).post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "erase_accounts", "_selected_action": [cast.bob.pk]},
+    )
+    assert response.status_code == 302
+    bob = User.objects.get(pk=cast.bob.pk)
+    assert bob.full_name == "A former member" and not bob.is_active
+    entry = AuditEntry.objects.unscoped().get(verb="account.erased")
+    assert entry.actor == admin_user and "Bob" not in entry.summary
+
+
 def test_an_erased_account_cannot_be_erased_twice(cast: Cast) -> None:
     services.erase(cast.alice, remove_contributions=False)
     with pytest.raises(services.ErasureError):

@@ -76,8 +76,15 @@ def is_erased(user: User) -> bool:
 
 
 @transaction.atomic
-def erase(user: User, *, remove_contributions: bool, now: datetime | None = None) -> Erased:
-    """Erase ``user``'s account; see the module's docstring for what that means."""
+def erase(
+    user: User,
+    *,
+    remove_contributions: bool,
+    now: datetime | None = None,
+    by: Any = None,
+) -> Erased:
+    """Erase ``user``'s account; see the module's docstring for what that means. ``by`` is
+    the administrator who did it for them (recorded), or None (or themselves: not named)."""
     now = now or timezone.now()
     user = User.objects.select_for_update().get(pk=user.pk)
     if is_erased(user):
@@ -140,7 +147,7 @@ def erase(user: User, *, remove_contributions: bool, now: datetime | None = None
     _replace_everywhere(phones, REMOVED)
     _replace_everywhere(sorted(set(quotes), key=len, reverse=True), REMOVED)
     record(
-        None,
+        by if by is not None and by.pk != user.pk else None,
         "account.erased",
         user,
         "An account was deleted at its holder's request; "
