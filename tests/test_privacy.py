@@ -302,6 +302,13 @@ def test_erasure_asks_for_the_word_and_changes_nothing_without_it(cast: Cast) ->
     assert client.get(reverse("account")).status_code == 200
 
 
+def test_someone_else_with_the_same_name_keeps_it(cast: Cast) -> None:
+    namesake = make_person("alice.archer@elsewhere.test", "Alice Archer")
+    services.erase(cast.alice, remove_contributions=True)
+    assert User.objects.get(pk=namesake.pk).full_name == "Alice Archer"
+    assert User.objects.get(pk=cast.alice.pk).full_name == "A former member"
+
+
 def test_the_only_administrator_cannot_delete_their_account(cast: Cast) -> None:
     admin = User.objects.create_superuser("root@example.test", "correct horse battery")
     TOTP.activate(admin, TOTP_SECRET)  # administrators sign in with two steps

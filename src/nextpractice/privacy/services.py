@@ -230,11 +230,15 @@ def _stored_fields() -> list[tuple[type[models.Model], models.Field[Any, Any]]]:
 
 def text_columns() -> list[tuple[type[models.Model], str, int | None]]:
     """Every stored free-text column of every installed model (proxies and unmanaged left
-    out; choices and email addresses too, see ``_blank_address_columns``), with its length."""
+    out; choices and email addresses too, see ``_blank_address_columns``), with its length.
+    Accounts are left out: another person may have the same name, and keeps it."""
     return [
         (model, f.attname, f.max_length)
         for model, f in _stored_fields()
-        if isinstance(f, TEXT_FIELDS) and not isinstance(f, models.EmailField) and not f.choices
+        if model is not User
+        and isinstance(f, TEXT_FIELDS)
+        and not isinstance(f, models.EmailField)
+        and not f.choices
     ]
 
 
