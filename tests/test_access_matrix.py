@@ -252,6 +252,12 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
         "get",
         dict.fromkeys(ROLES, 403) | {"anonymous": LOGIN, "researcher": 200},
     ),
+    # --- People's rights (privacy): the notice is public; a person downloads and deletes
+    # only their own account (a GET of either page changes nothing).
+    "privacy_notice": ("get", dict.fromkeys(ROLES, 200)),
+    "privacy_my_data": ("get", SIGNED_IN),
+    "privacy_delete": ("get", SIGNED_IN),
+    "privacy_deleted": ("get", dict.fromkeys(ROLES, 200)),
 }
 THIRD_PARTY = ("accounts/", "admin/")
 

@@ -403,6 +403,11 @@ SIGNED_IN_PAGES = [
     ("amira", "/clusters/{cluster}/reviews/new/walk/", "67-invite-a-walk"),
     ("amira", "/clusters/{cluster}/name/", "68-rename-cluster"),
     ("sam", "/areas/{area}/rounds/{round}/publish/confirm/", "69-nothing-to-publish-yet"),
+    # People's rights (privacy)
+    ("amira", "/privacy/", "90-privacy-notice"),
+    ("amira", "/account/my-data/", "91-download-my-data"),
+    ("amira", "/account/delete/", "92-delete-my-account"),
+    ("amira", "/account/deleted/", "93-account-deleted"),
 ]
 
 

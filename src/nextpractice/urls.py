@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("nextpractice.reviews.urls")),
     path("", include("nextpractice.support.urls")),
     path("", include("nextpractice.impact.urls")),
+    path("", include("nextpractice.privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

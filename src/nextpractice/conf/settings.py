@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "nextpractice.reviews",
     "nextpractice.support",
     "nextpractice.impact",
+    "nextpractice.privacy",
     "nextpractice.site",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -245,6 +246,8 @@ PERIODIC_JOBS = [
     # Termly check-ins (and each leader's first, at joining); the coordinators' summary.
     "nextpractice.impact.services.send_check_ins",
     "nextpractice.impact.services.send_area_summaries",
+    # Removes what is past its retention period (RETENTION_DAYS below).
+    "nextpractice.privacy.retention.apply_periodic",
 ]
 # Apps that put things other than meetings in people's diaries and calendar feeds.
 CALENDAR_SOURCES = [
@@ -278,6 +281,16 @@ WORKER_MAX_BACKOFF_SECONDS = env.integer("WORKER_MAX_BACKOFF_SECONDS", 60, minim
 # A formation run whose heartbeat is older than this has stopped (its worker died): the
 # coordinator is told and can run the round again.
 FORMATION_STALE_SECONDS = env.integer("FORMATION_STALE_SECONDS", 120, minimum=2)
+
+# --- Retention (privacy.retention) ----------------------------------------------------
+# Days each kind of record is kept before the worker removes it; 0 keeps it for ever.
+RETENTION_DAYS = {
+    "meeting_notes": env.integer("RETENTION_MEETING_NOTES_DAYS", 3 * 365, minimum=0),
+    "help_requests": env.integer("RETENTION_HELP_REQUESTS_DAYS", 2 * 365, minimum=0),
+    "audit_entries": env.integer("RETENTION_AUDIT_DAYS", 2 * 365, minimum=0),
+    "email_bodies": env.integer("RETENTION_EMAIL_BODY_DAYS", 90, minimum=0),
+    "review_documents": env.integer("RETENTION_REVIEW_DOCUMENTS_DAYS", 365, minimum=0),
+}
 
 # --- Static files --------------------------------------------------------------------
 STATIC_URL = "/static/"
