@@ -495,3 +495,16 @@ def test_the_privacy_notice_is_public_and_linked_from_every_page(cast: Cast) -> 
     account = client_for(cast.alice).get(reverse("account")).content
     assert reverse("privacy_my_data").encode() in account
     assert reverse("privacy_delete").encode() in account
+
+
+def test_a_childminders_private_setting_details_go_with_her(cast: Cast) -> None:
+    from nextpractice.directory.models import PrivateSettingDetails
+
+    setting = cast.alice.profile.setting
+    PrivateSettingDetails.objects.create(setting=setting, name="Little Acorns", postcode="BD7 1AA")
+    bob_setting = cast.bob.profile.setting
+    PrivateSettingDetails.objects.create(setting=bob_setting, name="Busy Bees", postcode="BD8 2BB")
+    services.erase(cast.alice, remove_contributions=False)
+    assert not PrivateSettingDetails.objects.filter(setting=setting).exists()
+    # Nobody else's private details are touched.
+    assert PrivateSettingDetails.objects.get(setting=bob_setting).name == "Busy Bees"

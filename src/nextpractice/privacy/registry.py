@@ -102,6 +102,10 @@ ERASURE: dict[str, tuple[Treatment, str]] = {
     "support.Success.author": (Treatment.CONTRIBUTION, "successes they recorded"),
     "support.Success.about": (Treatment.CONTRIBUTION, "successes and shout-outs about them"),
     "support.AchievementEmail.user": (Treatment.PERSONAL, "which termly emails they had"),
+    # impact
+    "impact.CheckIn.user": (Treatment.PERSONAL, "their check-in answers"),
+    "impact.Outcome.marked_by": (Treatment.RECORD, "who marked a success as an outcome"),
+    "impact.AreaSummaryEmail.user": (Treatment.PERSONAL, "which termly summaries they had"),
     # Django and allauth
     "admin.LogEntry.user": (Treatment.PERSONAL, "an administrator's own admin history"),
     "account.EmailAddress.user": (Treatment.PERSONAL, "their email addresses"),

@@ -32,7 +32,7 @@ from nextpractice.audit.models import record
 from nextpractice.clusters import services as cluster_services
 from nextpractice.clusters.models import Membership
 from nextpractice.core.models import OutboundEmail
-from nextpractice.directory.models import LeaderProfile
+from nextpractice.directory.models import LeaderProfile, PrivateSettingDetails
 from nextpractice.reviews.models import DocumentVersion, Exemplar
 
 from .export import field_label, user_fields
@@ -106,6 +106,16 @@ def erase(
     phones = [profile.phone] if profile and len(profile.phone.strip()) >= SHORTEST_REPLACED else []
 
     deleted = 0
+    # A childminder's setting is her home: the name and postcode she gave it privately go
+    # with her, unless someone else still leads it.
+    if (
+        profile
+        and profile.setting_id
+        and not LeaderProfile.objects.filter(setting_id=profile.setting_id)
+        .exclude(user=user)
+        .exists()
+    ):
+        deleted += PrivateSettingDetails.objects.filter(setting_id=profile.setting_id).delete()[0]
     quotes: list[str] = []
     files: list[str] = []
     if remove_contributions:
