@@ -157,6 +157,37 @@ def test_a_date_outside_the_term_is_refused(cast: Cast) -> None:
     assert not CheckInDate.objects.exists()
 
 
+def test_an_area_adds_its_own_item_as_data_and_only_its_leaders_are_asked_it(
+    cast: Cast,
+) -> None:
+    from nextpractice.directory.models import Area
+    from nextpractice.impact.models import Item
+
+    # What an administrator does in the admin: a new version for one area, the national
+    # items copied and one more, with no code change.
+    national = Questionnaire.current()
+    assert national is not None
+    own = Questionnaire.objects.create(version=national.version + 1, area=cast.area)
+    for item in national.items.all():
+        item.pk, item.questionnaire = None, own
+        item.save()
+    Item.objects.create(
+        questionnaire=own,
+        key="area_sleep",
+        measure="own",
+        position=99,
+        wording="How well rested have you felt this term?",
+        short_label="Rested",
+        kind="scale",
+    )
+    other = Area.objects.create(name="Elsewhere")
+    assert Questionnaire.current(other.pk) == national  # other areas keep everyone's
+    services.send_check_ins(at(dt.date(2026, 9, 3)))
+    assert CheckIn.objects.get(user=cast.alice).questionnaire == own
+    page = client_for(cast.alice).get(reverse("check_in")).content.decode()
+    assert "How well rested have you felt this term?" in page
+
+
 # --- Answering -----------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ BUDGET = {
     "research_impact_csv": 16,
     "area_overview": 15,
     "cluster_health": 19,
-    "check_in_trend": 10,
+    "check_in_trend": 11,  # one more: does her area ask its own version?
 }
 
 

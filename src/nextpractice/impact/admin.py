@@ -14,7 +14,7 @@ class QuestionnaireAdmin(admin.ModelAdmin):
     the version they were given to, so edit a new version rather than one in use."""
 
     inlines = [ItemInline]
-    list_display = ["version", "created_at"]
+    list_display = ["version", "area", "created_at"]
 
 
 @admin.register(CheckInSchedule)

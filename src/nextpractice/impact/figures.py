@@ -102,10 +102,17 @@ class MeasureSpec:
     higher_is_better: bool
 
 
-def current_items() -> list[Item]:
-    """The current questionnaire's items, in one query."""
-    latest = Questionnaire.objects.order_by("-version").values("pk")[:1]
-    return list(Item.objects.filter(questionnaire__in=latest).order_by("position", "pk"))
+def current_items(area_id: int | None = None) -> list[Item]:
+    """The items an area's leaders are asked now (its own version, else everyone's; with no
+    area, everyone's), in one query, or two for an area with a version of its own."""
+    ordered = ("position", "pk")
+    if area_id is not None:
+        own = Questionnaire.objects.filter(area_id=area_id).order_by("-version").values("pk")
+        items = list(Item.objects.filter(questionnaire__in=own[:1]).order_by(*ordered))
+        if items:
+            return items
+    everyone = Questionnaire.objects.filter(area=None).order_by("-version").values("pk")
+    return list(Item.objects.filter(questionnaire__in=everyone[:1]).order_by(*ordered))
 
 
 def measures(items: Sequence[Item] | None = None) -> list[MeasureSpec]:
@@ -148,7 +155,8 @@ def own_trend(user: Any) -> dict[str, Any]:
     joined"). Only ever for the person themselves."""
     answered = list(CheckIn.objects.of(user).answered().order_by("answered_at"))
     answered.sort(key=lambda c: (not c.is_baseline, term_order(c.term), c.answered_at))
-    items = current_items()
+    # Her own area's version: the trend follows what she is asked.
+    items = current_items(answered[-1].area_id if answered else None)
     specs, ucla = measures(items), ucla_keys(items)
     labels = ["When you joined" if c.is_baseline else term_label(c.term) for c in answered]
     rows = []

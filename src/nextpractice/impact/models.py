@@ -39,6 +39,17 @@ class Questionnaire(models.Model):
     (in the admin) rather than changing code; answers keep the version they were given to."""
 
     version = models.PositiveIntegerField(unique=True)
+    # An area's own version (the national items plus its own, made in the admin) is what its
+    # leaders are asked; every other area keeps the latest version for everyone. The area's
+    # figures compare the national items, which every version carries.
+    area = models.ForeignKey(
+        "directory.Area",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Leave empty for everyone; set it for one area's own version.",
+    )
     introduction = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -49,8 +60,13 @@ class Questionnaire(models.Model):
         return f"Check-in, version {self.version}"
 
     @classmethod
-    def current(cls) -> Questionnaire | None:
-        return cls.objects.order_by("-version").first()
+    def current(cls, area_id: int | None = None) -> Questionnaire | None:
+        """The version an area's leaders are asked: its own latest, else everyone's."""
+        if area_id is not None:
+            own = cls.objects.filter(area_id=area_id).order_by("-version").first()
+            if own is not None:
+                return own
+        return cls.objects.filter(area=None).order_by("-version").first()
 
 
 class Item(models.Model):

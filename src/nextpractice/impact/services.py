@@ -121,9 +121,16 @@ def send_check_ins(now: dt.datetime | None = None) -> int:
     area's termly check-in from its chosen day, once per person and term."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    questionnaire = Questionnaire.current()
-    if questionnaire is None:
+    everyone = Questionnaire.current()
+    if everyone is None:
         return 0
+    versions: dict[int, Questionnaire] = {}
+
+    def questionnaire_of(area_id: int) -> Questionnaire:
+        if area_id not in versions:
+            versions[area_id] = Questionnaire.current(area_id) or everyone
+        return versions[area_id]
+
     term = term_key(today)
     sent = 0
     with_baseline = set(CheckIn.objects.filter(is_baseline=True).values_list("user_id", flat=True))
@@ -135,14 +142,15 @@ def send_check_ins(now: dt.datetime | None = None) -> int:
     )
     for user_id, user in people.items():
         if user.is_active:
-            sent += _invite(user, first_area[user_id], term, questionnaire, None)
+            area_id = first_area[user_id]
+            sent += _invite(user, area_id, term, questionnaire_of(area_id), None)
     for area in Area.objects.filter(pk__in=set(first_area.values())):
         if today < opens_on(area, term) or today > term_bounds(term)[1]:
             continue
         round_, _ = CheckInRound.objects.get_or_create(
             area=area,
             term=term,
-            defaults={"opens_on": opens_on(area, term), "questionnaire": questionnaire},
+            defaults={"opens_on": opens_on(area, term), "questionnaire": questionnaire_of(area.pk)},
         )
         # A termly check-in is a change since a baseline answered in an earlier term.
         ready = set(
