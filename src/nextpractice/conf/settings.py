@@ -6,6 +6,7 @@ Strict: a malformed value stops start-up with an error naming the variable.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from csp.constants import NONE, SELF
@@ -13,9 +14,26 @@ from csp.constants import NONE, SELF
 from nextpractice.conf import env
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env.string("NEXTPRACTICE_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+# The data folder (SQLite database, secret key, uploads, static files) never depends on the
+# directory a command starts in: a worker started elsewhere would get another database and
+# another secret key. A checkout (`make demo`, an editable install) keeps it in its own
+# var/; an installed package in its virtual environment's var/nextpractice.
+_CHECKOUT = PACKAGE_DIR.parent.parent
+DEFAULT_VAR_DIR = (
+    _CHECKOUT / "var"
+    if PACKAGE_DIR.parent.name == "src" and (_CHECKOUT / "pyproject.toml").is_file()
+    else Path(sys.prefix) / "var" / "nextpractice"
+)
+# Production (docs/deploy.md) names its data folder, runs without DEBUG, and refuses the demo.
+PRODUCTION = env.boolean("PRODUCTION", False)
+_var_dir = env.path("NEXTPRACTICE_VAR_DIR")
+if PRODUCTION and _var_dir is None:
+    raise env.EnvError("NEXTPRACTICE_VAR_DIR: must be set when PRODUCTION is true")
+VAR_DIR = (_var_dir or DEFAULT_VAR_DIR).resolve()
 
 DEBUG = env.boolean("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise env.EnvError("DEBUG: must be false when PRODUCTION is true")
 SECRET_KEY = env.secret_key("SECRET_KEY", VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -281,7 +299,7 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Uploaded documents: outside the static root, under random names, never served directly
 # (only through views that check access). Any Django storage backend, an S3-compatible
 # one included, can replace the disk here.
-MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "uploads")))
+MEDIA_ROOT = env.path("MEDIA_ROOT", VAR_DIR / "uploads")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024

@@ -1,0 +1,159 @@
+"""Safe production defaults: the demo never touches real data, the data folder does not
+depend on where a command starts, production says where its data lives."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+import nextpractice
+from nextpractice.accounts.models import Invitation, User
+from nextpractice.directory.models import Area, Setting
+from nextpractice.site import demo
+
+from .conftest import Cast, make_person
+
+PRODUCTION_KEY = "x7#kQ2!vLm9@pR4$wZ8^nB3&cT6*hJ1(yF5)dG0-sA_eU+iO" + "qwerty"
+# A checkout (the editable install `make install` makes) keeps its data in its own var/.
+CHECKOUT = Path(nextpractice.__file__).resolve().parents[2]
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **extra_env}
+    for name in ("DJANGO_SETTINGS_MODULE", "NEXTPRACTICE_VAR_DIR", "PRODUCTION"):
+        if name not in extra_env:
+            environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "nextpractice", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def demo_accounts() -> int:
+    return User.objects.filter(email__endswith=f"@{demo.DOMAIN}").count()
+
+
+# --- The demo ---------------------------------------------------------------------------
+
+
+def test_the_demo_refuses_a_database_with_real_people_and_changes_nothing(cast: Cast) -> None:
+    before = (User.objects.count(), Area.objects.count(), Setting.objects.count())
+    with pytest.raises(CommandError, match="not the demo's") as refused:
+        call_command("demo", no_serve=True)
+    assert "account(s)" in str(refused.value) and "no demo network" in str(refused.value)
+    assert (User.objects.count(), Area.objects.count(), Setting.objects.count()) == before
+    assert demo_accounts() == 0
+
+
+def test_the_demo_refuses_its_own_database_once_a_real_area_is_in_it(db: Any) -> None:
+    demo.build()
+    Area.objects.create(name="Eastfield")
+    with pytest.raises(CommandError, match=r"1 area\(s\) besides Northbridge"):
+        call_command("demo", no_serve=True)
+
+
+def test_the_demo_runs_again_on_its_own_database_after_people_tried_it(
+    db: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logins = demo.build()
+    # Trying the demo out: an invitation to someone, who joins.
+    Invitation.issue("priya@school.test", invited_by=User.objects.get(email=logins.coordinator))
+    make_person("priya@school.test", "Priya Visitor")
+    call_command("demo", no_serve=True)
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_the_demo_never_runs_in_production(db: Any, settings: Any) -> None:
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="PRODUCTION=true"):
+        call_command("demo", no_serve=True)
+    assert not User.objects.exists()
+
+
+def test_the_demo_command_exits_non_zero_and_says_why(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/real.sqlite3"
+    assert run_cli("migrate", "--verbosity", "0", DATABASE_URL=database).returncode == 0
+    made = run_cli(
+        "shell",
+        "-c",
+        "from nextpractice.accounts.models import User; "
+        "User.objects.create_user('head@school.test', 'a-real-password-1')",
+        DATABASE_URL=database,
+    )
+    assert made.returncode == 0, made.stderr
+    refused = run_cli("demo", "--no-serve", DATABASE_URL=database)
+    assert refused.returncode != 0
+    assert "1 account(s) and 0 area(s), and no demo network" in refused.stderr
+    assert "demo-only-password" not in refused.stdout  # it printed no logins either
+
+
+# --- The data folder --------------------------------------------------------------------
+
+
+def test_a_command_started_in_another_directory_uses_the_same_data_folder(
+    tmp_path: Path,
+) -> None:
+    shown = run_cli(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.VAR_DIR); print(s.MEDIA_ROOT)",
+        cwd=tmp_path,
+        DATABASE_URL="",
+    )
+    assert shown.returncode == 0, shown.stderr
+    var_dir, media_root = shown.stdout.strip().splitlines()[-2:]
+    if (CHECKOUT / "pyproject.toml").is_file():
+        assert Path(var_dir) == CHECKOUT / "var"
+    else:
+        assert Path(var_dir) == Path(sys.prefix).resolve() / "var" / "nextpractice"
+    assert Path(media_root) == Path(var_dir) / "uploads"
+    assert not (tmp_path / "var").exists()
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"PRODUCTION": "true"}, "NEXTPRACTICE_VAR_DIR: must be set when PRODUCTION is true"),
+        ({"NEXTPRACTICE_VAR_DIR": "var"}, "NEXTPRACTICE_VAR_DIR: must be an absolute path"),
+        ({"MEDIA_ROOT": "uploads"}, "MEDIA_ROOT: must be an absolute path"),
+        ({"PRODUCTION": "yes please"}, "PRODUCTION: expected true or false"),
+    ],
+)
+def test_production_names_its_data_folder(variables: dict[str, str], message: str) -> None:
+    result = run_cli("check", **variables)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_production_refuses_debug(tmp_path: Path) -> None:
+    result = run_cli("check", PRODUCTION="true", NEXTPRACTICE_VAR_DIR=str(tmp_path), DEBUG="true")
+    assert result.returncode == 2
+    assert "DEBUG: must be false when PRODUCTION is true" in result.stderr
+
+
+def test_production_with_its_data_folder_keeps_everything_there(tmp_path: Path) -> None:
+    shown = run_cli(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['NAME'])",
+        cwd=CHECKOUT if CHECKOUT.is_dir() else None,
+        PRODUCTION="true",
+        NEXTPRACTICE_VAR_DIR=str(tmp_path / "data"),
+        DATABASE_URL="",
+        SECRET_KEY=PRODUCTION_KEY,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == str(tmp_path / "data" / "nextpractice.sqlite3")
