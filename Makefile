@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install assets clean bench bench-baseline bench-feed
+.PHONY: demo test lint install migrate serve assets clean bench bench-baseline bench-feed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/nextpractice demo
+
+# Migrations are their own step: `serve` refuses a database that lacks them.
+migrate: $(STAMP)
+	$(BIN)/nextpractice migrate
+
+serve: migrate
+	$(BIN)/nextpractice serve
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -4,8 +4,11 @@ depend on where a command starts, production says where its data lives."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from nextpractice.accounts.models import Invitation, User
 from nextpractice.directory.models import Area, Setting
 from nextpractice.site import demo
 
-from .conftest import Cast, make_person
+from .conftest import Cast, free_port, make_person
 
 PRODUCTION_KEY = "x7#kQ2!vLm9@pR4$wZ8^nB3&cT6*hJ1(yF5)dG0-sA_eU+iO" + "qwerty"
 # A checkout (the editable install `make install` makes) keeps its data in its own var/.
@@ -40,6 +43,18 @@ def run_cli(
         timeout=120,
         check=False,
     )
+
+
+def wait_for_http(url: str, seconds: float, log: Path) -> str:
+    """The body of ``url`` once the server answers; fails with the server's log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                return str(response.read().decode())
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"no answer from {url} in {seconds} s:\n{log.read_text()}")
 
 
 def demo_accounts() -> int:
@@ -157,3 +172,61 @@ def test_production_with_its_data_folder_keeps_everything_there(tmp_path: Path) 
     )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip().splitlines()[-1] == str(tmp_path / "data" / "nextpractice.sqlite3")
+
+
+# --- Migrations are their own step ------------------------------------------------------
+
+
+def test_serve_refuses_a_database_that_lacks_migrations_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "new.sqlite3"
+    refused = run_cli(
+        "serve",
+        "--bind",
+        f"127.0.0.1:{free_port()}",
+        "--skip-setup",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    assert refused.returncode != 0
+    assert "Run `nextpractice migrate` once, then start the web servers" in refused.stderr
+    tables = sqlite3.connect(database).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == []  # serve migrated nothing
+
+
+def test_serve_starts_once_migrate_has_run(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/db.sqlite3"
+    migrated = run_cli("migrate", "--verbosity", "0", DATABASE_URL=database)
+    assert migrated.returncode == 0, migrated.stderr
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "NEXTPRACTICE_VAR_DIR": str(tmp_path),
+        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    }
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "nextpractice",
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+            ],
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        answer = wait_for_http(f"http://127.0.0.1:{port}/healthz", 60, log)
+        assert answer == "ok"
+        assert (tmp_path / "static").is_dir()  # serve collected the static files
+    finally:
+        server.terminate()
+        server.wait(30)
