@@ -230,3 +230,32 @@ def test_serve_starts_once_migrate_has_run(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(30)
+
+
+# --- The forwarded protocol -------------------------------------------------------------
+
+CLAIM_HTTPS = (
+    "from django.test import Client; "
+    "print(Client().get('/healthz', HTTP_X_FORWARDED_PROTO='https').status_code)"
+)
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [("0", "301"), ("1", "200")])
+def test_the_forwarded_protocol_is_believed_only_behind_a_configured_proxy(
+    tmp_path: Path, proxies: str, expected: str
+) -> None:
+    """On HTTPS, a plain-HTTP request is sent to https://; a client that merely claims to
+    be on HTTPS is sent there too, unless a proxy (which sets the header itself) is
+    configured."""
+    result = run_cli(
+        "shell",
+        "-c",
+        CLAIM_HTTPS,
+        SITE_URL="https://nextpractice.example",
+        ALLOWED_HOSTS="testserver",
+        SECRET_KEY=PRODUCTION_KEY,
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        TRUSTED_PROXY_COUNT=proxies,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
@@ -53,6 +54,9 @@ class Command(BaseCommand):
             )
         if not options["skip_setup"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        # gunicorn believes X-Forwarded-Proto from loopback peers by default; without a proxy
+        # configured (TRUSTED_PROXY_COUNT), it believes nobody's.
+        forwarded = [] if settings.ALLAUTH_TRUSTED_PROXY_COUNT else ["--forwarded-allow-ips="]
         self.stdout.write(f"Serving on http://{options['bind']}/ (Ctrl-C stops)")
         sys.stdout.flush()
         os.execv(  # noqa: S606 - replaces this process with gunicorn; arguments are ours
@@ -73,5 +77,6 @@ class Command(BaseCommand):
                 # Paths only: query strings can carry tokens, and we log no personal data.
                 "--access-logformat",
                 '%(t)s "%(m)s %(U)s" %(s)s %(L)ss',
+                *forwarded,
             ],
         )
