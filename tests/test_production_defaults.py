@@ -3,6 +3,7 @@ depend on where a command starts, production says where its data lives."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -204,6 +205,7 @@ def test_serve_starts_once_migrate_has_run(tmp_path: Path) -> None:
         "DATABASE_URL": database,
         "NEXTPRACTICE_VAR_DIR": str(tmp_path),
         "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "LOG_FORMAT": "json",
     }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     log = tmp_path / "serve.log"
@@ -224,12 +226,18 @@ def test_serve_starts_once_migrate_has_run(tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        answer = wait_for_http(f"http://127.0.0.1:{port}/healthz", 60, log)
+        answer = wait_for_http(f"http://127.0.0.1:{port}/healthz?token=s3cret", 60, log)
         assert answer == "ok"
         assert (tmp_path / "static").is_dir()  # serve collected the static files
     finally:
         server.terminate()
         server.wait(30)
+    # LOG_FORMAT=json: gunicorn's lines too are JSON, requests without their query strings.
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("path") == "/healthz"]
+    assert requests and requests[-1]["status"] == "200" and requests[-1]["method"] == "GET"
+    assert any(line["logger"] == "gunicorn.error" for line in lines)
+    assert "s3cret" not in log.read_text()
 
 
 # --- The forwarded protocol -------------------------------------------------------------

@@ -324,14 +324,29 @@ USE_TZ = True
 
 # No personal data in logs: request logging is left to the web server, which sees only
 # paths; our own loggers name objects by primary key, never by name or email address.
+# One JSON object a line for a log collector, or plain lines for a person reading.
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ("plain", "json"))
+# Error reports to Sentry when set (the `sentry` extra; see conf/errors.py for what is sent).
+SENTRY_DSN = env.string("SENTRY_DSN")
+if SENTRY_DSN:
+    from nextpractice.conf import errors
+
+    errors.start(SENTRY_DSN, environment="production" if PRODUCTION else "development")
 LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "nextpractice.core.logging.JsonFormatter"},
+    },
     "filters": {"redact": {"()": "nextpractice.core.logging.RedactFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.server": {"level": "WARNING"}},
