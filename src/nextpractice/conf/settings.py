@@ -5,9 +5,11 @@ Strict: a malformed value stops start-up with an error naming the variable.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from csp.constants import NONE, SELF
 
@@ -307,7 +309,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", VAR_DIR / "uploads")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     # Owner-only from the first byte, and no partial file left when the disk is full.
     "default": {"BACKEND": "nextpractice.core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
@@ -316,6 +318,30 @@ STORAGES = {
         )
     },
 }
+
+# Uploaded documents on S3-compatible storage instead of MEDIA_ROOT, when a bucket is named
+# (the `s3` extra; core/s3storage.py): several web servers then share them. Without keys,
+# boto3's own chain (an instance role) applies.
+S3_BUCKET = env.string("S3_BUCKET")
+if S3_BUCKET:
+    if importlib.util.find_spec("storages") is None:
+        raise env.EnvError(
+            "S3_BUCKET: set, but django-storages is not installed (pip install '.[s3]')"
+        )
+    _s3_endpoint = env.string("S3_ENDPOINT_URL")
+    if _s3_endpoint and not _s3_endpoint.startswith(("https://", "http://")):
+        raise env.EnvError(f"S3_ENDPOINT_URL: expected an http(s):// address, got {_s3_endpoint!r}")
+    STORAGES["default"] = {
+        "BACKEND": "nextpractice.core.s3storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": env.string("S3_REGION") or None,
+            "access_key": env.string("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env.string("S3_SECRET_ACCESS_KEY") or None,
+            "location": env.string("S3_PREFIX", "uploads"),
+        },
+    }
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
