@@ -267,3 +267,33 @@ def test_the_forwarded_protocol_is_believed_only_behind_a_configured_proxy(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+# --- The lock file ----------------------------------------------------------------------
+
+
+def test_the_lock_pins_every_dependency_within_its_range() -> None:
+    """`make lock` was run after the last change to pyproject.toml's dependencies."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(r) for r in project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        wanted += [Requirement(r) for r in extra]
+    pinned: dict[str, str] = {}
+    for line in (root / "requirements.lock").read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            name, version = line.split("==")
+            pinned[canonicalize_name(name)] = version.strip()
+    unpinned = [str(r) for r in wanted if canonicalize_name(r.name) not in pinned]
+    assert unpinned == [], "not in requirements.lock: run make lock"
+    outside = [
+        f"{r} (locked {pinned[canonicalize_name(r.name)]})"
+        for r in wanted
+        if not r.specifier.contains(pinned[canonicalize_name(r.name)], prereleases=True)
+    ]
+    assert outside == [], "locked outside pyproject.toml's ranges: run make lock"
