@@ -23,7 +23,7 @@ from django.utils import timezone
 from nextpractice.core import health, periodic
 from nextpractice.core.models import OutboundEmail
 
-from .conftest import free_port
+from .conftest import free_port, require_tool
 
 
 def run_cli(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -126,6 +126,22 @@ def test_a_database_that_fails_takes_the_server_out_of_the_balancer(
     assert b"secret-host" not in response.content
 
 
+def test_readiness_runs_the_same_queries_however_long_the_outbox(
+    db: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    periodic.take_lease("host:1:abc")
+    with CaptureQueriesContext(connection) as empty:
+        ready()
+    OutboundEmail.objects.bulk_create(
+        OutboundEmail(to=f"p{k}@example.test", subject="s", body="b") for k in range(50)
+    )
+    with django_assert_max_num_queries(len(empty.captured_queries)):
+        ready()
+
+
 # --- Logs -------------------------------------------------------------------------------
 
 
@@ -148,6 +164,12 @@ def test_a_log_format_it_does_not_know_stops_start_up() -> None:
     result = run_cli("check", LOG_FORMAT="xml")
     assert result.returncode == 2
     assert "LOG_FORMAT: expected one of plain, json" in result.stderr
+
+
+def sentry_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("sentry_sdk") is not None
 
 
 # --- Error reports ----------------------------------------------------------------------
@@ -201,7 +223,7 @@ sentry_sdk.flush(10)
 def test_errors_are_reported_only_when_configured_and_without_personal_data(
     error_collector: tuple[str, list[bytes]],
 ) -> None:
-    pytest.importorskip("sentry_sdk", reason="sentry-sdk (the sentry extra) is not installed")
+    require_tool(sentry_installed(), "sentry-sdk (the sentry extra) is not installed")
     quiet = run_cli("shell", "-c", "import sys; print('sentry_sdk' in sys.modules)")
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stdout.strip().splitlines()[-1] == "False"  # not even imported
@@ -216,7 +238,7 @@ def test_errors_are_reported_only_when_configured_and_without_personal_data(
 
 
 def test_a_malformed_error_reporting_address_stops_start_up() -> None:
-    pytest.importorskip("sentry_sdk", reason="sentry-sdk (the sentry extra) is not installed")
+    require_tool(sentry_installed(), "sentry-sdk (the sentry extra) is not installed")
     result = run_cli("check", SENTRY_DSN="not a dsn")
     assert result.returncode == 2
     assert "SENTRY_DSN: cannot use it" in result.stderr
