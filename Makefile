@@ -4,18 +4,36 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install assets clean bench bench-baseline bench-feed
+.PHONY: demo test lint install lock migrate serve assets clean bench bench-baseline bench-feed
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+# Every extra, so that one lock pins what CI tests and what a deployment installs.
+EXTRAS := --extra dev --extra redis --extra s3 --extra sentry
+
+# Installed within the lock's exact versions (-c: constraints), the same ones CI tests.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
 	touch $(STAMP)
+
+# Refresh the lock: the newest versions pyproject.toml's ranges allow (then run make test).
+lock: $(STAMP)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --upgrade --quiet --strip-extras --no-emit-index-url \
+		--no-emit-find-links $(EXTRAS) --output-file $(LOCK) pyproject.toml
 
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/nextpractice demo
+
+# Migrations are their own step: `serve` refuses a database that lacks them.
+migrate: $(STAMP)
+	$(BIN)/nextpractice migrate
+
+serve: migrate
+	$(BIN)/nextpractice serve
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

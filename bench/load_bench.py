@@ -17,7 +17,9 @@ email the whole cluster at once). No new dependency: urllib and threads.
 
 An error is any exception or any status other than 200 (pages) or 302 (a write's redirect).
 At the end the worker is given up to 60 s to empty the outbox; the emails received are
-counted against the outbox. Prints the figures and a JSON line (to bench/results/load.json).
+counted against the outbox. Prints the figures and a JSON line (to bench/results/load.json),
+with the CPU seconds each part spent during the run (web server, PostgreSQL, worker, the
+simulated members), sampled from /proc: the figures docs/capacity.md builds on.
 BENCH_* variables configure this script only; the product reads none of them.
 """
 
@@ -235,6 +237,61 @@ class Member:
             )
 
 
+class CpuSampler(threading.Thread):
+    """CPU seconds spent by each part during the run, read from /proc every second: the web
+    server (gunicorn and its workers), the worker, PostgreSQL's backends for the bench's
+    database, and this process (the simulated members and the SMTP server). Sampled, not
+    read once, because a backend that closes its connection takes its counts with it."""
+
+    def __init__(self, serve_pid: int, worker_pid: int, db_name: str) -> None:
+        super().__init__(daemon=True)
+        self.roots = {serve_pid: "web", worker_pid: "worker", os.getpid(): "members"}
+        self.db_name = db_name
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, float] = {}
+        self.stopped = threading.Event()
+        self.initial = True
+
+    def sample(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            pid, ppid = int(entry.name), int(fields[1])
+            seconds = (int(fields[11]) + int(fields[12])) / ticks
+            role = self.roots.get(pid) or self.roots.get(ppid)
+            if role is None and cmdline.startswith("postgres: ") and f" {self.db_name} " in cmdline:
+                role = "database"
+            if role is None:
+                continue
+            if pid not in self.first:
+                # A process already running counts from now; one started since, from zero.
+                self.first[pid] = (role, seconds if self.initial else 0.0)
+            self.last[pid] = seconds
+        self.initial = False
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            self.sample()
+
+    def stop(self) -> dict[str, float]:
+        self.stopped.set()
+        self.join()
+        self.sample()
+        totals: dict[str, float] = defaultdict(float)
+        for pid, (role, start) in self.first.items():
+            totals[role] += self.last[pid] - start
+        return {role: round(seconds, 1) for role, seconds in sorted(totals.items())}
+
+
 def main() -> None:
     import logging
 
@@ -303,10 +360,16 @@ def main() -> None:
                 member.step(rng)
 
         threads = [threading.Thread(target=run, args=(n,)) for n in range(len(people))]
+        sampler = CpuSampler(serve.pid, worker.pid, str(settings.DATABASES["default"]["NAME"]))
+        sampler.sample()
+        sampler.start()
+        started = time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        cpu = sampler.stop()
+        results["cpu"] = [{"seconds": round(time.monotonic() - started, 1), **cpu}]
         # The worker empties the outbox.
         for _ in range(60):
             if not OutboundEmail.objects.filter(sent_at=None).exists():
@@ -334,6 +397,7 @@ def quantiles(values: list[float]) -> tuple[float, float, float]:
 
 def report(results: dict[str, list[Any]], received: list[bytes]) -> None:
     exceptions = results.pop("exceptions", [])
+    cpu = results.pop("cpu", [{}])[0]
     rows, everything, errors = [], [], 0
     for kind in sorted(results):
         samples = results[kind]
@@ -371,6 +435,9 @@ def report(results: dict[str, list[Any]], received: list[bytes]) -> None:
         "received": len(received),
         "by_kind": rows,
         "exceptions": exceptions[:10],
+        "cpu_seconds": cpu,
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 1),
     }
     print("| request | n | errors | p50 ms | p95 ms | p99 ms |")
     print("| --- | --- | --- | --- | --- | --- |")
@@ -378,6 +445,7 @@ def report(results: dict[str, list[Any]], received: list[bytes]) -> None:
     for r in [*rows, {"kind": "all", **summary}]:
         print(f"| {r['kind']} | " + " | ".join(str(r[k]) for k in keys) + " |")
     print(f"outbox {outbox}, unsent {unsent}, received by SMTP {len(received)}")
+    print(f"CPU seconds during the run: {cpu} on {os.cpu_count()} CPUs")
     line = json.dumps(summary)
     print(line)
     out = ROOT / "bench" / "results"

@@ -103,6 +103,8 @@ IN_REVIEW_POST = IN_CLUSTER_POST | {"facilitator": 404}
 MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "home": ("get", dict.fromkeys(ROLES, 200)),
     "healthz": ("get", dict.fromkeys(ROLES, 200)),
+    # Readiness (ops): for load balancers and monitoring, which do not sign in; counts only.
+    "readyz": ("get", dict.fromkeys(ROLES, 200)),
     "research": ("get", dict.fromkeys(ROLES, 403) | {"anonymous": LOGIN, "researcher": 200}),
     "join": ("get", dict.fromkeys(ROLES, 200)),
     "account": ("get", SIGNED_IN),

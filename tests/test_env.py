@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,44 @@ def test_it_rejects_whole_numbers_that_are_not(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("X_N", "ten")
     with pytest.raises(env.EnvError, match="X_N: expected a whole number, got 'ten'"):
         env.integer("X_N", 1)
+
+
+# Read by others, not by our code: Django's own, and the ones tests and the benchmarks set.
+NOT_OURS = {"DJANGO_SETTINGS_MODULE"}
+SOURCE = Path(__file__).resolve().parent.parent / "src" / "nextpractice"
+README = Path(__file__).resolve().parent.parent / "README.md"
+READ_STRICTLY = re.compile(
+    r"\benv\.(?:string|boolean|integer|choice|path|string_list|database|secret_key)\(\s*\"([A-Z][A-Z0-9_]*)\""
+)
+READ_BY_HAND = re.compile(r"os\.(?:environ|getenv)\b[^\n]*?\"([A-Z][A-Z0-9_]*)\"")
+
+
+def variables_in_readme() -> set[str]:
+    text = README.read_text()
+    section = text[text.index("## Configuration") :]
+    section = section[: section.index("\n## ", 1)]
+    names: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            names |= set(re.findall(r"`([A-Z][A-Z0-9_]*)`", line.split("|")[1]))
+    return names
+
+
+def test_every_variable_is_read_strictly_and_listed_in_the_readme() -> None:
+    strict: set[str] = set()
+    by_hand: dict[str, set[str]] = {}
+    for path in SOURCE.rglob("*.py"):
+        text = path.read_text()
+        strict |= set(READ_STRICTLY.findall(text))
+        for name in set(READ_BY_HAND.findall(text)) - NOT_OURS:
+            by_hand.setdefault(name, set()).add(str(path.relative_to(SOURCE)))
+    assert not by_hand, f"read from os.environ instead of nextpractice.conf.env: {by_hand}"
+    listed = variables_in_readme()
+    assert strict - listed == set(), "read but not in the README's table"
+    assert listed - strict == set(), "in the README's table but read nowhere"
+
+
+def test_it_refuses_a_log_level_it_does_not_know() -> None:
+    result = run_cli("check", LOG_LEVEL="verbose")
+    assert result.returncode == 2
+    assert "LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL" in result.stderr

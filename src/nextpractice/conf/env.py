@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 
@@ -57,6 +58,29 @@ def integer(name: str, default: int, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise EnvError(f"{name}: must be at least {minimum}, got {number}")
     return number
+
+
+def choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _raw(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip() not in choices:
+        raise EnvError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value.strip()
+
+
+@overload
+def path(name: str) -> Path | None: ...
+@overload
+def path(name: str, default: Path) -> Path: ...
+def path(name: str, default: Path | None = None) -> Path | None:
+    """An absolute path: a relative one would depend on the directory a process starts in."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    if not Path(value).is_absolute():
+        raise EnvError(f"{name}: must be an absolute path, got {value!r}")
+    return Path(value)
 
 
 def string_list(name: str, default: list[str]) -> list[str]:

@@ -5,17 +5,37 @@ Strict: a malformed value stops start-up with an error naming the variable.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 from csp.constants import NONE, SELF
 
 from nextpractice.conf import env
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env.string("NEXTPRACTICE_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+# The data folder (SQLite database, secret key, uploads, static files) never depends on the
+# directory a command starts in: a worker started elsewhere would get another database and
+# another secret key. A checkout (`make demo`, an editable install) keeps it in its own
+# var/; an installed package in its virtual environment's var/nextpractice.
+_CHECKOUT = PACKAGE_DIR.parent.parent
+DEFAULT_VAR_DIR = (
+    _CHECKOUT / "var"
+    if PACKAGE_DIR.parent.name == "src" and (_CHECKOUT / "pyproject.toml").is_file()
+    else Path(sys.prefix) / "var" / "nextpractice"
+)
+# Production (docs/deploy.md) names its data folder, runs without DEBUG, and refuses the demo.
+PRODUCTION = env.boolean("PRODUCTION", False)
+_var_dir = env.path("NEXTPRACTICE_VAR_DIR")
+if PRODUCTION and _var_dir is None:
+    raise env.EnvError("NEXTPRACTICE_VAR_DIR: must be set when PRODUCTION is true")
+VAR_DIR = (_var_dir or DEFAULT_VAR_DIR).resolve()
 
 DEBUG = env.boolean("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise env.EnvError("DEBUG: must be false when PRODUCTION is true")
 SECRET_KEY = env.secret_key("SECRET_KEY", VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -178,7 +198,6 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", False)
@@ -190,6 +209,11 @@ if HTTPS:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+if ALLAUTH_TRUSTED_PROXY_COUNT:
+    # Believed only when a proxy is configured, which sets X-Forwarded-Proto itself on every
+    # request: without one, any client could claim to be on HTTPS (gunicorn, started by
+    # `serve`, then believes no peer either).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("http") else []
 
 CONTENT_SECURITY_POLICY = {
@@ -299,11 +323,11 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Uploaded documents: outside the static root, under random names, never served directly
 # (only through views that check access). Any Django storage backend, an S3-compatible
 # one included, can replace the disk here.
-MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "uploads")))
+MEDIA_ROOT = env.path("MEDIA_ROOT", VAR_DIR / "uploads")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     # Owner-only from the first byte, and no partial file left when the disk is full.
     "default": {"BACKEND": "nextpractice.core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
@@ -313,6 +337,30 @@ STORAGES = {
     },
 }
 
+# Uploaded documents on S3-compatible storage instead of MEDIA_ROOT, when a bucket is named
+# (the `s3` extra; core/s3storage.py): several web servers then share them. Without keys,
+# boto3's own chain (an instance role) applies.
+S3_BUCKET = env.string("S3_BUCKET")
+if S3_BUCKET:
+    if importlib.util.find_spec("storages") is None:
+        raise env.EnvError(
+            "S3_BUCKET: set, but django-storages is not installed (pip install '.[s3]')"
+        )
+    _s3_endpoint = env.string("S3_ENDPOINT_URL")
+    if _s3_endpoint and not _s3_endpoint.startswith(("https://", "http://")):
+        raise env.EnvError(f"S3_ENDPOINT_URL: expected an http(s):// address, got {_s3_endpoint!r}")
+    STORAGES["default"] = {
+        "BACKEND": "nextpractice.core.s3storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": env.string("S3_REGION") or None,
+            "access_key": env.string("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env.string("S3_SECRET_ACCESS_KEY") or None,
+            "location": env.string("S3_PREFIX", "uploads"),
+        },
+    }
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -320,14 +368,30 @@ USE_TZ = True
 
 # No personal data in logs: request logging is left to the web server, which sees only
 # paths; our own loggers name objects by primary key, never by name or email address.
+# One JSON object a line for a log collector, or plain lines for a person reading.
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ("plain", "json"))
+# Error reports to Sentry when set (the `sentry` extra; see conf/errors.py for what is sent).
+SENTRY_DSN = env.string("SENTRY_DSN")
+if SENTRY_DSN:
+    from nextpractice.conf import errors
+
+    errors.start(SENTRY_DSN, environment="production" if PRODUCTION else "development")
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "nextpractice.core.logging.JsonFormatter"},
+    },
     "filters": {"redact": {"()": "nextpractice.core.logging.RedactFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.server": {"level": "WARNING"}},
 }

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from nextpractice.accounts.models import User
@@ -215,6 +215,34 @@ def fill_matching(
 
 def exists() -> bool:
     return Area.objects.filter(name=AREA_NAME).exists()
+
+
+def foreign_data() -> list[str]:
+    """What this database holds that the demo did not put there; empty when the demo may
+    load or serve it.
+
+    The demo creates accounts that share a published password and a coordinator whose
+    second factor is printed in the README: loaded into a real database, they would be a
+    way in. So it goes only into an empty database or one it built itself (its area and
+    its coordinator's account are there, and no other area). What people add
+    while trying the demo out (invitations, deputies) stays demo data. Only columns of the
+    first migrations are read: this runs before the demo migrates.
+    """
+    tables = set(connection.introspection.table_names())
+    if not tables:
+        return []
+    if not {User._meta.db_table, Area._meta.db_table} <= tables:
+        return [f"{len(tables)} table(s) of something other than Next Practice"]
+    people = User.objects.values("pk").count()
+    areas = Area.objects.values("pk").count()
+    if not people and not areas:
+        return []
+    demo_area = Area.objects.filter(name=AREA_NAME).values_list("pk", flat=True).first()
+    coordinator = User.objects.filter(email=f"sam.coordinator@{DOMAIN}").exists()
+    if demo_area is None or not coordinator:
+        return [f"{people} account(s) and {areas} area(s), and no demo network"]
+    # Every setting belongs to an area: no other area, no other setting.
+    return [f"{areas - 1} area(s) besides {AREA_NAME}"] if areas > 1 else []
 
 
 @transaction.atomic

@@ -5,13 +5,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from nextpractice import disclosure
 from nextpractice.accounts.models import Invitation
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, RemovalProposal
+from nextpractice.core import health
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Area, LeaderProfile
 from nextpractice.meetings import services as meeting_services
@@ -189,3 +190,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def readyz(request: HttpRequest) -> HttpResponse:
+    """For load balancers (the status: 200 or 503) and monitoring (the JSON: database,
+    cache, the workers' heartbeat, the outbox); see core.health for what each means."""
+    status, report = health.readiness()
+    return JsonResponse(report, status=status)

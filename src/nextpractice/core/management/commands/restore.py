@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from nextpractice.conf import env
 from nextpractice.core import backup
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             f"{done.uploads} uploaded file(s)"
             f"{' and the secret key' if done.secret_key else ''}."
         )
-        if done.secret_key and os.environ.get("SECRET_KEY"):
+        if done.secret_key and env.string("SECRET_KEY"):
             self.stdout.write(
                 "SECRET_KEY is set in the environment, so the restored key file is not used: "
                 "set SECRET_KEY to the value the backed-up site used."

@@ -4,10 +4,30 @@ import subprocess
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from nextpractice.site import demo
+
+
+def refuse_unless_demo_database() -> None:
+    """Stop before writing anything (migrations included) to a database that is not the
+    demo's: its shared password and printed second factor must never reach real data."""
+    if settings.PRODUCTION:
+        raise CommandError(
+            "the demo does not run with PRODUCTION=true: it creates accounts that share a "
+            "published password. Use an empty database and a separate configuration."
+        )
+    found = demo.foreign_data()
+    if found:
+        raise CommandError(
+            "this database holds data that is not the demo's ("
+            + "; ".join(found)
+            + "), so the demo will not touch it: it creates accounts that share a published "
+            "password. Point DATABASE_URL at an empty database, or for the checkout's own "
+            "SQLite database delete var/ to start afresh."
+        )
 
 
 class Command(BaseCommand):
@@ -26,6 +46,7 @@ class Command(BaseCommand):
         if options["code"]:
             self.stdout.write(demo.current_totp_code())
             return
+        refuse_unless_demo_database()
         call_command("migrate", interactive=False, verbosity=0)
         if demo.exists():
             logins = demo.logins()
