@@ -421,6 +421,8 @@ def test_a_childminder_gives_her_settings_name_and_postcode_for_her_cluster_only
     assert "Little Acorns" not in str(AuditEntry.objects.values_list("summary", flat=True))
     # Her fellow member sees her setting's name; the coordinator, and the directory, do not.
     assert "Little Acorns" in client_for(cast.alice).get("/").content.decode()
+    cluster_page = client_for(cast.alice).get(f"/clusters/{cast.cluster.pk}/").content.decode()
+    assert "Little Acorns" in cluster_page
     directory = client_for(cast.cora).get(f"/areas/{cast.area.pk}/").content.decode()
     assert "Childminder EY123456" in directory and "Little Acorns" not in directory
     search = client_for(cast.cora).get(f"/areas/{cast.area.pk}/", {"q": "BD7"}).content.decode()
@@ -666,3 +668,28 @@ def test_the_administrators_national_import_files_each_provider_under_its_author
     assert Setting.objects.get(ofsted_urn="EY000001").area == leeds
     assert Setting.objects.get(ofsted_urn="EY000002").area.la_code == "801"
     assert Setting.objects.get(ofsted_urn="EY000003").area.name == "County Durham"
+
+
+def test_a_childminder_joining_by_invitation_is_asked_for_her_settings_name(
+    cast: Cast,
+) -> None:
+    import re
+
+    from nextpractice.clusters import services as cluster_services
+    from nextpractice.core.models import OutboundEmail
+
+    cast.area.la_code = "380"
+    cast.area.save()
+    ofsted.import_ofsted(ofsted_file([provider_row("EY123457", "Childminder")]), area=cast.area)
+    setting = Setting.objects.get(ofsted_urn="EY123457")
+    mina = make_person("mina@example.org", "Mina Patel", setting)
+    cluster_services.invite(cast.cluster, cast.alice, mina.email)
+    body = OutboundEmail.objects.get(to=mina.email).body
+    match = re.search(r"/join/([^/\s]+)/", body)
+    assert match
+    client = client_for(mina)
+    response = client.post(f"/join/{match.group(1)}/", {"answer": "accept"})
+    # Straight to her setting's name and postcode, which only her cluster will see.
+    assert response.status_code == 302 and response["Location"] == "/my-setting/"
+    client.post("/my-setting/", {"name": "Little Acorns", "postcode": "BD7 1AX"})
+    assert PrivateSettingDetails.objects.get(setting=setting).name == "Little Acorns"

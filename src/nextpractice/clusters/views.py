@@ -72,7 +72,7 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     topics = TopicChoice.objects.select_related("topic").order_by("topic__position")
     members = list(
         Membership.objects.in_cluster(request.user, cluster.pk)
-        .select_related("user", "user__profile", "user__profile__setting")
+        .select_related("user", "user__profile", "user__profile__setting__private")
         .prefetch_related(Prefetch("user__profile__topics", queryset=topics))
         .order_by("role", "user__full_name")
     )

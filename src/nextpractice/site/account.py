@@ -69,10 +69,17 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     except cluster_services.ClusterError as e:
         context["error"] = str(e)
         return render(request, "accounts/join.html", context, status=409)
-    profile = LeaderProfile.objects.filter(user=user).first()
+    profile = LeaderProfile.objects.filter(user=user).select_related("setting__private").first()
+    after = reverse("cluster_detail", args=[membership.cluster_id]) if membership else "/"
+    setting = profile.setting if profile else None
+    if setting is not None and setting.redacted and getattr(setting, "private", None) is None:
+        # A childminder's setting is published without name or address: her cluster
+        # learns them from her, once, kept from everyone else (directory.PrivateSettingDetails).
+        after = reverse("setting_edit")
     if profile is None or profile.completed_at is None:
-        after = reverse("cluster_detail", args=[membership.cluster_id]) if membership else "/"
         return redirect(f"{reverse('profile_edit')}?next={after}")
+    if after == reverse("setting_edit"):
+        return redirect(after)
     if membership:
         return redirect("cluster_detail", membership.cluster_id)
     return redirect("home")
