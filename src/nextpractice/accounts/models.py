@@ -38,6 +38,13 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **extra)
 
 
+# Titles a full name may begin with: never the name someone is greeted by.
+TITLES = frozenset(
+    {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame"}
+    | {"rev", "revd", "reverend", "lady", "lord", "fr"}
+)
+
+
 class User(AbstractUser):
     """A person: a leader, facilitator, coordinator, researcher or admin. Email is the login."""
 
@@ -63,7 +70,12 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return (self.full_name or self.email).split(" ")[0]
+        """The name to greet someone by: the first of the names they gave, past a title
+        ("Dr Kerry Lomax" is Kerry, not "Dr"); with no name, the start of their email."""
+        words = self.full_name.split()
+        while len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+            words = words[1:]
+        return words[0] if words else self.email.split("@")[0]
 
     @property
     def is_coordinator(self) -> bool:
