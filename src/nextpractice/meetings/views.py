@@ -267,7 +267,7 @@ def _meeting_page(
 
 #: Items shown on one page of a long agenda, and open actions listed for review: the page
 #: stays readable and its size bounded however long the agenda grows.
-AGENDA_PAGE_SIZE = 6
+AGENDA_PAGE_SIZE = 5
 ACTIONS_SHOWN = 10
 
 
