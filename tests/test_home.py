@@ -203,6 +203,8 @@ def test_each_kind_is_emailed_as_the_person_chose(cast: Cast) -> None:
 
 
 def test_the_preference_page_offers_every_kind(cast: Cast) -> None:
+    account = client_for(cast.alice).get(reverse("account")).content.decode()
+    assert reverse("notification_prefs") in account
     page = client_for(cast.alice).get(reverse("notification_prefs")).content.decode()
     for _, label in Kind.choices:
         assert label in page
@@ -276,6 +278,7 @@ def test_the_sign_in_code_and_two_step_pages_use_the_same_words(cast: Cast) -> N
     client.post(reverse("account_request_login_code"), {"email": cast.alice.email})
     page = client.get(reverse("account_confirm_login_code")).content.decode()
     assert "Enter your sign-in code" in page and "Sign-In" not in page
+    assert ">Sign in</button>" in " ".join(page.split()).replace("> ", ">").replace(" <", "<")
     client = Client()
     client.post(
         reverse("account_login"), {"login": cast.cora.email, "password": "correct horse battery"}
