@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install lock migrate serve assets clean bench bench-baseline bench-feed
+.PHONY: demo test lint install lock migrate serve assets clean bench bench-baseline bench-feed bench-pages
 
 LOCK := requirements.lock
 # Every extra, so that one lock pins what CI tests and what a deployment installs.
@@ -66,3 +66,8 @@ bench: $(STAMP)
 
 bench-feed: $(STAMP)
 	$(BIN)/python bench/feed_bench.py
+
+# Member pages at 200 and 2,000 settings: set BENCH_DATABASE_URL to an empty PostgreSQL
+# database (it is emptied) to measure as in bench/RESULTS.md.
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages_bench.py

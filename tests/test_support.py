@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from nextpractice.core.models import OutboundEmail
+from nextpractice.core.models import Kind, OutboundEmail
 from nextpractice.directory.models import Setting, Topic, TopicChoice
 from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import Action, AgendaItem
@@ -437,9 +437,9 @@ def test_notifications_are_listed_with_unread_marks_and_preferences_save(cast: C
     assert b"0 unread" in client.get(reverse("notifications")).content
     client.post(
         reverse("notification_prefs"),
-        dict.fromkeys(["help", "help_reply", "success", "research", "event", "funding"], "weekly"),
+        dict.fromkeys(Kind.values, "weekly"),
     )
-    assert Preference.objects.filter(user=cast.alice, mode="weekly").count() == 6
+    assert Preference.objects.filter(user=cast.alice, mode="weekly").count() == len(Kind.values)
 
 
 def test_long_lists_are_paginated(cast: Cast) -> None:

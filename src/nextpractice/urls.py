@@ -17,3 +17,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Django's own 500 page is drawn without the request: this one keeps the signed-in header.
+handler500 = "nextpractice.core.errors.server_error"

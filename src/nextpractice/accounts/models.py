@@ -38,8 +38,11 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **extra)
 
 
-# Words people put before their name; a greeting keeps them with the surname.
-TITLES = {"dr", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "rev", "sir", "dame"}
+# Titles a full name may begin with: never the name someone is greeted by.
+TITLES = frozenset(
+    {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame"}
+    | {"rev", "revd", "reverend", "lady", "lord", "fr"}
+)
 
 
 class User(AbstractUser):
@@ -67,12 +70,12 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        """How to greet them: the first name, unless their name starts with a title (as
-        "Dr Kerry Lomax" does), then the title and surname they wrote: never "Hello, Dr"."""
-        words = (self.full_name or self.email).split()
-        if len(words) > 1 and words[0].lower().rstrip(".") in TITLES:
-            return f"{words[0]} {words[-1]}"
-        return words[0] if words else self.email
+        """The name to greet someone by: the first of the names they gave, past a title
+        ("Dr Kerry Lomax" is Kerry, not "Dr"); with no name, the start of their email."""
+        words = self.full_name.split()
+        while len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+            words = words[1:]
+        return words[0] if words else self.email.split("@")[0]
 
     @property
     def is_coordinator(self) -> bool:

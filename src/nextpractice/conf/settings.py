@@ -284,6 +284,16 @@ CLUSTER_PANELS = {
     "recent_successes": "nextpractice.support.panels.recent_successes",
     "check_in_open": "nextpractice.impact.panels.check_in_open",
 }
+# What needs a person, gathered at the top of their home page (core/needs.py says how a
+# source is called); in this order, urgent ones first whatever their place.
+NEEDS_YOU_SOURCES = [
+    "nextpractice.support.needs.urgent_help",
+    "nextpractice.reviews.needs.feedback_asked",
+    "nextpractice.reviews.needs.feedback_arrived",
+    "nextpractice.meetings.services.answers_due",
+    "nextpractice.meetings.services.actions_due",
+    "nextpractice.core.needs.unread_notifications",
+]
 # Standing agenda items given by apps above meetings: context name -> f(meeting) -> list.
 AGENDA_SOURCES = {
     "successes": "nextpractice.support.services.successes_since_last_meeting",
@@ -320,6 +330,9 @@ RETENTION_DAYS = {
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise before any
+# view, so they are never a 404 and never reach the database.
+WHITENOISE_ROOT = PACKAGE_DIR / "webroot"
 # Uploaded documents: outside the static root, under random names, never served directly
 # (only through views that check access). Any Django storage backend, an S3-compatible
 # one included, can replace the disk here.

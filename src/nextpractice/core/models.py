@@ -104,6 +104,11 @@ class Kind(models.TextChoices):
     RESEARCH = "research", "Research and ideas"
     EVENT = "event", "Events and training"
     FUNDING = "funding", "Funding opportunities"
+    FEEDBACK_ASKED = "review_ask", "Feedback asked of me"
+    FEEDBACK_GIVEN = "review_back", "Feedback given on my requests"
+    NOTES = "notes", "Meeting notes published"
+    ACTION = "action", "Actions given to me"
+    MEETING = "meeting", "Meetings moved or cancelled"
 
 
 class Mode(models.TextChoices):
@@ -120,6 +125,13 @@ DEFAULT_MODE = {
     Kind.RESEARCH: Mode.WEEKLY,
     Kind.EVENT: Mode.DAILY,
     Kind.FUNDING: Mode.DAILY,
+    # These were emailed at once before they were notices: the default keeps that.
+    Kind.FEEDBACK_ASKED: Mode.IMMEDIATE,
+    Kind.FEEDBACK_GIVEN: Mode.IMMEDIATE,
+    Kind.NOTES: Mode.IMMEDIATE,
+    Kind.MEETING: Mode.IMMEDIATE,
+    # The published notes' email already lists each person's own actions.
+    Kind.ACTION: Mode.OFF,
 }
 
 

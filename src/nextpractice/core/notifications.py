@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -39,10 +39,12 @@ def notify(
     *,
     urgent: bool = False,
     email: tuple[str, dict[str, Any]] | None = None,
+    personal: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """In-app notices for ``users``; email as each prefers. Urgent ones are emailed at once
     whatever the preference: a colleague in a crisis cannot be silenced. Call it inside the
-    transaction of the change it tells of: the notices and emails go with it or not at all."""
+    transaction of the change it tells of: the notices and emails go with it or not at all.
+    ``personal(user)``: what the email says to that person alone (their own actions)."""
     users = [u for u in users if u.is_active]
     if cluster is not None:
         # Only someone who may read the cluster now is told about it: a person who has
@@ -66,7 +68,13 @@ def notify(
             queue_email(
                 user.email,
                 template,
-                {**context, "person": user, "cluster": cluster, "notice": notice},
+                {
+                    **context,
+                    **(personal(user) if personal else {}),
+                    "person": user,
+                    "cluster": cluster,
+                    "notice": notice,
+                },
             )
             notice.emailed_at = timezone.now()
             notice.save(update_fields=["emailed_at"])

@@ -311,6 +311,8 @@ class DecideForm(forms.Form):
 class DirectorySearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, strip=True)
     page = forms.IntegerField(required=False, min_value=1, max_value=100000)
+    # The clusters table's own page: an area can hold hundreds of clusters.
+    clusters = forms.IntegerField(required=False, min_value=1, max_value=100000)
 
 
 class NextForm(forms.Form):

@@ -161,6 +161,8 @@ def _private_details_edit(request: AuthedHttpRequest, setting: Setting) -> HttpR
 
 
 PAGE_SIZE = 50
+# Clusters are listed a page at a time too: the page stays small in a large area.
+CLUSTER_PAGE_SIZE = 25
 
 
 @login_required
@@ -184,7 +186,8 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
         )
     page = Paginator(settings_qs, PAGE_SIZE).get_page(search.cleaned_data["page"])
     # Through the reverse relation: the directory sits under clusters.
-    clusters = area.clusters.with_sizes().order_by("name")
+    clusters = Paginator(area.clusters.with_sizes().order_by("name", "pk"), CLUSTER_PAGE_SIZE)
+    cluster_page = clusters.get_page(search.cleaned_data["clusters"])
     # HTMX search-as-you-type swaps in just the table; without JavaScript the form reloads.
     template = "directory/_settings_table.html" if request.htmx else "directory/area.html"
     response = render(
@@ -193,7 +196,7 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
         {
             "area": area,
             "page": page,
-            "clusters": clusters,
+            "clusters": cluster_page,
             "query": query,
             # Unsearched, the paginator has counted them already.
             "setting_count": page.paginator.count

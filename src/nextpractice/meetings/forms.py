@@ -270,6 +270,15 @@ class ActionUpdateForm(StyledForm):
         return ""
 
 
+class AgendaPageForm(forms.Form):
+    """``?items=``: which page of a long agenda; anything else shows the first."""
+
+    items = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def number(self) -> int:
+        return (self.cleaned_data.get("items") or 1) if self.is_valid() else 1
+
+
 class ItemMoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +32,7 @@ from .access import MeetingAccess, get_action_for, get_item_for, get_meeting_for
 from .forms import (
     ActionForm,
     ActionUpdateForm,
+    AgendaPageForm,
     CalendarAddressForm,
     CancelForm,
     HolidayForm,
@@ -237,6 +239,7 @@ def _meeting_page(
     answers = {a.member_id: a for a in meeting.attendances.select_related("deputy")}
     mine = answers.get(request.user.pk)
     people = [m.user for m in members]
+    shown = _agenda_page(request, services.agenda(meeting, for_deputy=access.is_deputy))
     context = {
         "meeting": meeting,
         "cluster": meeting.cluster,
@@ -257,10 +260,33 @@ def _meeting_page(
         "people": people,
         "marks": Mark.choices,
         "general_notes": [n for n in meeting.notes.select_related("author") if n.item_id is None],
-        **services.agenda(meeting, for_deputy=access.is_deputy),
+        **shown,
         **forms,
     }
     return render(request, "meetings/meeting.html", context, status=status)
+
+
+#: Items shown on one page of a long agenda, and open actions listed for review: the page
+#: stays readable and its size bounded however long the agenda grows.
+AGENDA_PAGE_SIZE = 5
+ACTIONS_SHOWN = 10
+
+
+def _agenda_page(request: AuthedHttpRequest, whole: dict[str, Any]) -> dict[str, Any]:
+    """One page of the agenda's items (the standing items open the first page)."""
+    pages = Paginator(whole["items"], AGENDA_PAGE_SIZE)
+    form = AgendaPageForm(request.GET)
+    page = pages.get_page(form.number())
+    actions = whole["actions_to_review"]
+    return {
+        **whole,
+        "items": list(page),
+        "agenda_page": page,
+        # Numbered on from the two standing items and the pages before.
+        "first_number": 3 + page.start_index() - 1 if page.number > 1 else 1,
+        "actions_to_review": actions[:ACTIONS_SHOWN],
+        "more_actions": max(0, len(actions) - ACTIONS_SHOWN),
+    }
 
 
 @login_required
@@ -419,6 +445,14 @@ def _back(meeting: Meeting, anchor: str = "") -> HttpResponse:
     return redirect(f"{reverse('meeting_detail', args=[meeting.pk])}{anchor}")
 
 
+def _back_to_item(meeting: Meeting, item_id: int) -> HttpResponse:
+    """Back to the item, on its page of a long agenda."""
+    order = list(meeting.items.values_list("pk", flat=True))
+    page = order.index(item_id) // AGENDA_PAGE_SIZE + 1 if item_id in order else 1
+    query = f"?items={page}" if page > 1 else ""
+    return redirect(f"{reverse('meeting_detail', args=[meeting.pk])}{query}#item-{item_id}")
+
+
 @login_required
 @require_POST
 def item_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
@@ -459,12 +493,12 @@ def item_move(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Http
     form = ItemMoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Move an item up or down.")
-        return _back(access.meeting, f"#item-{item.pk}")
+        return _back_to_item(access.meeting, item.pk)
     try:
         services.move_item(access.meeting, item, form.cleaned_data["direction"], request.user)
     except services.MeetingError as e:
         messages.error(request, str(e))
-    return _back(access.meeting, f"#item-{item.pk}")
+    return _back_to_item(access.meeting, item.pk)
 
 
 @login_required
@@ -483,7 +517,7 @@ def item_merge(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Htt
         messages.error(request, str(e))
     else:
         messages.success(request, "The items are merged.")
-    return _back(access.meeting, f"#item-{into.pk}")
+    return _back_to_item(access.meeting, into.pk)
 
 
 @login_required
@@ -494,7 +528,7 @@ def item_time(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Http
     form = ItemTimeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the time as a number of minutes from 1 to 240.")
-        return _back(access.meeting, f"#item-{item.pk}")
+        return _back_to_item(access.meeting, item.pk)
     try:
         services.set_item_minutes(
             access.meeting,
@@ -511,7 +545,7 @@ def item_time(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> Http
         )
     except services.MeetingError as e:
         messages.error(request, str(e))
-    return _back(access.meeting, f"#item-{item.pk}")
+    return _back_to_item(access.meeting, item.pk)
 
 
 @login_required
@@ -541,7 +575,7 @@ def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
         except services.MeetingError as e:
             form.add_error(None, str(e))
         else:
-            return _back(meeting, f"#item-{item.pk}" if item else "#notes")
+            return _back_to_item(meeting, item.pk) if item else _back(meeting, "#notes")
     return _meeting_page(request, access, 400, note_form=form)
 
 
@@ -569,7 +603,7 @@ def action_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
             form.add_error(None, str(e))
         else:
             messages.success(request, "The action is set. It will be on the next meeting's agenda.")
-            return _back(meeting, f"#item-{item.pk}" if item else "#notes")
+            return _back_to_item(meeting, item.pk) if item else _back(meeting, "#notes")
     return _meeting_page(request, access, 400, action_form=form)
 
 

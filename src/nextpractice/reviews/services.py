@@ -16,12 +16,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster
-from nextpractice.core.mail import queue_email
+from nextpractice.core.models import Kind
+from nextpractice.core.notifications import notify
 from nextpractice.core.once import KeySpent, once
 from nextpractice.meetings.models import Action
 from nextpractice.meetings.services import next_meeting
@@ -262,12 +264,14 @@ def _open_request(
     # the cluster's activity, which the facilitator and members outside the audience read:
     # review entries name no title and belong to no cluster.
     record(by, "review.requested", review, f"{by} asked for feedback")
-    for person in audience_of(review):
-        queue_email(
-            person.email,
-            "emails/review_requested",
-            {"person": person, "review": review, "cluster": cluster, "by": by},
-        )
+    notify(
+        audience_of(review),
+        cluster,
+        Kind.FEEDBACK_ASKED,
+        f"{by} asked for your feedback by {review.feedback_by:%-d %B}",
+        reverse("review_detail", args=[review.pk]),
+        email=("emails/review_requested", {"review": review, "by": by}),
+    )
     return review
 
 
@@ -351,15 +355,13 @@ def save_feedback(
                 first_time
                 and ReviewRequest.objects.visible_to(review.requester).filter(pk=review.pk).exists()
             ):
-                queue_email(
-                    review.requester.email,
-                    "emails/feedback_given",
-                    {
-                        "person": review.requester,
-                        "review": review,
-                        "by": reviewer,
-                        "cluster": review.cluster,
-                    },
+                notify(
+                    [review.requester],
+                    review.cluster,
+                    Kind.FEEDBACK_GIVEN,
+                    f"{reviewer} sent you feedback",
+                    reverse("review_detail", args=[review.pk]),
+                    email=("emails/feedback_given", {"review": review, "by": reviewer}),
                 )
         feedback.refresh_from_db()
     return feedback

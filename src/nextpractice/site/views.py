@@ -1,22 +1,31 @@
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
 from nextpractice import disclosure
-from nextpractice.accounts.models import Invitation
-from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, RemovalProposal
-from nextpractice.core import health
+from nextpractice.accounts.models import Invitation, User
+from nextpractice.clusters.models import (
+    Cluster,
+    ClusterStatus,
+    Membership,
+    RemovalProposal,
+    Role,
+)
+from nextpractice.core import health, needs
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Area, LeaderProfile
 from nextpractice.meetings import services as meeting_services
-from nextpractice.support import services as support_services
 
 # Figures about fewer people (or clusters) than this are never shown to researchers.
 MIN_GROUP = disclosure.THRESHOLD
@@ -25,6 +34,35 @@ MIN_GROUP = disclosure.THRESHOLD
 def can_see_research(user: Any) -> bool:
     """The programme's anonymised figures: researchers (and administrators)."""
     return bool(user.is_authenticated and (user.is_researcher or user.is_superuser))
+
+
+@dataclass(frozen=True)
+class HomeAccess:
+    """What the home page offers this person. A leader (someone with a leader's profile,
+    or a member of a cluster) is asked to complete their profile and may look for a
+    cluster; a coordinator, a researcher, a facilitator or a deputy is not."""
+
+    is_leader: bool
+    profile_incomplete: bool
+
+    @property
+    def can_complete_profile(self) -> bool:
+        return self.is_leader and self.profile_incomplete
+
+    @property
+    def can_look_for_cluster(self) -> bool:
+        return self.is_leader
+
+
+@functools.cache
+def _needs_sources() -> list[needs.Source]:
+    return [import_string(path) for path in settings.NEEDS_YOU_SOURCES]
+
+
+def needs_of(user: Any, clusters: list[int]) -> list[needs.Need]:
+    """Everything that needs the person, urgent first, then in the registry's order."""
+    found = [need for source in _needs_sources() for need in source(user, clusters)]
+    return sorted(found, key=lambda need: not need.urgent)
 
 
 @require_safe
@@ -45,9 +83,12 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("cluster", "cluster__area")
         .prefetch_related(Prefetch("cluster__memberships", queryset=fellows, to_attr="current"))
     )
+    # The clusters whose content the person reads: every part of the page below looks only
+    # there (by id), so its cost follows the person, not the size of the network.
+    clusters = [m.cluster_id for m in memberships if m.has_agreed]
     to_vote = list(
         RemovalProposal.objects.visible_to(user)
-        .filter(state=RemovalProposal.OPEN)
+        .filter(cluster_id__in=clusters, state=RemovalProposal.OPEN)
         .exclude(subject=user)
         .exclude(votes__voter=user)
         .select_related("cluster", "subject")
@@ -58,11 +99,15 @@ def home(request: HttpRequest) -> HttpResponse:
         .exclude(cluster_id__in=[m.cluster_id for m in memberships])
         .select_related("cluster", "invited_by")
     )
-    profile = LeaderProfile.objects.filter(user=user).first()
+    profile = LeaderProfile.objects.filter(user=user).select_related("setting").first()
+    # The header asks for user.profile too: give it this one rather than a second query.
+    User.profile.related.set_cached_value(user, profile)
     areas = list(Area.objects.filter(coordinators=user))
-    upcoming = meeting_services.upcoming_for(user)
-    urgent = support_services.urgent_for(user)
-    open_actions = meeting_services.open_action_count(user)
+    upcoming = meeting_services.upcoming_for(user, limit=4, clusters=clusters)
+    access = HomeAccess(
+        is_leader=profile is not None or any(m.role == Role.MEMBER for m in memberships),
+        profile_incomplete=profile is None or profile.completed_at is None,
+    )
     return render(
         request,
         "site/home.html",
@@ -72,9 +117,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "invitations": invitations,
             "profile": profile,
             "areas": areas,
-            "upcoming": upcoming,
-            "urgent": urgent,
-            "open_actions": open_actions,
+            "needs": needs_of(user, clusters),
+            "next_meeting": upcoming[0] if upcoming else None,
+            "upcoming": upcoming[1:],
+            "access": access,
             "can_see_research": can_see_research(user),
         },
     )

@@ -43,6 +43,7 @@ from .attendance import (
 from .common import MeetingError, StaleEdit, current_members, member_choices, setting_of
 from .emails import audience, deputies, tell_everyone
 from .feeds import replace_calendar_address, turn_off_calendar_address
+from .home import actions_due, answers_due, upcoming_for
 from .reminders import send_due_meeting_emails
 from .termdates import (
     Preview,
@@ -65,19 +66,20 @@ from .year import (
     next_meeting,
     next_meeting_after,
     rotations,
-    upcoming_for,
 )
 
 __all__ = [
     "MeetingError",
     "Preview",
     "StaleEdit",
+    "actions_due",
     "add_action",
     "add_holiday",
     "add_item",
     "add_meeting",
     "add_note",
     "agenda",
+    "answers_due",
     "attendance_record",
     "audience",
     "calendar_for",

@@ -7,11 +7,13 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
-from nextpractice.core.mail import queue_email
+from nextpractice.core.models import Kind
+from nextpractice.core.notifications import notify
 
 from ..models import (
     Action,
@@ -25,7 +27,7 @@ from ..models import (
 )
 from .agenda import agenda
 from .common import MeetingError, lock, refresh_state
-from .emails import audience, deputies
+from .emails import tell_everyone
 from .year import next_meeting_after
 
 
@@ -108,6 +110,14 @@ def add_action(
         f"{by} set an action for {action.owner_label}: {title}",
         meeting.cluster,
     )
+    if owner is not None and owner.pk != by.pk:
+        notify(
+            [owner],
+            meeting.cluster,
+            Kind.ACTION,
+            f"{by} gave you an action: {title}",
+            reverse("my_actions"),
+        )
     return action
 
 
@@ -160,26 +170,22 @@ def publish_notes(meeting: Meeting, by: User) -> None:
     general = list(meeting.notes.filter(item=None).select_related("author"))
     actions = list(meeting.actions.select_related("owner"))
     following = next_meeting_after(meeting)
-    members = audience(meeting.cluster)
-    people: list[tuple[User, User | None]] = [(m.user, None) for m in members]
-    people += deputies(meeting, {m.user_id for m in members})
-    for person, deputy_for in people:
-        mine = [a for a in actions if a.owner_id in {person.pk, None}] if deputy_for is None else []
-        queue_email(
-            person.email,
-            "emails/notes_published",
-            {
-                "person": person,
-                "meeting": meeting,
-                "cluster": meeting.cluster,
-                "items": summary["items"],
-                "general": general,
-                "actions": actions,
-                "mine": mine,
-                "next_meeting": following,
-                "deputy_for": deputy_for,
-            },
-        )
+    tell_everyone(
+        meeting,
+        "emails/notes_published",
+        {
+            "items": summary["items"],
+            "general": general,
+            "actions": actions,
+            "next_meeting": following,
+            "mine": [],
+        },
+        kind=Kind.NOTES,
+        text=f"The notes of the meeting of {meeting.local_start:%-d %B} are published",
+        personal=lambda person: {
+            "mine": [a for a in actions if a.owner_id in {person.pk, None}],
+        },
+    )
 
 
 def mine(user: User) -> ActionQuerySet:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.mail import queue_email
+from nextpractice.core.notifications import notify
 
 from ..models import Meeting, Response
 from .agenda import CLUSTER_WIDE
@@ -38,14 +40,40 @@ def deputies(meeting: Meeting, agreed: set[int] | None = None) -> list[tuple[Use
     ]
 
 
-def tell_everyone(meeting: Meeting, template: str, context: dict[str, Any]) -> None:
-    """Email every member, and every deputy of this meeting, about it."""
+def tell_everyone(
+    meeting: Meeting,
+    template: str,
+    context: dict[str, Any],
+    *,
+    kind: str | None = None,
+    text: str = "",
+    personal: Any = None,
+) -> None:
+    """Email every member and every deputy of this meeting. With ``kind``, members are told
+    through a notice instead, emailed as each prefers (reminders and agendas are not news:
+    they have none); a deputy has no notices page, so the email is how they hear."""
     members = audience(meeting.cluster)
-    for membership in members:
-        queue_email(
-            membership.user.email,
-            template,
-            {**context, "person": membership.user, "meeting": meeting, "cluster": meeting.cluster},
+    if kind is None:
+        for membership in members:
+            queue_email(
+                membership.user.email,
+                template,
+                {
+                    **context,
+                    "person": membership.user,
+                    "meeting": meeting,
+                    "cluster": meeting.cluster,
+                },
+            )
+    else:
+        notify(
+            [m.user for m in members],
+            meeting.cluster,
+            kind,
+            text,
+            reverse("meeting_detail", args=[meeting.pk]),
+            email=(template, {**context, "meeting": meeting}),
+            personal=personal,
         )
     # A deputy's copy leaves out what is the cluster's rather than this meeting's.
     own = {k: v for k, v in context.items() if k not in (*CLUSTER_WIDE, *settings.AGENDA_SOURCES)}

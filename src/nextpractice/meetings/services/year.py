@@ -15,6 +15,7 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster, Membership, Role
 from nextpractice.core.mail import queue_email
+from nextpractice.core.models import Kind
 from nextpractice.directory.models import ClosureDay, Setting
 
 from .. import planner
@@ -286,6 +287,8 @@ def move_meeting(
             meeting,
             "emails/meeting_changed",
             {"was": was, "was_place": was_place, "by": by},
+            kind=Kind.MEETING,
+            text=f"{by} moved the meeting of {was:%-d %B} to {meeting.local_start:%-d %B, %H:%M}",
         )
     return meeting
 
@@ -376,7 +379,13 @@ def add_meeting(
         cluster,
     )
     if meeting.status == MeetingStatus.SCHEDULED:
-        tell_everyone(meeting, "emails/meeting_added", {"by": by})
+        tell_everyone(
+            meeting,
+            "emails/meeting_added",
+            {"by": by},
+            kind=Kind.MEETING,
+            text=f"{by} added a meeting on {meeting.local_start:%A %-d %B, %H:%M}",
+        )
     return meeting
 
 
@@ -409,7 +418,13 @@ def cancel_meeting(meeting: Meeting, by: User, reason: str) -> None:
         f"{by} cancelled the meeting of {meeting.local_start:%-d %B}",
         meeting.cluster,
     )
-    tell_everyone(meeting, "emails/meeting_cancelled", {"by": by, "reason": reason})
+    tell_everyone(
+        meeting,
+        "emails/meeting_cancelled",
+        {"by": by, "reason": reason},
+        kind=Kind.MEETING,
+        text=f"{by} cancelled the meeting of {meeting.local_start:%A %-d %B}",
+    )
 
 
 def next_meeting(cluster_id: int, *, open_notes: bool = False) -> Meeting | None:
@@ -428,14 +443,4 @@ def next_meeting_after(meeting: Meeting) -> Meeting | None:
         .filter(status=MeetingStatus.SCHEDULED, starts_at__gt=meeting.starts_at)
         .order_by("starts_at")
         .first()
-    )
-
-
-def upcoming_for(user: User, limit: int = 5) -> list[Meeting]:
-    """The person's next diarised meetings, as members or deputies."""
-    return list(
-        Meeting.objects.visible_to(user)
-        .filter(status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now())
-        .select_related("cluster", "host_setting")
-        .order_by("starts_at")[:limit]
     )
