@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import OperationalError, close_old_connections, connections
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -140,6 +141,11 @@ class Command(BaseCommand):
             done = periodic.run_jobs()
             if done:
                 self.stdout.write(f"Caught up on {done} waiting job(s).")
+        if not batch:
+            # Before taking work: what a task would otherwise do on its clock (compiling the
+            # grouping engine, counted against a formation round's time limit).
+            for path in settings.WORKER_STARTUP:
+                import_string(path)()
         worker = ResilientWorker(
             queue_names=["default"],
             interval=1.0,
