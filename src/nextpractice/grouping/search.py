@@ -16,6 +16,7 @@ exactly reproducible; with a time limit only, a faster machine follows the same 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -319,6 +320,7 @@ def solve(
 
 
 _warm = False
+_warming = threading.Lock()  # a worker warms up in a thread of its own (see worker.py)
 
 
 def warm_up() -> float:
@@ -327,9 +329,10 @@ def warm_up() -> float:
     wait does not count: at install (``nextpractice warm_engine``) and when a worker starts,
     so that a run's time limit is spent searching. Cheap after the first call."""
     global _warm
-    if _warm:
-        return 0.0
-    _warm = True
+    with _warming:
+        if _warm:
+            return 0.0
+        _warm = True
     started = time.perf_counter()
     rng = np.random.default_rng(0)
     n = 24

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 from typing import Any
 
@@ -142,10 +143,12 @@ class Command(BaseCommand):
             if done:
                 self.stdout.write(f"Caught up on {done} waiting job(s).")
         if not batch:
-            # Before taking work: what a task would otherwise do on its clock (compiling the
-            # grouping engine, counted against a formation round's time limit).
+            # What a task would otherwise do on its clock (compiling the grouping engine,
+            # counted against a formation round's time limit), started at once beside the
+            # loop: emails do not wait for it, and a formation run that comes first waits
+            # only for what is still compiling (numba compiles under one lock).
             for path in settings.WORKER_STARTUP:
-                import_string(path)()
+                threading.Thread(target=import_string(path), name=path, daemon=True).start()
         worker = ResilientWorker(
             queue_names=["default"],
             interval=1.0,
