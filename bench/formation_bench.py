@@ -117,9 +117,12 @@ def main() -> None:
     )
     first = FormationRound.objects.create(area=area, name="Scoring", seed=args.seed)
     leaders = [services.to_leader(p) for p in services.pool(first)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     score_matrix(leaders, services.weights(first))
-    print(f"scoring the pool of {len(leaders)}: {time.perf_counter() - started:.2f} s")
+    print(
+        f"scoring the pool of {len(leaders)}: {time.perf_counter() - started:.2f} s "
+        f"({time.process_time() - cpu:.2f} s of CPU; load average {os.getloadavg()[0]:.1f})"
+    )
     warmed = warm_up()
     print(f"engine compiled or loaded ahead (as a worker does at start): {warmed:.2f} s")
     results = {}
@@ -133,6 +136,7 @@ def main() -> None:
             status=RoundStatus.RUNNING,
             heartbeat_at=timezone.now(),
         )
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         services.run(round_.pk)
         wall = time.perf_counter() - started
@@ -144,7 +148,7 @@ def main() -> None:
         print(
             f"time limit {limit:>3} s: wall {wall:6.2f} s (pool, scores, search, random "
             f"yardstick, saving), {len(groups)} clusters, score {round_.best_score:.2f}, "
-            f"random average {round_.random_average:.2f}",
+            f"random average {round_.random_average:.2f} (load average {load:.1f})",
             flush=True,
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -9,8 +9,10 @@ This follows the memetic framework of Lai & Hao (2016) and the population search
 et al. (2022, TPSDP), simplified to one phase.
 
 Deterministic: all randomness comes from ``seed``, and limits are checked only between
-kernel calls, whose lengths never depend on the clock. With an iteration limit the answer is
-exactly reproducible; with a time limit only, a faster machine follows the same path further.
+kernel calls, whose lengths never depend on the clock but for the last stretch of a large
+pool's search under a time limit (cut to the time left). With an iteration limit the answer
+is exactly reproducible; with a time limit only, a faster machine follows the same path
+further.
 """
 
 from __future__ import annotations
@@ -191,7 +193,15 @@ def solve(
         )
         stretch = max(10, int(STRETCH_WORK // per_iteration))
         best, ran = -1e301, 0
+        pace = 0.0  # seconds an iteration took in the last stretch
         while True:
+            length = min(stretch, budget - ran)
+            if time_limit and pace > 0:
+                # Under a time limit, the phase's last stretch stops about when it is up
+                # (a loaded machine would otherwise overrun it by a whole stretch).
+                left = phase_end * time_limit - (time.perf_counter() - started)
+                length = max(1, min(length, int(left / pace) + 1))
+            began = time.perf_counter()
             best, its, finished = kernel(
                 units.D,
                 units.w,
@@ -204,7 +214,7 @@ def solve(
                 tabu,
                 counters,
                 best,
-                min(stretch, budget - ran),
+                length,
                 depth,
                 tmin,
                 trand,
@@ -213,6 +223,7 @@ def solve(
             )
             ran += int(its)
             used += max(1, int(its))
+            pace = (time.perf_counter() - began) / max(1, int(its))
             if finished or ran >= budget or out_of_budget():
                 return float(best), best_assign
             tick(float(best), best_assign)
@@ -279,17 +290,23 @@ def solve(
             break
     best_seen = max(scores)
     stale = 0
+    resume = False
     while True:
         if out_of_budget():
             phases.pop(0)
             if not phases:
                 break
             lo, hi, phase_end = phases[0]
+            # A large pool whose first tabu search filled the phase: go on from its best
+            # with the bounds as given, rather than start again from nothing.
+            resume = len(pool) < 2
             continue
         if cancel is not None and cancel():
             raise Cancelled(result())
         generations += 1
-        if len(pool) < 2:
+        if resume:
+            child, resume = pool[int(np.argmax(scores))].copy(), False
+        elif len(pool) < 2:
             child = fresh()
         else:
             i, j = rng.choice(len(pool), size=2, replace=False)
