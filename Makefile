@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
+	$(BIN)/nextpractice warm_engine
 	touch $(STAMP)
 
 # Refresh the lock: the newest versions pyproject.toml's ranges allow (then run make test).

@@ -243,3 +243,72 @@ def test_a_malformed_instance_file_is_refused(tmp_path: Path) -> None:
     bad.write_text("ten 2 ss 5 5 5 5\n")
     with pytest.raises(GroupingError, match="line 1"):
         mdgplib.read(bad)
+
+
+@pytest.mark.parametrize(
+    "n", [300, 700], ids=["large pool: tabu in stretches", "larger: candidate lists"]
+)
+def test_large_pools_give_the_same_answer_for_the_same_seed(n: int) -> None:
+    problem = Problem.build(random_scores(n, seed=n), *equal_bounds(n))
+    first = solve(problem, max_iterations=1500, seed=3)
+    again = solve(problem, max_iterations=1500, seed=3)
+    other = solve(problem, max_iterations=1500, seed=4)
+    assert np.array_equal(first.assignment, again.assignment)
+    assert first.score == again.score and first.iterations == again.iterations
+    assert not np.array_equal(first.assignment, other.assignment)
+    problem.check(first.assignment)
+    assert first.score == pytest.approx(problem.objective(first.assignment))
+
+
+def test_the_candidate_list_search_keeps_its_books_right_move_by_move() -> None:
+    """Its scores with each group are updated move by move, never recomputed: after every
+    stretch the score it reports is the partition's own, and the partition is feasible,
+    with group sizes that differ and links to keep."""
+    n = 80
+    problem = Problem.build(
+        random_scores(n, seed=8),
+        [4, 5, 6, 3, 5, 4, 6, 5, 4, 5, 6, 4, 5, 3],
+        [7, 7, 8, 6, 7, 8, 9, 6, 7, 7, 8, 6, 9, 7],
+        cannot_link=[(0, 1), (2, 3), (0, 5)],
+    )
+    w = np.ones(n, dtype=np.int64)
+    cl = np.zeros((n, n), dtype=np.uint8)
+    for i, j in problem.cannot_link:
+        cl[i, j] = cl[j, i] = 1
+    assign, ok = kernels.random_feasible(w, problem.lower, problem.upper, cl, True, 1)
+    assert ok
+    best_assign, tabu = assign.copy(), np.zeros((n, problem.m), dtype=np.int64)
+    counters = np.zeros(3, dtype=np.int64)
+    best = -1e301
+    for stretch in range(20):
+        best, ran, _ = kernels.tabu_run_candidates(
+            problem.scores, w, problem.lower, problem.upper, cl, True, assign, best_assign,
+            tabu, counters, best, 25, 10**9, 4, 4, stretch, 3,
+        )  # fmt: skip
+        assert ran == 25
+        problem.check(best_assign)
+        problem.check(assign)
+        assert best == pytest.approx(problem.objective(best_assign), abs=1e-6)
+
+
+def test_a_long_search_of_a_large_pool_reports_progress_and_can_be_cancelled() -> None:
+    problem = Problem.build(random_scores(700, seed=5), *equal_bounds(700))
+    seen: list[float] = []
+
+    def cancel() -> bool:
+        return len(seen) >= 3
+
+    with pytest.raises(Cancelled) as stopped:
+        solve(
+            problem,
+            max_iterations=10**9,
+            seed=1,
+            progress=lambda fraction, best: seen.append(best),
+            cancel=cancel,
+        )
+    # Cancelled within the first tabu search of the first partition: it was not waited out.
+    assert stopped.value.result.generations == 0
+    problem.check(stopped.value.result.assignment)
+    assert stopped.value.result.score == pytest.approx(
+        problem.objective(stopped.value.result.assignment)
+    )

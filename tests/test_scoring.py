@@ -12,6 +12,7 @@ from nextpractice.formation.scoring import (
     context_similarity,
     explain,
     score_matrix,
+    score_matrix_pairwise,
     travel_penalty,
     unlocated,
     value_similarity,
@@ -118,3 +119,68 @@ def test_a_group_is_explained_in_plain_terms() -> None:
     assert why.needs_met == [("Amira", "SEND", "Priya")]
     assert why.furthest_km == pytest.approx(14.0, abs=0.5)
     assert why.has_experienced
+
+
+def random_pool(seed: int, n: int) -> list[Leader]:
+    """Leaders with every field sometimes missing, as real profiles are."""
+    rng = np.random.default_rng(seed)
+    topics = [f"topic {k}" for k in range(15)]
+
+    def maybe(value: object, chance: float = 0.8) -> object:
+        return value if rng.random() < chance else None
+
+    people = []
+    for k in range(n):
+        located = rng.random() < 0.85
+        people.append(
+            Leader(
+                key=1000 + k,
+                name=f"L{k}",
+                values={
+                    f"value {v}": int(rng.integers(1, 6))
+                    for v in rng.choice(12, size=int(rng.integers(0, 9)), replace=False)
+                },
+                strengths=frozenset(rng.choice(topics, size=int(rng.integers(0, 5)))),
+                develop=frozenset(rng.choice(topics, size=int(rng.integers(0, 5)))),
+                latitude=53.6 + rng.uniform(0, 0.4) if located else None,
+                longitude=-1.8 + rng.uniform(0, 0.5) if located else None,
+                max_travel_km=maybe(float(rng.choice([0, 3, 5, 10, 12.5, 25])), 0.7),  # type: ignore[arg-type]
+                years=maybe(int(rng.integers(0, 20))),  # type: ignore[arg-type]
+                percent_disadvantaged=maybe(float(rng.uniform(0, 70))),  # type: ignore[arg-type]
+                percent_eal=maybe(float(rng.uniform(0, 80))),  # type: ignore[arg-type]
+                new_arrivals=maybe(int(rng.integers(0, 3))),  # type: ignore[arg-type]
+                idaci_decile=maybe(int(rng.integers(1, 11))),  # type: ignore[arg-type]
+                early_years=maybe(bool(rng.random() < 0.4)),  # type: ignore[arg-type]
+                would_like=frozenset(
+                    int(x) for x in 1000 + rng.choice(n, size=int(rng.choice([0, 0, 1, 2])))
+                ),
+            )
+        )
+    return people
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_whole_pool_scored_at_once_equals_the_pair_by_pair_scores(seed: int) -> None:
+    people = random_pool(seed, 60 + 17 * seed)
+    weights = Weights(values=1.3, context=0.7, complement=0.4, travel=2.5, wish=0.6, novices=0.2)
+    fast, oracle = score_matrix(people, weights), score_matrix_pairwise(people, weights)
+    # Equal but for the last bits of the distances (the haversine's two forms round apart).
+    np.testing.assert_allclose(fast, oracle, rtol=0, atol=1e-7)
+    assert np.array_equal(fast, fast.T) and np.all(np.diag(fast) == 0)
+
+
+@pytest.mark.parametrize(
+    "people",
+    [
+        [],
+        [leader(1)],
+        [leader(1, latitude=None, longitude=None, years=None), leader(2, years=None)],
+        [leader(k, values={}, latitude=None, longitude=None) for k in range(5)],
+        [leader(1), leader(2, latitude=LEEDS[0], longitude=LEEDS[1], max_travel_km=0)],
+    ],
+    ids=["nobody", "one", "unlocated new leaders", "nothing shared", "same place"],
+)
+def test_pools_with_little_known_score_the_same_either_way(people: list[Leader]) -> None:
+    np.testing.assert_allclose(
+        score_matrix(people), score_matrix_pairwise(people), rtol=0, atol=1e-7
+    )

@@ -279,6 +279,9 @@ CALENDAR_SOURCES = [
     "nextpractice.support.calendar.events_for",
 ]
 # What apps above clusters show on a cluster's page: context name -> f(cluster, user).
+# Run once when a (long-running) worker starts, before it takes any task: dotted paths to
+# functions of no arguments.
+WORKER_STARTUP = ["nextpractice.grouping.warm_up"]
 CLUSTER_PANELS = {
     "next_meeting": "nextpractice.meetings.panels.next_meeting",
     "recent_successes": "nextpractice.support.panels.recent_successes",

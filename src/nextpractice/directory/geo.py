@@ -111,12 +111,15 @@ def grid_to_wgs84(easting: float, northing: float) -> tuple[float, float]:
     return osgb36_to_wgs84(*grid_to_osgb36(easting, northing))
 
 
+EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres (haversine; accurate to well under 1%)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def outward_code(postcode: str) -> str:

@@ -50,6 +50,8 @@ INTAKE: dict[str, int] = {Intake.NONE: 0, Intake.SOME: 1, Intake.MANY: 2}
 log = logging.getLogger(__name__)
 
 SAVE_RESERVE = 1.0  # seconds kept back from a round's time limit for what follows the search
+PROGRESS_EVERY = 1.0  # seconds between writes of a run's progress (the page polls each second)
+PROGRESS_BEFORE_SAVED = 0.99  # the bar shows full only once the proposal is saved
 
 
 class FormationError(Exception):
@@ -272,22 +274,31 @@ def _search(round_id: int, current: QuerySet[FormationRound], beat: Any) -> None
     leaders = [to_leader(p, frozenset(likes.get(p.user_id, ()))) for p in free]
     lower, upper = equal_bounds(len(leaders), round_.min_size, round_.max_size)
     problem = Problem.build(score_matrix(leaders, weights(round_)), lower, upper, cannot_link=avoid)
-    beat()  # scoring a large pool takes a while: still alive
-    last = 0.0
+
+    def done() -> float:
+        """The share of the coordinator's wait behind them: the time limit runs from the
+        start of the run (pool, scores, search, saving), so the bar moves with the clock.
+        Never quite full until the proposal is saved."""
+        return min(PROGRESS_BEFORE_SAVED, (time.monotonic() - began) / round_.time_limit)
+
+    beat(progress=done())  # the pool is scored: still alive, and already on the way
+    last = time.monotonic()
     superseded = False
 
     def progress(fraction: float, best: float) -> None:
         nonlocal last, superseded
         now = time.monotonic()
-        if now - last >= 0.5:  # a write every half second is plenty for a progress bar
+        if now - last >= PROGRESS_EVERY:
             last = now
             try:
-                beat(progress=fraction, best_score=best)
+                beat(progress=done(), best_score=best)
             except Superseded:
                 superseded = True  # the search stops at its next check (cancel below)
 
+    # The yardstick first, so that after the search only saving is left to do.
+    random_avg = random_average(problem, seed=round_.seed)
     # The time limit is the coordinator's wait from start to proposal: the search gets
-    # what is left after scoring, less a moment for the yardstick and saving.
+    # what is left after scoring, less a moment for saving.
     search_time = max(0.5, round_.time_limit - (time.monotonic() - began) - SAVE_RESERVE)
     try:
         result = solve(
@@ -299,7 +310,6 @@ def _search(round_id: int, current: QuerySet[FormationRound], beat: Any) -> None
         )
     except Cancelled:
         raise Superseded from None
-    random_avg = random_average(problem, seed=round_.seed)
     spare = [g for g in range(len(lower) + len(locked)) if g not in locked]
     with transaction.atomic():
         # Under the round's row lock, and only if this run is still the current one.
@@ -322,15 +332,19 @@ def _search(round_id: int, current: QuerySet[FormationRound], beat: Any) -> None
         )
 
 
-def random_average(problem: Problem, seed: int, samples: int = 200) -> float:
-    """The average score of random feasible partitions: the yardstick for a proposal."""
+def random_average(problem: Problem, seed: int, samples: int | None = None) -> float:
+    """The average score of random feasible partitions: the yardstick for a proposal.
+    200 of them for a pool of 300 or fewer; fewer for larger pools, whose totals (sums over
+    more pairs) vary less from one random partition to the next."""
+    if samples is None:
+        samples = 200 if problem.n <= 300 else max(30, 60000 // problem.n)
     w = np.ones(problem.n, dtype=np.int64)
     cl = np.zeros((1, 1), dtype=np.uint8)
     totals = []
     for k in range(samples):
         assign, ok = kernels.random_feasible(w, problem.lower, problem.upper, cl, False, seed + k)
         if ok:
-            totals.append(kernels.score(problem.scores, assign))
+            totals.append(kernels.group_score(problem.scores, assign, problem.m))
     return float(np.mean(totals)) if totals else 0.0
 
 

@@ -2,7 +2,7 @@
 of pairwise scores inside groups, with must-link and cannot-link pairs. No Django here."""
 
 from .problem import GroupingError, Problem, choose_group_count, equal_bounds
-from .search import Cancelled, Result, solve
+from .search import Cancelled, Result, solve, warm_up
 
 __all__ = [
     "Cancelled",
@@ -12,4 +12,5 @@ __all__ = [
     "choose_group_count",
     "equal_bounds",
     "solve",
+    "warm_up",
 ]

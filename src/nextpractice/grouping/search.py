@@ -9,12 +9,16 @@ This follows the memetic framework of Lai & Hao (2016) and the population search
 et al. (2022, TPSDP), simplified to one phase.
 
 Deterministic: all randomness comes from ``seed``, and limits are checked only between
-kernel calls, whose lengths never depend on the clock. With an iteration limit the answer is
-exactly reproducible; with a time limit only, a faster machine follows the same path further.
+kernel calls, whose lengths never depend on the clock but for the last stretch of a large
+pool's search under a time limit (cut to the time left). With an iteration limit the answer
+is exactly reproducible; with a time limit only, a faster machine follows the same path
+further.
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +33,10 @@ from .problem import GroupingError, Problem
 DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
 TENURE_DIVISOR = 24  # tabu tenure: u/24 plus a random 0..u/24 iterations
 FIXED_SIZES_SHARE = 0.4  # of the budget spent with group sizes fixed (see _likely_sizes)
-LARGE_POOL = 250  # units beyond which a single tabu search call is capped (see improve)
+LARGE_POOL = 250  # units beyond which a tabu search runs in stretches (see improve)
+CANDIDATE_POOL = 600  # units beyond which swaps are drawn from candidate lists
+CANDIDATES = 4  # groups in each unit's candidate list
+STRETCH_WORK = 1e7  # move evaluations in one stretch of a large pool's tabu search
 POPULATION = 4  # a small population converges fast enough for limits of seconds
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
@@ -67,7 +74,7 @@ class _Units:
     index: NDArray[np.int64]  # the unit of each person
 
 
-def _contract(problem: Problem) -> _Units:
+def _contract(problem: Problem, candidate_pool: int) -> _Units:
     units = problem.units
     u = len(units)
     index = np.empty(problem.n, dtype=np.int64)
@@ -83,6 +90,10 @@ def _contract(problem: Problem) -> _Units:
         constant = float(np.trace(block) / 2)
         D = block.copy()
         np.fill_diagonal(D, 0.0)
+    if u > candidate_pool and not np.array_equal(D, D.T):
+        # The candidate lists read a unit's column from its row: make the two agree (the
+        # problem is already symmetric to 1e-9).
+        D = (D + D.T) / 2
     w = np.array([len(members) for members in units], dtype=np.int64)
     has_cl = bool(problem.cannot_link)
     CL = np.zeros((u, u) if has_cl else (1, 1), dtype=np.uint8)
@@ -100,6 +111,7 @@ def solve(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     population: int | None = None,
+    _pools: tuple[int, int] = (-1, -1),
 ) -> Result:
     """Search for the best partition within the limits; at least one limit is needed.
 
@@ -110,7 +122,12 @@ def solve(
     if time_limit is None and max_iterations is None:
         raise GroupingError("give a time limit or an iteration limit")
     started = time.perf_counter()
-    units = _contract(problem)
+    # The limit runs from the call: compiling the kernels (or loading them from numba's
+    # cache), if no warm_up() did it before, is spent from it and the search gets the rest.
+    warm_up()
+    # (LARGE_POOL, CANDIDATE_POOL), lowered by warm_up to reach every kernel on a tiny problem.
+    large_pool, candidate_pool = (LARGE_POOL, CANDIDATE_POOL) if _pools == (-1, -1) else _pools
+    units = _contract(problem, candidate_pool)
     u = units.w.size
     rng = np.random.default_rng(seed)
     # Two phases: first with every group's size fixed at the most promising size vector
@@ -143,28 +160,82 @@ def solve(
     def improve(assign: NDArray[np.int64]) -> tuple[float, NDArray[np.int64]]:
         nonlocal used
         budget = depth * 50 if max_iterations is None else max(1, max_iterations - used)
-        if u > LARGE_POOL:
-            # Each iteration costs about u*u move evaluations: keep one call to a few
-            # tenths of a second, so the time limit holds for large pools too.
-            budget = min(budget, max(50, int(2e8 // (u * u))))
-        best, best_assign, its = kernels.tabu_search(
-            units.D,
-            units.w,
-            lo,
-            hi,
-            units.CL,
-            units.has_cl,
-            assign.copy(),
-            budget,
-            depth,
-            tmin,
-            trand,
-            next_seed(),
+        if u <= large_pool:
+            best, best_assign, its = kernels.tabu_search(
+                units.D,
+                units.w,
+                lo,
+                hi,
+                units.CL,
+                units.has_cl,
+                assign.copy(),
+                budget,
+                depth,
+                tmin,
+                trand,
+                next_seed(),
+            )
+            used += max(1, int(its))  # a search with no move to make still spends budget
+            return float(best), best_assign
+        # A large pool: one tabu search run to its end in stretches of a fraction of a
+        # second (the clock, progress and cancel are looked at between them), with the
+        # candidate list beyond CANDIDATE_POOL units so that an iteration costs about
+        # u x (groups + candidates x group size) instead of u x u.
+        current = assign.copy()
+        best_assign = current.copy()
+        tabu = np.zeros((u, lo.size), dtype=np.int64)
+        counters = np.zeros(3, dtype=np.int64)
+        listed = u > candidate_pool
+        kernel = kernels.tabu_run_candidates if listed else kernels.tabu_run
+        extra = (CANDIDATES,) if listed else ()
+        per_iteration = (
+            u * CANDIDATES * (int(hi.max()) + 2) if listed else u * (3 * lo.size + u // 2)
         )
-        used += max(1, int(its))  # a search with no move to make still spends budget
-        return float(best), best_assign
+        stretch = max(10, int(STRETCH_WORK // per_iteration))
+        best, ran = -1e301, 0
+        pace = 0.0  # seconds an iteration took in the last stretch
+        while True:
+            length = min(stretch, budget - ran)
+            if time_limit and pace > 0:
+                # Under a time limit, the phase's last stretch stops about when it is up
+                # (a loaded machine would otherwise overrun it by a whole stretch).
+                left = phase_end * time_limit - (time.perf_counter() - started)
+                length = max(1, min(length, int(left / pace) + 1))
+            began = time.perf_counter()
+            best, its, finished = kernel(
+                units.D,
+                units.w,
+                lo,
+                hi,
+                units.CL,
+                units.has_cl,
+                current,
+                best_assign,
+                tabu,
+                counters,
+                best,
+                length,
+                depth,
+                tmin,
+                trand,
+                next_seed(),
+                *extra,
+            )
+            ran += int(its)
+            used += max(1, int(its))
+            pace = (time.perf_counter() - began) / max(1, int(its))
+            if finished or ran >= budget or out_of_budget():
+                return float(best), best_assign
+            tick(float(best), best_assign)
 
     def fresh() -> NDArray[np.int64]:
+        if u > large_pool:
+            # A large pool: a greedy start, the search's first hundreds of moves saved.
+            assign, ok = kernels.greedy_feasible(
+                units.D, units.w, lo, hi, units.CL, units.has_cl, next_seed()
+            )
+            if ok:
+                return assign
         for _ in range(50):
             assign, ok = kernels.random_feasible(
                 units.w, lo, hi, units.CL, units.has_cl, next_seed()
@@ -175,12 +246,26 @@ def solve(
             "could not build any partition that keeps every link within the size bounds"
         )
 
+    # The best partition seen, kept up to date between stretches too, so that a search
+    # cancelled in the middle of a long tabu search returns the best it has.
+    best_seen_partition: list[tuple[float, NDArray[np.int64]]] = []
+
     def result() -> Result:
-        k = int(np.argmax(scores))
-        people = pool[k][units.index]
+        candidates = list(zip(scores, pool, strict=True)) + best_seen_partition
+        score, partition = max(candidates, key=lambda c: c[0])
+        people = partition[units.index]
         return Result(
-            people, scores[k] + units.constant, used, time.perf_counter() - started, generations
+            people, score + units.constant, used, time.perf_counter() - started, generations
         )
+
+    def tick(best: float, partition: NDArray[np.int64]) -> None:
+        """Between kernel calls: report progress, and stop if the caller asks."""
+        if not best_seen_partition or best > best_seen_partition[0][0] + 1e-9:
+            best_seen_partition[:] = [(best, partition.copy())]
+        if progress is not None:
+            progress(fraction(), max([best, *scores]) + units.constant)
+        if cancel is not None and cancel():
+            raise Cancelled(result())
 
     def out_of_budget() -> bool:
         return fraction() >= phase_end
@@ -199,21 +284,29 @@ def solve(
         s, a = improve(first if k == 0 else fresh())
         pool.append(a)
         scores.append(s)
+        if progress is not None:
+            progress(fraction(), max(scores) + units.constant)
         if out_of_budget():
             break
     best_seen = max(scores)
     stale = 0
+    resume = False
     while True:
         if out_of_budget():
             phases.pop(0)
             if not phases:
                 break
             lo, hi, phase_end = phases[0]
+            # A large pool whose first tabu search filled the phase: go on from its best
+            # with the bounds as given, rather than start again from nothing.
+            resume = len(pool) < 2
             continue
         if cancel is not None and cancel():
             raise Cancelled(result())
         generations += 1
-        if len(pool) < 2:
+        if resume:
+            child, resume = pool[int(np.argmax(scores))].copy(), False
+        elif len(pool) < 2:
             child = fresh()
         else:
             i, j = rng.choice(len(pool), size=2, replace=False)
@@ -241,6 +334,45 @@ def solve(
     final = result()
     problem.check(final.assignment)
     return final
+
+
+_warm = False
+_warming = threading.Lock()  # a worker warms up in a thread of its own (see worker.py)
+
+
+def warm_up() -> float:
+    """Compile every kernel the search uses (or load it from numba's on-disk cache), with
+    the argument types the search gives it; returns the seconds it took. Call it where the
+    wait does not count: at install (``nextpractice warm_engine``) and when a worker starts,
+    so that a run's time limit is spent searching. Cheap after the first call."""
+    global _warm
+    with _warming:
+        if _warm:
+            return 0.0
+        _warm = True
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    n = 24
+    scores = rng.random((n, n))
+    scores = (scores + scores.T) / 2
+    try:
+        # Every path: fixed sizes then bounds, links (contracted units, cannot-links) or not.
+        links = (((), ()), (((0, 1),), ((2, 3),)))
+        for (must, cannot), pools in itertools.product(links, ((10**9, 0), (0, 10**9), (0, 0))):
+            problem = Problem.build(scores, [4] * 5, [6] * 5, must, cannot)
+            result = solve(problem, max_iterations=3000, seed=1, _pools=pools)
+            if result.generations == 0:  # the crossover would compile in a real run
+                raise RuntimeError("the warm-up ran too short to reach every kernel")
+            kernels.score(problem.scores, np.zeros(n, dtype=np.int64))
+            kernels.group_score(problem.scores, result.assignment, problem.m)
+            kernels.greedy_feasible(
+                problem.scores, np.ones(n, dtype=np.int64), problem.lower, problem.upper,
+                np.zeros((n, n), dtype=np.uint8), True, 1,
+            )  # fmt: skip
+    except BaseException:
+        _warm = False
+        raise
+    return time.perf_counter() - started
 
 
 def _likely_sizes(problem: Problem, units: _Units) -> NDArray[np.int64] | None:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import OperationalError, close_old_connections, connections
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -140,6 +142,13 @@ class Command(BaseCommand):
             done = periodic.run_jobs()
             if done:
                 self.stdout.write(f"Caught up on {done} waiting job(s).")
+        if not batch:
+            # What a task would otherwise do on its clock (compiling the grouping engine,
+            # counted against a formation round's time limit), started at once beside the
+            # loop: emails do not wait for it, and a formation run that comes first waits
+            # only for what is still compiling (numba compiles under one lock).
+            for path in settings.WORKER_STARTUP:
+                threading.Thread(target=import_string(path), name=path, daemon=True).start()
         worker = ResilientWorker(
             queue_names=["default"],
             interval=1.0,
