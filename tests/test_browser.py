@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,90 +28,21 @@ from nextpractice.core.models import OutboundEmail
 from nextpractice.directory.models import Area, Setting, SettingKind, Topic, Value
 from nextpractice.directory.taxonomy import load_taxonomy
 
-from .conftest import TOTP_SECRET, Mailbox, chromium_path, make_person, require_tool, text_of
+from .conftest import (
+    AXE_PATH,
+    TOTP_SECRET,
+    Mailbox,
+    make_person,
+    new_context,
+    text_of,
+)
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "assets" / "axe.min.js"
 SHOTS = (
     Path(os.environ.get("TEST_OUTPUT", Path(__file__).parent.parent / "test-output"))
     / "screenshots"
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    path = chromium_path()
-    require_tool(
-        path is not None,
-        "Chromium is not installed at /usr/bin/chromium "
-        "(apt-get install chromium; .ci/run does this)",
-    )
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls our tests
-    # make between browser steps are ordinary synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path,
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-# axe-core is served to the test browser at this same-origin address: Playwright answers
-# it from tests/assets (the server never sees the request), so the product's own
-# Content-Security-Policy (script-src 'self', no inline script) lets it run, exactly as it
-# lets the product's own scripts. No context bypasses the policy.
-AXE_PATH = "/__test__/axe.min.js"
-# Every page records what its policy blocked (an init script, which the policy does not
-# govern), so that a page broken by its own policy fails the journey.
-RECORD_CSP_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline"));
-});
-"""
-
-
-def new_context(browser: Any, **options: Any) -> Any:
-    """A browser context under the product's own Content-Security-Policy."""
-    assert "bypass_csp" not in options, "journeys run under the product's own policy"
-    context = browser.new_context(**options)
-    context.route(
-        f"**{AXE_PATH}",
-        lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"),
-    )
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    return context
-
-
-@pytest.fixture
-def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    with tempfile.TemporaryDirectory():
-        context = new_context(chromium, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        yield page
-        context.close()
-        assert errors == [], f"JavaScript errors: {errors}"
 
 
 def check(page: Any, name: str) -> None:

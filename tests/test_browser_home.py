@@ -18,7 +18,6 @@ from .conftest import make_meeting
 from .test_browser import (  # noqa: F401 - fixtures, found by pytest by name
     _session_cookie,
     check,
-    chromium,
     journey_world,
     new_context,
 )
@@ -34,7 +33,7 @@ VIEWPORTS = {
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_the_home_page_by_role(
     live_server: Any,
-    chromium: Any,  # noqa: F811 - the fixture imported above
+    chromium: Any,
     journey_world: dict[str, Any],  # noqa: F811 - the fixture imported above
     device: str,
 ) -> None:

@@ -26,14 +26,9 @@ from nextpractice.directory.models import (
 )
 from nextpractice.directory.taxonomy import load_taxonomy
 
-from . import test_browser
 from .conftest import TOTP_SECRET, Mailbox, make_person, text_of
 from .registers_data import area_files
 from .test_browser import check, latest_code
-
-# The browser journeys' fixtures: one Chromium for the session, a fresh page per test.
-chromium = test_browser.chromium
-page = test_browser.page
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +122,7 @@ def test_a_coordinator_loads_both_registers_and_invites_three_leaders_who_join(
         page.goto(links[email])
         page.get_by_role("button", name="Accept and send me a code").click()
         page.get_by_label("Code").fill(latest_code(smtp))
-        page.get_by_role("button", name="Confirm").click()
+        page.get_by_role("button", name="Sign in").click()
         page.get_by_role("button", name="Accept").click()
         page.get_by_role("heading", name="Your profile").wait_for()
         # The name the coordinator gave starts her account's name.

@@ -21,9 +21,7 @@ from .conftest import make_person
 from .test_browser import (  # noqa: F401 (fixtures are found by name)
     _session_cookie,
     check,
-    chromium,
     journey_world,
-    page,
 )
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -75,7 +73,7 @@ def test_the_first_run_after_an_install_keeps_its_time_limit(tmp_path: Path) -> 
 @pytest.mark.browser
 def test_the_progress_bar_moves_while_a_round_runs(
     live_server: Any,
-    page: Any,  # noqa: F811 (the fixture imported above)
+    page: Any,
     journey_world: dict[str, Any],  # noqa: F811
 ) -> None:
     from nextpractice.formation.services import run as services_run

@@ -16,8 +16,6 @@ from nextpractice.impact.questionnaire import load
 
 from .conftest import Cast, make_person
 from .test_browser import _session_cookie, check, new_context
-from .test_browser import chromium as chromium  # the session's browser
-from .test_browser import page as page  # a page under the product's policy
 
 pytestmark = pytest.mark.browser
 

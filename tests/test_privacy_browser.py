@@ -9,9 +9,7 @@ import pytest
 from nextpractice.accounts.models import User
 
 from .test_browser import _session_cookie, check
-from .test_browser import chromium as chromium  # fixtures, requested by name
 from .test_browser import journey_world as journey_world
-from .test_browser import page as page
 
 pytestmark = pytest.mark.browser
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from .conftest import make_person
-from .test_browser import _session_cookie, check, chromium, journey_world, new_context
+from .test_browser import _session_cookie, check, journey_world, new_context
 from .test_termdates_shapes import HOLIDAYS, term_day_file
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium", "journey_world"]  # fixtures used by name
+__all__ = ["journey_world"]  # fixtures used by name
 
 
 def test_a_coordinator_previews_a_calendar_of_school_days_and_saves_it(
