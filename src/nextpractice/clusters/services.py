@@ -83,6 +83,31 @@ def places_left(cluster: Cluster) -> int:
     return cluster.area.max_cluster_size - taken
 
 
+def who_is_in(cluster: Cluster) -> list[dict[str, str]]:
+    """Who an invited leader would join: the first name and setting of each member who has
+    agreed the ground rules (no surname, no email: the invitation may be forwarded). A
+    childminder's setting is shown by its published name, which names no one."""
+    found = (
+        Membership.objects.unscoped()  # told to the invited person, who is not in it yet
+        .agreed()
+        .filter(cluster=cluster)
+        .select_related("user__profile__setting")
+        .order_by("role", "user__full_name")
+    )
+    people = []
+    for membership in found:
+        profile = getattr(membership.user, "profile", None)
+        setting = profile.setting if profile is not None else None
+        people.append(
+            {
+                "name": membership.user.get_short_name(),
+                "setting": str(setting) if setting is not None else "",
+                "role": "facilitator" if membership.role == Role.FACILITATOR else "",
+            }
+        )
+    return people
+
+
 @transaction.atomic
 def invite(
     cluster: Cluster,
@@ -118,12 +143,35 @@ def invite(
             "inviter": by,
             "token": token,
             "why": list(why),
+            "members": who_is_in(cluster),
+            # Greeted by name when they already have an account; otherwise we know no name.
+            "person": User.objects.filter(email__iexact=email).first(),
         },
         forget_body=True,
         report_to=by,  # told if it never arrives
     )
     record(by, "invitation.sent", invitation, f"{by} invited a new {role}", cluster)
     return invitation
+
+
+def already_joined(invitation: Invitation, user: Any) -> Membership | None:
+    """The membership an accepted invitation made, when ``user`` is the one invited and
+    still in the cluster: a second "accept" (a double click, the email's link again) is
+    then a calm "you are in", not an error."""
+    if (
+        invitation.used_at is None
+        or invitation.cluster_id is None
+        or not getattr(user, "is_authenticated", False)
+        or user.email.lower() != invitation.email.lower()
+    ):
+        return None
+    # The person's own membership, looked up before they may have agreed the ground rules.
+    return (
+        Membership.objects.unscoped()
+        .current()
+        .filter(cluster_id=invitation.cluster_id, user=user)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -174,7 +222,18 @@ def decline(invitation: Invitation) -> None:
 
 
 @transaction.atomic
-def agree_ground_rules(membership: Membership) -> None:
+def agree_ground_rules(membership: Membership) -> bool:
+    """Agree the ground rules as they stand. A second agreement (a double click, the back
+    button) changes nothing and records nothing: False says it was already done."""
+    # Locked so two submissions at once agree, and audit, once.
+    current = (
+        Membership.objects.unscoped()  # the person's own membership, given by the view
+        .select_for_update()
+        .select_related("cluster")
+        .get(pk=membership.pk)
+    )
+    if current.has_agreed:
+        return False
     membership.agree()
     membership.save(update_fields=list(Membership.AGREEMENT_FIELDS))
     record(
@@ -184,6 +243,7 @@ def agree_ground_rules(membership: Membership) -> None:
         f"{membership.user} agreed the ground rules",
         membership.cluster,
     )
+    return True
 
 
 @transaction.atomic
@@ -312,7 +372,7 @@ def ask_to_join(cluster: Cluster, user: User, message: str = "") -> JoinRequest:
         queue_email(
             member.user.email,
             "emails/join_request",
-            {"cluster": cluster, "person": user, "message": message},
+            {"cluster": cluster, "person": user, "message": message, "reader": member.user},
         )
     record(user, "join.requested", request, f"{user} asked to join the cluster", cluster)
     return request
@@ -343,7 +403,11 @@ def decide_join(request: JoinRequest, by: User, accept: bool) -> None:
     request.save(update_fields=["state", "decided_by", "decided_at"])
     if accept and not cluster.memberships.current().filter(user=request.user).exists():
         Membership.objects.create(cluster=cluster, user=request.user)
-    queue_email(request.user.email, "emails/join_answer", {"cluster": cluster, "accepted": accept})
+    queue_email(
+        request.user.email,
+        "emails/join_answer",
+        {"cluster": cluster, "accepted": accept, "person": request.user},
+    )
     verb = "accepted" if accept else "declined"
     record(by, f"join.{verb}", request, f"{by} {verb} {request.user}'s request to join", cluster)
 

@@ -128,8 +128,10 @@ def agree(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Tick the box to say you agree to the ground rules.")
         return redirect("cluster_detail", cluster_id)
-    services.agree_ground_rules(access.membership)
-    messages.success(request, "Welcome to the cluster.")
+    if services.agree_ground_rules(access.membership):
+        messages.success(request, "Welcome to the cluster.")
+    else:
+        messages.info(request, "You have already agreed to the ground rules: nothing more to do.")
     return redirect("cluster_detail", cluster_id)
 
 

@@ -78,7 +78,13 @@ def claim_setting(user: User, setting: Setting) -> SettingClaim:
         queue_email(
             coordinator.email,
             "emails/setting_claim",
-            {"claim": claim, "person": user, "setting": setting, "area": setting.area},
+            {
+                "claim": claim,
+                "person": user,
+                "setting": setting,
+                "area": setting.area,
+                "reader": coordinator,
+            },
         )
     record(user, "setting.claimed", claim, f"{user} asked to be confirmed as leading {setting}")
     return claim

@@ -47,6 +47,21 @@ TOPICS = [
     ),
 ]
 
+# The calls a leader makes to the safety net on a bad day: topics of a help request and kinds
+# of "what I have been through", so that the colleague who has lived it is suggested. They
+# take positions after the other lists, so that admins' ordering of those is untouched.
+CRISES_GROUP = "Crises and urgent calls"
+CRISES = [
+    "Ofsted inspection",
+    "Safeguarding concern or allegation",
+    "Serious complaint",
+    "Staff absence crisis",
+    "Bereavement in the school community",
+    "Building closure or flood",
+    "Budget deficit",
+]
+CRISES_POSITION = 100
+
 
 def load_taxonomy(value_model: Any, topic_model: Any) -> None:
     """Create or refresh the shared values and topics (idempotent)."""
@@ -61,3 +76,13 @@ def load_taxonomy(value_model: Any, topic_model: Any) -> None:
                 name=name, defaults={"group": group, "position": position}
             )
             position += 1
+    load_crises(topic_model)
+
+
+def load_crises(topic_model: Any) -> None:
+    """Add the crisis topics; one an admin has since edited (renamed group, moved) is left
+    as they made it."""
+    for offset, name in enumerate(CRISES):
+        topic_model.objects.get_or_create(
+            name=name, defaults={"group": CRISES_GROUP, "position": CRISES_POSITION + offset}
+        )

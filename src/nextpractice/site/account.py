@@ -32,6 +32,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     invitation = Invitation.find(token)
     if invitation is None:
         return render(request, "accounts/join_invalid.html", status=404)
+    joined = cluster_services.already_joined(invitation, request.user)
+    if joined is not None:
+        return _already_in(request, joined)
     if not invitation.is_open:
         return render(request, "accounts/join_invalid.html", {"invitation": invitation}, status=410)
     user = request.user
@@ -46,6 +49,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         .values_list("reasons", flat=True)
         .first()
         or [],
+        "members": cluster_services.who_is_in(invitation.cluster) if invitation.cluster else [],
     }
     if request.method == "GET" or wrong_person:
         return render(request, "accounts/join.html", context)
@@ -67,6 +71,11 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     try:
         membership = cluster_services.accept(invitation, user)
     except cluster_services.ClusterError as e:
+        # Two submissions at once: the first joined, the second is told so, calmly.
+        invitation.refresh_from_db()
+        joined = cluster_services.already_joined(invitation, user)
+        if joined is not None:
+            return _already_in(request, joined)
         context["error"] = str(e)
         return render(request, "accounts/join.html", context, status=409)
     profile = LeaderProfile.objects.filter(user=user).select_related("setting__private").first()
@@ -83,6 +92,11 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if membership:
         return redirect("cluster_detail", membership.cluster_id)
     return redirect("home")
+
+
+def _already_in(request: HttpRequest, membership: Any) -> HttpResponse:
+    messages.info(request, f"You have already joined {membership.cluster}.")
+    return redirect("cluster_detail", membership.cluster_id)
 
 
 def _sign_in_by_code(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:

@@ -130,7 +130,7 @@ def _visible(user: Any, model: type[M], pk: int, *related: str) -> tuple[M, Memb
 
 
 def get_help_for(user: Any, pk: int) -> HelpAccess:
-    help_request, membership = _visible(user, HelpRequest, pk, "requester")
+    help_request, membership = _visible(user, HelpRequest, pk, "requester__profile")
     return HelpAccess(user, membership, help=help_request)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.template.defaultfilters import stringfilter
 from django.utils.safestring import SafeString, mark_safe
 
 from nextpractice.core import markdown
@@ -13,6 +14,17 @@ register = template.Library()
 def md(text: str) -> SafeString:
     """Members' Markdown as sanitised HTML (links made safe; no raw HTML)."""
     return mark_safe(markdown.render(text))  # noqa: S308 - nh3 has sanitised it
+
+
+@register.filter
+@stringfilter
+def possessive(name: str) -> str:
+    """ "Riverside leaders'" and "Alice's": a name ending in s takes the apostrophe alone,
+    as a colleague would write it (never "leaders's")."""
+    name = name.rstrip()
+    if not name:
+        return name
+    return f"{name}'" if name[-1] in "sS" else f"{name}'s"
 
 
 @register.simple_tag

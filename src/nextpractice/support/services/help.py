@@ -14,7 +14,7 @@ from django.utils import timezone
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster, Membership, Role
-from nextpractice.directory.models import Topic, TopicChoice
+from nextpractice.directory.models import LeaderProfile, Topic, TopicChoice
 
 from ..models import Experience, HelpReply, HelpRequest, Kind, Urgency
 from .errors import SupportError, create_once
@@ -125,6 +125,14 @@ def who_could_help(request: HelpRequest) -> list[dict[str, Any]]:
         profile = getattr(user, "profile", None)
         result.append({"user": user, "why": why, "phone": profile.phone if profile else ""})
     return result
+
+
+def requester_phone(request: HelpRequest) -> str:
+    """The asker's phone number from her profile, for the request page: only people the
+    request reaches see that page, so it stays inside the cluster (never in an email)."""
+    # Read through the requester (select_related by the page's access lookup: no query).
+    profile: LeaderProfile | None = getattr(request.requester, "profile", None)
+    return profile.phone if profile is not None else ""
 
 
 @transaction.atomic

@@ -114,6 +114,7 @@ def help_detail(request: AuthedHttpRequest, help_id: int) -> HttpResponse:
             "replies": list(help_request.replies.select_related("author")),
             "topics": list(help_request.topics.all()),
             "helpers": services.who_could_help(help_request),
+            "requester_phone": services.requester_phone(help_request),
             "resolve_form": ResolveForm(),
             # One-time keys for the two answer forms drawn by hand in the template: a
             # double click on "I'll call you" tells the person once.
