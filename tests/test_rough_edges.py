@@ -214,3 +214,11 @@ def _member(cast: Cast, email: str, name: str) -> Any:
     person = make_person(email, name, setting)
     Membership.objects.create(cluster=cast.cluster, user=person, ground_rules_agreed_version=1)
     return person
+
+
+def test_the_audit_log_writes_possessives_as_a_colleague_would(cast: Cast) -> None:
+    from nextpractice.core.words import possessive
+
+    assert possessive("Riverside leaders") == "Riverside leaders'"
+    assert possessive("Ines Morris") == "Ines Morris'"
+    assert possessive("Bob Baker") == "Bob Baker's"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
+from nextpractice.core.words import possessive
 from nextpractice.directory import services as directory_services
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Area
@@ -409,7 +410,13 @@ def decide_join(request: JoinRequest, by: User, accept: bool) -> None:
         {"cluster": cluster, "accepted": accept, "person": request.user},
     )
     verb = "accepted" if accept else "declined"
-    record(by, f"join.{verb}", request, f"{by} {verb} {request.user}'s request to join", cluster)
+    record(
+        by,
+        f"join.{verb}",
+        request,
+        f"{by} {verb} {possessive(str(request.user))} request to join",
+        cluster,
+    )
 
 
 def link_setting_by_invitation(user: User, invitation: Invitation) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
 from nextpractice.core.mail import queue_email
+from nextpractice.core.words import possessive
 
 from . import locations
 from .models import (
@@ -127,7 +128,8 @@ def decide_claim(claim: SettingClaim, by: User, approve: bool) -> None:
         by,
         f"setting.claim_{verb}",
         claim,
-        f"{by} {verb} {claim.user}'s request to be confirmed as leading {claim.setting}",
+        f"{by} {verb} {possessive(str(claim.user))} request to be confirmed as leading "
+        f"{claim.setting}",
     )
 
 

@@ -4,7 +4,7 @@ from django import forms, template
 from django.template.defaultfilters import stringfilter
 from django.utils.safestring import SafeString, mark_safe
 
-from nextpractice.core import markdown
+from nextpractice.core import markdown, words
 from nextpractice.core.forms import mark_errors, style
 
 register = template.Library()
@@ -19,12 +19,8 @@ def md(text: str) -> SafeString:
 @register.filter
 @stringfilter
 def possessive(name: str) -> str:
-    """ "Riverside leaders'" and "Alice's": a name ending in s takes the apostrophe alone,
-    as a colleague would write it (never "leaders's")."""
-    name = name.rstrip()
-    if not name:
-        return name
-    return f"{name}'" if name[-1] in "sS" else f"{name}'s"
+    """The name's possessive, as ``core.words.possessive`` writes it."""
+    return words.possessive(name)
 
 
 @register.simple_tag
