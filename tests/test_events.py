@@ -162,7 +162,7 @@ def test_it_cancels_once_with_a_reason_and_the_feed_marks_it_cancelled(
         ({"title": ""}, "This field is required"),
         ({"title": "x" * 201}, "at most 200 characters"),
         ({"day": "2026-02-30"}, "Enter a valid date"),
-        ({"sequence": "-1"}, "greater than or equal to 0"),
+        ({"sequence": "-1"}, "could not be read: reload the page"),
         ({"host_setting": "99999999"}, "Select a valid choice"),
     ],
 )
@@ -185,3 +185,21 @@ def test_a_long_title_is_kept_whole(cast: Cast) -> None:
     assert event.title in page and "text-break-word" in page
     listing = client_for(cast.bob).get(reverse("event_list", args=[cast.cluster.pk]))
     assert event.title in listing.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_two_cancels_at_the_same_moment_tell_everyone_once(cast: Cast) -> None:
+    from .test_concurrency import at_once, needs_postgresql
+
+    needs_postgresql()
+    Preference.objects.create(user=cast.bob, kind="event", mode="immediate")
+    event = sports_day(cast)
+    before = OutboundEmail.objects.count()
+
+    def cancel() -> None:
+        services.cancel_event(Event.objects.unscoped().get(pk=event.pk), cast.fay, "Rain")
+
+    errors = at_once([cancel, cancel, cancel])
+    assert [str(e) for e in errors] == ["This event is already cancelled."] * 2
+    assert OutboundEmail.objects.count() == before + 2  # Bob and Pat, once each
+    assert Event.objects.unscoped().get(pk=event.pk).sequence == 1

@@ -225,6 +225,9 @@ class EventEditForm(StyledForm):
             self.add_error("end", "The event must end after it starts")
         if not data.get("host_setting") and not (data.get("venue") or "").strip():
             self.add_error("venue", "Choose the host setting or give a venue")
+        if "sequence" in self.errors:
+            # Hidden: say it where it is seen.
+            self.add_error(None, "This form could not be read: reload the page and try again.")
         return data
 
 

@@ -234,7 +234,7 @@ def edit_event(
     )
     locked.title, locked.starts_at, locked.ends_at = title.strip(), starts_at, ends_at
     locked.host_setting, locked.venue, locked.aim = host_setting, venue.strip(), aim
-    after = (title.strip(), starts_at, ends_at, getattr(host_setting, "pk", None), venue, aim)
+    after = (title.strip(), starts_at, ends_at, locked.host_setting_id, locked.venue, aim)
     if before == after:
         return False
     locked.sequence += 1
