@@ -31,8 +31,16 @@ LONG_TITLE = (
 
 
 def no_sideways_scroll(page: Any) -> None:
+    """Neither the page nor any block of text in it is wider than its box: a long title
+    that ran past its box would be cut off (or scroll the page sideways) on a phone."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('main h1, main p, main li, main dd')]
+            .filter(el => el.scrollWidth > el.clientWidth + 1)
+            .map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 40))"""
+    )
+    assert cut == [], f"text runs past its box: {cut}"
 
 
 def test_a_member_changes_then_cancels_an_event_on_a_phone(
