@@ -15,6 +15,7 @@ from icalendar import Calendar
 from nextpractice.audit.models import AuditEntry
 from nextpractice.core import mail
 from nextpractice.core.models import Notification, OutboundEmail
+from nextpractice.directory.models import Setting
 from nextpractice.meetings.models import CalendarFeed
 from nextpractice.support import services
 from nextpractice.support.models import Event, Preference
@@ -203,3 +204,17 @@ def test_on_postgresql_two_cancels_at_the_same_moment_tell_everyone_once(cast: C
     assert [str(e) for e in errors] == ["This event is already cancelled."] * 2
     assert OutboundEmail.objects.count() == before + 2  # Bob and Pat, once each
     assert Event.objects.unscoped().get(pk=event.pk).sequence == 1
+
+
+def test_a_leader_whose_setting_takes_part_hears_of_a_move_at_once(cast: Cast) -> None:
+    event = sports_day(cast)
+    # Alice's setting is coming; she left her event emails at the daily digest.
+    services.set_numbers(event, Setting.objects.get(urn="100000"), cast.alice, 12, 3)
+    before = OutboundEmail.objects.count()
+    later = timezone.localdate(event.starts_at) + dt.timedelta(days=1)
+    client_for(cast.bob).post(
+        reverse("event_edit", args=[event.pk]), edit_form(event, day=later.isoformat())
+    )
+    assert [e.to for e in sent_since(before) if e.to != "pat.pe@school.test"] == [cast.alice.email]
+    notice = Notification.objects.get(user=cast.alice, text__contains="moved")
+    assert not notice.urgent and notice.emailed_at is not None

@@ -14,7 +14,7 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster
 from nextpractice.core.mail import queue_email
-from nextpractice.directory.models import Setting
+from nextpractice.directory.models import LeaderProfile, Setting
 
 from ..models import Event, EventContact, EventKind, EventTask, Kind, Participation
 from .errors import SupportError, create_once
@@ -174,18 +174,29 @@ def _tell_of_change(
     event: Event, by: User, template: str, text: str, context: dict[str, Any]
 ) -> None:
     """Members hear through a notice, emailed as each chose on the one preference page;
-    organising contacts (a PE lead, a SENCo) have no account, so they are emailed at once."""
+    the leaders of settings taking part are emailed at once whatever they chose (their
+    children or staff are coming: a daily digest may be too late); organising contacts (a
+    PE lead, a SENCo) have no account, so they are emailed at once."""
     link = reverse("event_detail", args=[event.pk])
     context = {**context, "event": event, "by": by, "link": link}
-    notify(
-        [u for u in members_of(event.cluster) if u.pk != by.pk],
-        event.cluster,
-        Kind.EVENT,
-        text,
-        link,
-        email=(template, context),
+    # The event's own rows: the caller was let in to it (support.access.get_event_for).
+    taking_part = set(
+        LeaderProfile.objects.filter(
+            setting__in=Participation.objects.unscoped().filter(event=event).values("setting")
+        ).values_list("user_id", flat=True)
     )
-    for contact in EventContact.objects.unscoped().filter(event=event):
+    people = [u for u in members_of(event.cluster) if u.pk != by.pk]
+    for at_once in (False, True):
+        notify(
+            [u for u in people if (u.pk in taking_part) == at_once],
+            event.cluster,
+            Kind.EVENT,
+            text,
+            link,
+            at_once=at_once,
+            email=(template, context),
+        )
+    for contact in EventContact.objects.unscoped().filter(event=event):  # the event's own
         # Only what they were given when asked to organise: no link into the cluster.
         queue_email(
             contact.email,
@@ -212,6 +223,7 @@ def edit_event(
     was drawn from; a save from an older one (a second click, a colleague's edit since)
     changes nothing. Returns whether anything changed."""
     # Under a lock, from the database: two saves at once must not both count as the change.
+    # Unscoped: the caller's access to this event was checked (support.access.get_event_for).
     locked = Event.objects.unscoped().select_for_update().get(pk=event.pk)
     if locked.is_cancelled:
         raise SupportError("This event is cancelled.")
@@ -263,6 +275,7 @@ def cancel_event(event: Event, by: User, reason: str) -> None:
     if not reason:
         raise SupportError("Say why the event is cancelled.")
     # The state check under the lock is the once: a second click finds it cancelled.
+    # Unscoped: the caller's access to this event was checked (support.access.get_event_for).
     locked = Event.objects.unscoped().select_for_update().get(pk=event.pk)
     if locked.is_cancelled:
         raise SupportError("This event is already cancelled.")
