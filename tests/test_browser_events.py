@@ -101,3 +101,34 @@ def test_a_member_changes_then_cancels_an_event_on_a_phone(
     event = Event.objects.unscoped().get(pk=event.pk)  # a test's read: no person to scope by
     assert event.is_cancelled and event.sequence == 2
     assert timezone.localtime(event.starts_at).date() == day + dt.timedelta(days=7)
+
+
+def test_a_saturday_meeting_is_added_only_once_confirmed(
+    live_server: Any,
+    chromium: Any,  # noqa: F811 - the fixture imported above
+    journey_world: dict[str, Any],  # noqa: F811 - the fixture imported above
+) -> None:
+    from nextpractice.meetings.models import Meeting
+
+    world = journey_world
+    today = timezone.localdate()
+    saturday = today + dt.timedelta(days=7 + (5 - today.weekday()) % 7)
+    context = new_context(chromium, **PHONE)
+    context.add_cookies([_session_cookie(live_server, world["amira"])])
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/clusters/{world['cluster'].pk}/meetings/new/")
+        assert page.get_by_label("Yes, the cluster meets at this time").count() == 0
+        page.get_by_label("Date").fill(saturday.isoformat())
+        page.get_by_role("button", name="Add the meeting").click()
+        page.get_by_text("There is a problem").wait_for()
+        assert "is a weekend day" in page.locator("main").inner_text()
+        check(page, "meeting-weekend-confirm")
+        assert not Meeting.objects.filter(cluster=world["cluster"]).exists()
+        page.get_by_label("Yes, the cluster meets at this time").check()
+        page.get_by_role("button", name="Add the meeting").click()
+        page.wait_for_url("**/meetings/*/")
+    finally:
+        context.close()
+    meeting = Meeting.objects.get(cluster=world["cluster"])
+    assert meeting.local_start.date() == saturday
