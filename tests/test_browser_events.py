@@ -13,12 +13,11 @@ from django.utils import timezone
 from nextpractice.support import services
 from nextpractice.support.models import Event
 
+from .conftest import new_context
 from .test_browser import (  # noqa: F401 - fixtures, found by pytest by name
     _session_cookie,
     check,
-    chromium,
     journey_world,
-    new_context,
 )
 
 pytestmark = pytest.mark.browser
@@ -45,7 +44,7 @@ def no_sideways_scroll(page: Any) -> None:
 
 def test_a_member_changes_then_cancels_an_event_on_a_phone(
     live_server: Any,
-    chromium: Any,  # noqa: F811 - the fixture imported above
+    chromium: Any,
     journey_world: dict[str, Any],  # noqa: F811 - the fixture imported above
 ) -> None:
     world = journey_world
@@ -105,7 +104,7 @@ def test_a_member_changes_then_cancels_an_event_on_a_phone(
 
 def test_a_saturday_meeting_is_added_only_once_confirmed(
     live_server: Any,
-    chromium: Any,  # noqa: F811 - the fixture imported above
+    chromium: Any,
     journey_world: dict[str, Any],  # noqa: F811 - the fixture imported above
 ) -> None:
     from nextpractice.meetings.models import Meeting
