@@ -220,6 +220,9 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "event_detail": ("get", IN_CLUSTER),
     "event_numbers": ("post", IN_CLUSTER_POST),
     "event_task": ("post", IN_CLUSTER_POST),
+    # Events that change (issue 16): whoever may arrange one may change or cancel it.
+    "event_edit": ("get", IN_CLUSTER),
+    "event_cancel": ("get", IN_CLUSTER),
     "funding_list": ("get", IN_CLUSTER),
     "funding_applying": ("post", IN_CLUSTER_POST),
     "cluster_search": ("get", IN_CLUSTER),

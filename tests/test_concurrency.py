@@ -53,6 +53,7 @@ def edit_form(meeting: Meeting, client: Client, **change: str) -> dict[str, str]
         "duration_minutes": "90",
         "place_kind": "rotating",
         "version": hidden(page, "version"),
+        "confirm_time": "on",  # 400 days ahead may be a weekend; the race is the point here
     } | change
 
 

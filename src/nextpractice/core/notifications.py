@@ -38,11 +38,13 @@ def notify(
     link: str,
     *,
     urgent: bool = False,
+    at_once: bool = False,
     email: tuple[str, dict[str, Any]] | None = None,
     personal: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """In-app notices for ``users``; email as each prefers. Urgent ones are emailed at once
-    whatever the preference: a colleague in a crisis cannot be silenced. Call it inside the
+    whatever the preference: a colleague in a crisis cannot be silenced. ``at_once``: the
+    same, without the urgent mark (an event they take part in was moved). Call it inside the
     transaction of the change it tells of: the notices and emails go with it or not at all.
     ``personal(user)``: what the email says to that person alone (their own actions)."""
     users = [u for u in users if u.is_active]
@@ -53,7 +55,7 @@ def notify(
         users = [u for u in users if readable_clusters(u).filter(cluster=cluster.pk).exists()]
     modes = modes_for(users, kind)
     for user in users:
-        mode = Mode.IMMEDIATE if urgent else modes[user.pk]
+        mode = Mode.IMMEDIATE if urgent or at_once else modes[user.pk]
         notice = Notification.objects.create(
             user=user,
             cluster=cluster,

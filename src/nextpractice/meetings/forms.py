@@ -126,6 +126,16 @@ class PlanForm(PlaceMixin, StyledForm):
         return data
 
 
+def out_of_hours(day: dt.date | None, start: dt.time | None) -> str:
+    """Why a meeting time needs confirming ("" when it does not): a Saturday or Sunday, or a
+    start after 18:00 or before 07:00."""
+    if day is not None and day.weekday() >= 5:
+        return f"{day:%A %-d %B} is a weekend day"
+    if start is not None and (start >= dt.time(18) or start < dt.time(7)):
+        return f"{start:%H:%M} is outside the working day (07:00 to 18:00)"
+    return ""
+
+
 class MeetingTimeForm(PlaceMixin, StyledForm):
     day = _date_field("Date")
     start_time = _time_field("Start time")
@@ -138,9 +148,22 @@ class MeetingTimeForm(PlaceMixin, StyledForm):
         required=False, label="Link to join (for online meetings)", assume_scheme="https"
     )
 
+    # Hidden until the time asks for it: leaders meet in the school day, so a weekend or an
+    # evening is more often a slip (a PM for an AM, a wrong week) than a plan.
+    confirm_time = forms.BooleanField(
+        required=False, label="Yes, the cluster meets at this time", widget=forms.HiddenInput
+    )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.clean_place()
+        why = out_of_hours(data.get("day"), data.get("start_time"))
+        if why and not data.get("confirm_time"):
+            self.fields["confirm_time"].widget = forms.CheckboxInput()
+            self.add_error(
+                "confirm_time",
+                f"{why}: tick the box to confirm the cluster meets then, or change the time",
+            )
         return data
 
     def place(self) -> dict[str, Any]:

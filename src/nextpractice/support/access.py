@@ -100,6 +100,14 @@ class EventAccess(ClusterAccess):
 
     can_manage_tasks = True
 
+    @property
+    def can_change(self) -> bool:
+        """Edit, move or cancel: whoever may arrange an event in this cluster (every agreed
+        member and the facilitator, as for creating one and for its checklist), since an
+        event is the cluster's, and its creator may be away when the venue falls through.
+        A cancelled event is not changed again: it stays as the record of what was."""
+        return self.can_share and not self.event.is_cancelled
+
 
 def cluster_access(user: Any, cluster_id: int) -> ClusterAccess:
     """A cluster's pages between meetings: 404 outside it, 403 before agreeing."""

@@ -23,6 +23,8 @@ def events_for(user: Any, site_url: str) -> list[Entry]:
             link=site_url + reverse("event_detail", args=[event.pk]),
             created_at=event.created_at,
             updated_at=event.updated_at,
+            sequence=event.sequence,
+            cancelled=event.is_cancelled,
         )
         for event in Event.objects.visible_to(user).select_related("host_setting")
     ]

@@ -193,6 +193,53 @@ class EventForm(OnceKeyMixin, StyledForm):
         return data
 
 
+class EventEditForm(StyledForm):
+    """Change what an event is, when and where; a change of time or place tells everyone."""
+
+    title = forms.CharField(max_length=200)
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Starts")
+    end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Ends")
+    host_setting = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Hosted by"
+    )
+    venue = forms.CharField(max_length=300, required=False, label="Or a venue")
+    aim = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="The aim and details",
+    )
+    # The version the form was drawn from: a save from an older one is refused.
+    sequence = forms.IntegerField(min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, settings_: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_setting"].choices = [("", "A venue (below)")] + [  # type: ignore[attr-defined]
+            (s.pk, s.name) for s in settings_
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", "The event must end after it starts")
+        if not data.get("host_setting") and not (data.get("venue") or "").strip():
+            self.add_error("venue", "Choose the host setting or give a venue")
+        if "sequence" in self.errors:
+            # Hidden: say it where it is seen.
+            self.add_error(None, "This form could not be read: reload the page and try again.")
+        return data
+
+
+class EventCancelForm(StyledForm):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is cancelled",
+        help_text="Everyone in the cluster and the organising contacts are told.",
+    )
+
+
 class NumbersForm(StyledForm):
     children = forms.IntegerField(min_value=0, max_value=500, label="Children (numbers only)")
     adults = forms.IntegerField(min_value=0, max_value=200, label="Adults")

@@ -36,6 +36,7 @@ from .common import (
     setting_of,
 )
 from .emails import audience, tell_everyone
+from .reminders import skip_due_emails
 
 # --- Calendars of the year ---------------------------------------------------------------
 
@@ -274,6 +275,7 @@ def move_meeting(
     if meeting.local_start.date() != was.date():
         # A new day: the call for items, agenda and reminder go again at their times.
         meeting.call_sent_at = meeting.agenda_sent_at = meeting.reminder_sent_at = None
+        skip_due_emails(meeting)
     meeting.save()
     record(
         by,
@@ -370,6 +372,7 @@ def add_meeting(
     if meeting.place_kind == PlaceKind.ROTATING and meeting.host_setting is None:
         meeting.host_setting = hosts[0]
     meeting.chair, meeting.note_taker = chairs[0], takers[0]
+    skip_due_emails(meeting)
     meeting.save()
     record(
         by,

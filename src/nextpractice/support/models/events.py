@@ -49,6 +49,12 @@ class Event(models.Model):
     uid = models.CharField(max_length=40, default=new_uid, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Calendars replace their copy only when SEQUENCE rises (RFC 5545); the edit form also
+    # carries it, so a save drawn from an older copy is refused instead of undoing a change.
+    sequence = models.PositiveIntegerField(default=0)
+    # A cancelled event stays (marked CANCELLED in feeds) so calendars remove it visibly.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
 
     objects = EventQuerySet.as_manager()
 
@@ -57,6 +63,10 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def is_training(self) -> bool:

@@ -6,7 +6,15 @@ The names are re-exported here so that ``from nextpractice.support import servic
 keeps working for other apps, the periodic jobs in settings and the tests."""
 
 from .errors import SupportError
-from .events import add_task, book_places, create_event, set_numbers, toggle_task
+from .events import (
+    add_task,
+    book_places,
+    cancel_event,
+    create_event,
+    edit_event,
+    set_numbers,
+    toggle_task,
+)
 from .funding import applying, funding_reminders, share_funding
 from .help import (
     add_experience,
@@ -52,8 +60,10 @@ __all__ = [
     "applying",
     "ask_for_help",
     "book_places",
+    "cancel_event",
     "create_event",
     "current_preferences",
+    "edit_event",
     "funding_reminders",
     "help_figures",
     "mark_all_read",

@@ -4,6 +4,7 @@ or places booked (waiting places promoted first come, first served)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -12,11 +13,12 @@ from django.utils import timezone
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster
-from nextpractice.directory.models import Setting
+from nextpractice.core.mail import queue_email
+from nextpractice.directory.models import LeaderProfile, Setting
 
 from ..models import Event, EventContact, EventKind, EventTask, Kind, Participation
 from .errors import SupportError, create_once
-from .notifications import members_of, tell_cluster
+from .notifications import members_of, notify, tell_cluster
 
 
 @transaction.atomic
@@ -166,3 +168,130 @@ def _promote_waiting(event: Event) -> None:
             p.waiting -= move
             free -= move
             p.save(update_fields=["places", "waiting"])
+
+
+def _tell_of_change(
+    event: Event, by: User, template: str, text: str, context: dict[str, Any]
+) -> None:
+    """Members hear through a notice, emailed as each chose on the one preference page;
+    the leaders of settings taking part are emailed at once whatever they chose (their
+    children or staff are coming: a daily digest may be too late); organising contacts (a
+    PE lead, a SENCo) have no account, so they are emailed at once."""
+    link = reverse("event_detail", args=[event.pk])
+    context = {**context, "event": event, "by": by, "link": link}
+    # The event's own rows: the caller was let in to it (support.access.get_event_for).
+    taking_part = set(
+        LeaderProfile.objects.filter(
+            setting__in=Participation.objects.unscoped().filter(event=event).values("setting")
+        ).values_list("user_id", flat=True)
+    )
+    people = [u for u in members_of(event.cluster) if u.pk != by.pk]
+    for at_once in (False, True):
+        notify(
+            [u for u in people if (u.pk in taking_part) == at_once],
+            event.cluster,
+            Kind.EVENT,
+            text,
+            link,
+            at_once=at_once,
+            email=(template, context),
+        )
+    for contact in EventContact.objects.unscoped().filter(event=event):  # the event's own
+        # Only what they were given when asked to organise: no link into the cluster.
+        queue_email(
+            contact.email,
+            template,
+            {**context, "person": contact, "cluster": event.cluster, "contact": True},
+        )
+
+
+@transaction.atomic
+def edit_event(
+    event: Event,
+    by: User,
+    *,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    host_setting: Setting | None,
+    venue: str,
+    aim: str,
+    sequence: int | None = None,
+) -> bool:
+    """Change an event's title, time, place or details. A change of time or place is a move:
+    everyone is told, and calendars see the new SEQUENCE. ``sequence``: the version the form
+    was drawn from; a save from an older one (a second click, a colleague's edit since)
+    changes nothing. Returns whether anything changed."""
+    # Under a lock, from the database: two saves at once must not both count as the change.
+    # Unscoped: the caller's access to this event was checked (support.access.get_event_for).
+    locked = Event.objects.unscoped().select_for_update().get(pk=event.pk)
+    if locked.is_cancelled:
+        raise SupportError("This event is cancelled.")
+    if sequence is not None and sequence != locked.sequence:
+        raise SupportError(
+            "Someone changed this event while you were editing it. Here it is as it stands now."
+        )
+    if ends_at <= starts_at:
+        raise SupportError("The event must end after it starts.")
+    if not host_setting and not venue.strip():
+        raise SupportError("Choose the host setting or give a venue.")
+    was_start, was_place = locked.starts_at, locked.place_text()
+    before = (
+        locked.title,
+        locked.starts_at,
+        locked.ends_at,
+        locked.host_setting_id,
+        locked.venue,
+        locked.aim,
+    )
+    locked.title, locked.starts_at, locked.ends_at = title.strip(), starts_at, ends_at
+    locked.host_setting, locked.venue, locked.aim = host_setting, venue.strip(), aim
+    after = (title.strip(), starts_at, ends_at, locked.host_setting_id, locked.venue, aim)
+    if before == after:
+        return False
+    locked.sequence += 1
+    locked.updated_at = timezone.now()
+    locked.save()
+    moved = locked.starts_at != was_start or locked.ends_at != before[2]
+    moved_place = locked.place_text() != was_place
+    record(by, "event.edited", locked, f"{by} changed the event {locked.title}", locked.cluster)
+    if moved or moved_place:
+        when = timezone.localtime(locked.starts_at)
+        _tell_of_change(
+            locked,
+            by,
+            "emails/event_moved",
+            f"{by} moved {locked.title} to {when:%-d %B, %H:%M}",
+            {"was": timezone.localtime(was_start), "was_place": was_place, "moved": moved},
+        )
+    event.refresh_from_db()
+    return True
+
+
+@transaction.atomic
+def cancel_event(event: Event, by: User, reason: str) -> None:
+    """Cancel: the event stays, marked cancelled in calendars, and everyone is told once."""
+    reason = reason.strip()
+    if not reason:
+        raise SupportError("Say why the event is cancelled.")
+    # The state check under the lock is the once: a second click finds it cancelled.
+    # Unscoped: the caller's access to this event was checked (support.access.get_event_for).
+    locked = Event.objects.unscoped().select_for_update().get(pk=event.pk)
+    if locked.is_cancelled:
+        raise SupportError("This event is already cancelled.")
+    locked.cancelled_at = locked.updated_at = timezone.now()
+    locked.cancel_reason = reason
+    locked.sequence += 1
+    locked.save()
+    record(
+        by, "event.cancelled", locked, f"{by} cancelled the event {locked.title}", locked.cluster
+    )
+    when = timezone.localtime(locked.starts_at)
+    _tell_of_change(
+        locked,
+        by,
+        "emails/event_cancelled",
+        f"{by} cancelled {locked.title} on {when:%-d %B}",
+        {"reason": reason},
+    )
+    event.refresh_from_db()

@@ -1,6 +1,14 @@
 """Pages between meetings, one module per part of the practice; re-exported for urls.py."""
 
-from .events import cpd, event_detail, event_list, event_numbers, event_task
+from .events import (
+    cpd,
+    event_cancel,
+    event_detail,
+    event_edit,
+    event_list,
+    event_numbers,
+    event_task,
+)
 from .funding import funding_applying, funding_list
 from .help import experiences, help_detail, help_list, help_new, help_reply, help_resolve
 from .ideas import idea_detail, idea_list
@@ -13,7 +21,9 @@ __all__ = [
     "achievements",
     "cluster_search",
     "cpd",
+    "event_cancel",
     "event_detail",
+    "event_edit",
     "event_list",
     "event_numbers",
     "event_task",

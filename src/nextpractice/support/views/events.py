@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nextpractice.clusters.access import require
 from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_own_setting
@@ -21,7 +22,15 @@ from nextpractice.meetings import planner
 
 from .. import services
 from ..access import cluster_access, get_event_for
-from ..forms import BookingForm, EventForm, NumbersForm, TaskForm, TaskToggleForm
+from ..forms import (
+    BookingForm,
+    EventCancelForm,
+    EventEditForm,
+    EventForm,
+    NumbersForm,
+    TaskForm,
+    TaskToggleForm,
+)
 from ..models import Event, EventKind, EventTask, Participation
 from .common import page_of
 
@@ -183,6 +192,85 @@ def event_task(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
         else:
             messages.error(request, "Write the task first (up to 200 characters).")
     return redirect(f"{reverse('event_detail', args=[event.pk])}#tasks")
+
+
+def _edit_initial(event: Event) -> dict[str, Any]:
+    start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+    return {
+        "title": event.title,
+        "day": start.date(),
+        "start": start.time(),
+        "end": end.time(),
+        "host_setting": event.host_setting_id,
+        "venue": event.venue,
+        "aim": event.aim,
+        "sequence": event.sequence,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
+    access = get_event_for(request.user, event_id)
+    event = access.event
+    if event.is_cancelled:
+        messages.info(request, "This event is cancelled: it is kept as it was.")
+        return redirect("event_detail", event.pk)
+    require(access.can_change, "Only people in the cluster change its events.")
+    settings_ = _cluster_settings(event.cluster)
+    form = EventEditForm(request.POST or None, initial=_edit_initial(event), settings_=settings_)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            changed = services.edit_event(
+                event,
+                request.user,
+                title=d["title"],
+                starts_at=planner.local_datetime(d["day"], d["start"]),
+                ends_at=planner.local_datetime(d["day"], d["end"]),
+                host_setting=next((s for s in settings_ if s.pk == d["host_setting"]), None),
+                venue=d["venue"],
+                aim=d["aim"],
+                sequence=d["sequence"],
+            )
+        except services.SupportError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "The event is changed." if changed else "Nothing changed.")
+        return redirect("event_detail", event.pk)
+    return render(
+        request,
+        "support/event_edit.html",
+        {"event": event, "cluster": access.cluster, "access": access, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_cancel(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
+    access = get_event_for(request.user, event_id)
+    event = access.event
+    if event.is_cancelled:
+        # A second click on "Cancel the event" lands here: say so, send nothing.
+        messages.info(request, "This event is already cancelled.")
+        return redirect("event_detail", event.pk)
+    require(access.can_change, "Only people in the cluster change its events.")
+    form = EventCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_event(event, request.user, form.cleaned_data["reason"])
+        except services.SupportError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "The event is cancelled, and everyone has been told.")
+        return redirect("event_detail", event.pk)
+    return render(
+        request,
+        "support/event_cancel.html",
+        {"event": event, "cluster": access.cluster, "access": access, "form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @login_required
