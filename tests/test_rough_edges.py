@@ -222,3 +222,20 @@ def test_the_audit_log_writes_possessives_as_a_colleague_would(cast: Cast) -> No
     assert possessive("Riverside leaders") == "Riverside leaders'"
     assert possessive("Ines Morris") == "Ines Morris'"
     assert possessive("Bob Baker") == "Bob Baker's"
+
+
+def test_no_template_or_service_writes_a_names_possessive_by_hand() -> None:
+    """ "Riverside leaders's" came from `{{ cluster }}'s`: names take |possessive (templates)
+    or core.words.possessive (services), which know a name ending in s."""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "src" / "nextpractice"
+    by_hand = re.compile(r"(\}\}'s|\}'s)\b")
+    found = [
+        f"{path.relative_to(src)}:{n}"
+        for path in [*src.rglob("*.html"), *src.rglob("*.txt"), *src.rglob("*.py")]
+        for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if by_hand.search(line) and path.name != "words.py"  # the rule itself
+    ]
+    assert found == []

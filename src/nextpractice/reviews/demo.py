@@ -14,6 +14,7 @@ from fpdf import FPDF
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster
+from nextpractice.core.words import possessive
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Topic
 from nextpractice.meetings import planner
@@ -192,7 +193,7 @@ def build_cluster(cluster: Cluster, rng: random.Random) -> int:
                     Exemplar.objects.create(
                         cluster=cluster,
                         shared_by=requester,
-                        title=f"{requester.get_short_name()}'s SEF",
+                        title=f"{possessive(requester.get_short_name())} SEF",
                         document_kind=DocumentKind.SEF,
                         note="How we framed impact: each priority says what changed for children.",
                         file=version.file.name,

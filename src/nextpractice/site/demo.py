@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role
+from nextpractice.core.words import possessive
 from nextpractice.directory.models import (
     Area,
     Intake,
@@ -265,7 +266,7 @@ def build(seed: int = 2026) -> DemoLogins:
             fsm = max(2.0, min(68.0, 62 - decile * 5.5 + rng.uniform(-6, 6)))
             eal = max(0.0, min(90.0, 70 - decile * 6 + rng.uniform(-10, 10)))
             name = (
-                f"{rng.choice(FIRST)}'s {suffix} ({place})"
+                f"{possessive(rng.choice(FIRST))} {suffix} ({place})"
                 if kind == SettingKind.CHILDMINDER
                 else f"{place} {suffix}"
             )

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
+from nextpractice.core.words import possessive
 from nextpractice.directory.models import Area
 
 from .. import termdates
@@ -42,7 +43,12 @@ def add_holiday(area: Area, by: User, name: str, start: dt.date, end: dt.date) -
         raise MeetingError(str(e).removesuffix(" Nothing was imported.")) from None
     _room_for(area, 1)
     holiday = SchoolHoliday.objects.create(area=area, name=name[:120], start=start, end=end)
-    record(by, "termdates.added", holiday, f"{by} added {holiday.name} to {area}'s term dates")
+    record(
+        by,
+        "termdates.added",
+        holiday,
+        f"{by} added {holiday.name} to {possessive(str(area))} term dates",
+    )
     return holiday
 
 
@@ -162,7 +168,7 @@ def _save(
         by,
         "termdates.imported",
         area,
-        f"{by} imported {len(made)} holiday periods into {area}'s term dates"
+        f"{by} imported {len(made)} holiday periods into {possessive(str(area))} term dates"
         + (f", replacing the {replaced} of the earlier import" if replaced else ""),
     )
     return made
@@ -175,7 +181,10 @@ def remove_holiday(area: Area, by: User, holiday_id: int) -> bool:
     if holiday is None:
         return False
     record(
-        by, "termdates.removed", holiday, f"{by} removed {holiday.name} from {area}'s term dates"
+        by,
+        "termdates.removed",
+        holiday,
+        f"{by} removed {holiday.name} from {possessive(str(area))} term dates",
     )
     holiday.delete()
     return True

@@ -14,6 +14,7 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster
 from nextpractice.core.mail import queue_email
+from nextpractice.core.words import possessive
 from nextpractice.directory.models import LeaderProfile, Setting
 
 from ..models import Event, EventContact, EventKind, EventTask, Kind, Participation
@@ -118,7 +119,9 @@ def set_numbers(
             "updated_at": timezone.now(),
         },
     )
-    record(by, "event.numbers", part, f"{by} gave {setting}'s numbers", event.cluster)
+    record(
+        by, "event.numbers", part, f"{by} gave {possessive(str(setting))} numbers", event.cluster
+    )
     return part
 
 
