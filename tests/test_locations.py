@@ -18,63 +18,8 @@ from nextpractice.directory.models import Area, Postcode, Setting, SettingKind
 from nextpractice.formation.models import FormationRound
 
 from .conftest import Cast, client_for, make_person
+from .registers_data import ONSPD_COLUMNS
 from .test_gias import gias_file, school
-
-# The ONS Postcode Directory's header (the columns of a 2024 release).
-ONSPD_COLUMNS = [
-    "pcd",
-    "pcd2",
-    "pcds",
-    "dointr",
-    "doterm",
-    "oscty",
-    "ced",
-    "oslaua",
-    "osward",
-    "parish",
-    "usertype",
-    "oseast1m",
-    "osnrth1m",
-    "osgrdind",
-    "oshlthau",
-    "nhser",
-    "ctry",
-    "rgn",
-    "streg",
-    "pcon",
-    "eer",
-    "teclec",
-    "ttwa",
-    "pct",
-    "itl",
-    "statsward",
-    "oa01",
-    "casward",
-    "npark",
-    "lsoa01",
-    "msoa01",
-    "ur01ind",
-    "oac01",
-    "oa11",
-    "lsoa11",
-    "msoa11",
-    "wz11",
-    "sicbl",
-    "bua22",
-    "ru11ind",
-    "oac11",
-    "lat",
-    "long",
-    "lep1",
-    "lep2",
-    "pfa",
-    "imd",
-    "calncv",
-    "icb",
-    "oa21",
-    "lsoa21",
-    "msoa21",
-]
 
 
 def onspd(*rows: dict[str, str]) -> str:
