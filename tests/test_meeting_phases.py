@@ -349,3 +349,24 @@ def test_an_item_with_notes_stays_on_the_record(cast: Cast, meeting: Meeting) ->
         services.merge_items(meeting, cast.fay, other, item)
     item.refresh_from_db()
     assert not item.off_record and Note.objects.get().item == item
+
+
+# --- Every phase keeps the page's query budget -------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", ["during", "after"])
+def test_every_phase_runs_the_same_queries_however_long_the_history(cast: Cast, phase: str) -> None:
+    from .test_query_budget import MEETING_BUDGET, count_queries, grow_meetings
+
+    def measure(meetings: int, per_meeting: int) -> int:
+        Meeting.objects.all().delete()
+        target = grow_meetings(cast, meetings, per_meeting)
+        Meeting.objects.filter(pk=target.pk).update(
+            starts_at=timezone.now() - dt.timedelta(hours=1),
+            notes_published_at=timezone.now() if phase == "after" else None,
+        )
+        client_for(cast.alice).post(draft_url(target), {"text": "Half a thought", "autosave": "1"})
+        return count_queries(client_for(cast.alice), reverse("meeting_detail", args=[target.pk]))
+
+    small, big = measure(1, 2), measure(60, 40)
+    assert small == big and big <= MEETING_BUDGET["meeting_detail"]

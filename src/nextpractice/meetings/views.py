@@ -249,9 +249,10 @@ def _meeting_page(
     mine = answers.get(request.user.pk)
     people = [m.user for m in members]
     whole = services.agenda(meeting, for_deputy=access.is_deputy)
+    # Drafts are only typed at the meeting: no query for them before or after it.
     drafts = (
         services.note_drafts(meeting, request.user)
-        if meeting.notes_open and access.can_add_note
+        if phase == Phase.DURING and access.can_add_note
         else {}
     )
     for item in whole["items"]:

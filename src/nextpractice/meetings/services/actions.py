@@ -28,6 +28,7 @@ from ..models import (
     Note,
     NoteDraft,
 )
+from .agenda import item_records
 from .common import MeetingError, lock, refresh_state
 from .emails import tell_everyone
 from .year import next_meeting_after
@@ -211,11 +212,7 @@ def published_notes(meeting: Meeting, items: list[AgendaItem] | None = None) -> 
     many items were discussed off the record (a number: never their titles). ``items``:
     the whole agenda, when the caller has read it already (with notes and actions)."""
     if items is None:
-        items = list(
-            meeting.items.select_related("raised_by").prefetch_related(
-                "notes__author", "actions__owner"
-            )
-        )
+        items = list(meeting.items.select_related("raised_by").prefetch_related(*item_records()))
     minuted = [i for i in items if not i.off_record]
     return {"items": minuted, "off_record": len(items) - len(minuted)}
 

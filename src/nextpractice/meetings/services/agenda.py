@@ -7,14 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils.module_loading import import_string
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.core.once import KeySpent, once
 
-from ..models import AgendaItem, ItemKind, Meeting
+from ..models import Action, AgendaItem, ItemKind, Meeting, Note
 from .common import MeetingError, check_version, lock, refresh_state
 
 
@@ -240,6 +240,16 @@ def set_roles(meeting: Meeting, by: User, chair: User | None, note_taker: User |
     )
 
 
+def item_records() -> list[Prefetch]:
+    """What was recorded against each item (notes with their authors, actions with their
+    owners), one query each however many items: the items are this meeting's, already read
+    through the caller's access, so their notes and actions are read with them."""
+    return [
+        Prefetch("notes", queryset=Note.objects.unscoped().select_related("author")),
+        Prefetch("actions", queryset=Action.objects.unscoped().select_related("owner")),
+    ]
+
+
 # The agenda's parts that are the cluster's, not this meeting's: a deputy, who stands in at
 # this one meeting and sees nothing else of the cluster, is not shown them.
 CLUSTER_WIDE = ("actions_to_review", "successes")
@@ -259,11 +269,7 @@ def agenda(meeting: Meeting, *, for_deputy: bool = False) -> dict[str, Any]:
             .prefetch_related("updates__author")
         )
     )
-    items = list(
-        meeting.items.select_related("raised_by").prefetch_related(
-            "notes__author", "actions__owner"
-        )
-    )
+    items = list(meeting.items.select_related("raised_by").prefetch_related(*item_records()))
     total = sum(i.minutes or 0 for i in items)
     # Standing items that come from the life between meetings (successes since the last
     # one) are given by the apps named in settings.AGENDA_SOURCES: meetings sits under them.
