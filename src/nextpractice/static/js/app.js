@@ -17,11 +17,10 @@
       var chosen = form.querySelector("input[type=radio][name='" + rule[0] + "']:checked");
       var show = Boolean(chosen && chosen.value === rule[1]);
       box.hidden = !show;
+      // As the design system's conditional reveal does: the choice names what it shows
+      // (aria-expanded is not allowed on a radio button).
       radios.forEach(function (radio) {
-        if (radio.value === rule[1]) {
-          radio.setAttribute("aria-controls", box.id);
-          radio.setAttribute("aria-expanded", show ? "true" : "false");
-        }
+        if (radio.value === rule[1]) { radio.setAttribute("aria-controls", box.id); }
       });
     }
     radios.forEach(function (radio) { radio.addEventListener("change", update); });
