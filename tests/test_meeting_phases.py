@@ -326,11 +326,12 @@ def test_the_chair_or_whoever_raised_it_takes_an_item_off_the_record(
     cast: Cast, meeting: Meeting
 ) -> None:
     item = AgendaItem.objects.get(meeting=meeting)  # Bob raised it; Fay chairs
+    services.save_note_draft(started(meeting), cast.alice, item, "Half-typed")
     url = reverse("meeting_item_record", args=[meeting.pk, item.pk])
     assert client_for(cast.alice).post(url, {"off_record": "on"}).status_code == 403
     assert client_for(cast.bob).post(url, {"off_record": "on"}).status_code == 302
     item.refresh_from_db()
-    assert item.off_record
+    assert item.off_record and not NoteDraft.objects.unscoped().exists()
     assert client_for(cast.fay).post(url, {}).status_code == 302
     item.refresh_from_db()
     assert not item.off_record

@@ -14,7 +14,7 @@ from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.core.once import KeySpent, once
 
-from ..models import Action, AgendaItem, ItemKind, Meeting, Note
+from ..models import Action, AgendaItem, ItemKind, Meeting, Note, NoteDraft
 from .common import MeetingError, check_version, lock, refresh_state
 
 
@@ -210,6 +210,9 @@ def set_off_record(meeting: Meeting, by: User, item: AgendaItem, off_record: boo
     item.off_record = off_record
     item.version += 1
     item.save(update_fields=["off_record", "version"])
+    if off_record:
+        # A note half-typed against it will not be recorded now: nobody keeps it either.
+        NoteDraft.objects.unscoped().filter(item=item).delete()
     # Neither entry names the item: its title stays on the meeting page.
     record(
         by,
