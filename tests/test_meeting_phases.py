@@ -371,3 +371,23 @@ def test_every_phase_runs_the_same_queries_however_long_the_history(cast: Cast, 
 
     small, big = measure(1, 2), measure(60, 40)
     assert small == big and big <= MEETING_BUDGET["meeting_detail"]
+
+
+def test_a_long_agenda_stays_paged_in_every_phase(cast: Cast, meeting: Meeting) -> None:
+    AgendaItem.objects.bulk_create(
+        [
+            AgendaItem(meeting=meeting, title=f"Item number {n:02}", raised_by=cast.bob, position=n)
+            for n in range(1, 13)
+        ]
+    )
+    url = reverse("meeting_detail", args=[meeting.pk])
+    meeting = started(meeting)
+    during = client_for(cast.alice).get(url).content.decode()
+    assert "Notes on each item" in during and "Agenda page 1 of 3" in during
+    assert "Item number 05" in during and "Item number 06" not in during
+    services.publish_notes(meeting, cast.alice)
+    after = client_for(cast.alice).get(url + "?items=2").content.decode()
+    # The folded agenda opens on the page asked for; the record lists every minuted item.
+    assert 'class="govuk-details" id="agenda" open' in after and "Agenda page 2 of 3" in after
+    record = after[after.find('id="notes"') : after.find('id="agenda"')]
+    assert "Item number 01" in record and "Item number 12" in record
