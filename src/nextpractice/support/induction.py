@@ -61,7 +61,7 @@ STANDARD: tuple[StandardStep, ...] = (
     StandardStep(
         "feedback",
         "Share a document for feedback, when you are ready",
-        "review_new",
+        "review_list",
         per_cluster=True,
         auto=True,
     ),

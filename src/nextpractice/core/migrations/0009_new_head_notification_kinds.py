@@ -4,20 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_alter_notification_kind_alter_preference_kind'),
+        ("core", "0008_alter_notification_kind_alter_preference_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('help', 'Help requests'), ('help_reply', 'Answers to my help requests'), ('success', 'Successes and shout-outs'), ('research', 'Research and ideas'), ('event', 'Events and training'), ('funding', 'Funding opportunities'), ('review_ask', 'Feedback asked of me'), ('review_back', 'Feedback given on my requests'), ('notes', 'Meeting notes published'), ('action', 'Actions given to me'), ('meeting', 'Meetings moved or cancelled'), ('new_head', 'A colleague new to headship'), ('buddy', 'My buddy, or the new head I buddy')], max_length=12),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("help", "Help requests"),
+                    ("help_reply", "Answers to my help requests"),
+                    ("success", "Successes and shout-outs"),
+                    ("research", "Research and ideas"),
+                    ("event", "Events and training"),
+                    ("funding", "Funding opportunities"),
+                    ("review_ask", "Feedback asked of me"),
+                    ("review_back", "Feedback given on my requests"),
+                    ("notes", "Meeting notes published"),
+                    ("action", "Actions given to me"),
+                    ("meeting", "Meetings moved or cancelled"),
+                    ("new_head", "A colleague new to headship"),
+                    ("buddy", "My buddy, or the new head I buddy"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='preference',
-            name='kind',
-            field=models.CharField(choices=[('help', 'Help requests'), ('help_reply', 'Answers to my help requests'), ('success', 'Successes and shout-outs'), ('research', 'Research and ideas'), ('event', 'Events and training'), ('funding', 'Funding opportunities'), ('review_ask', 'Feedback asked of me'), ('review_back', 'Feedback given on my requests'), ('notes', 'Meeting notes published'), ('action', 'Actions given to me'), ('meeting', 'Meetings moved or cancelled'), ('new_head', 'A colleague new to headship'), ('buddy', 'My buddy, or the new head I buddy')], max_length=12),
+            model_name="preference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("help", "Help requests"),
+                    ("help_reply", "Answers to my help requests"),
+                    ("success", "Successes and shout-outs"),
+                    ("research", "Research and ideas"),
+                    ("event", "Events and training"),
+                    ("funding", "Funding opportunities"),
+                    ("review_ask", "Feedback asked of me"),
+                    ("review_back", "Feedback given on my requests"),
+                    ("notes", "Meeting notes published"),
+                    ("action", "Actions given to me"),
+                    ("meeting", "Meetings moved or cancelled"),
+                    ("new_head", "A colleague new to headship"),
+                    ("buddy", "My buddy, or the new head I buddy"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

@@ -7,83 +7,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clusters', '0002_joinrequest'),
-        ('support', '0003_event_changes'),
+        ("clusters", "0002_joinrequest"),
+        ("support", "0003_event_changes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InductionStep',
+            name="InductionStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='induction_steps', to='clusters.cluster')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="induction_steps",
+                        to="clusters.cluster",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='NewHead',
+            name="NewHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('since', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='new_heads', to='clusters.cluster')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("since", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="new_heads",
+                        to="clusters.cluster",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['since', 'pk'],
+                "ordering": ["since", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Buddy',
+            name="Buddy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('buddy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('new_head', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='buddies', to='support.newhead')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "buddy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "new_head",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="buddies",
+                        to="support.newhead",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-pk'],
+                "ordering": ["-started_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Tick',
+            name="Tick",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('standard', models.CharField(blank=True, max_length=30)),
-                ('ticked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('new_head', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ticks', to='support.newhead')),
-                ('step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='ticks', to='support.inductionstep')),
-                ('ticked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("standard", models.CharField(blank=True, max_length=30)),
+                ("ticked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "new_head",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ticks",
+                        to="support.newhead",
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ticks",
+                        to="support.inductionstep",
+                    ),
+                ),
+                (
+                    "ticked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='newhead',
-            constraint=models.UniqueConstraint(fields=('cluster', 'user'), name='new_head_once_per_cluster'),
+            model_name="newhead",
+            constraint=models.UniqueConstraint(
+                fields=("cluster", "user"), name="new_head_once_per_cluster"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='buddy',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at', None)), fields=('new_head',), name='one_buddy_at_a_time'),
+            model_name="buddy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at", None)),
+                fields=("new_head",),
+                name="one_buddy_at_a_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tick',
-            constraint=models.UniqueConstraint(condition=models.Q(('standard', ''), _negated=True), fields=('new_head', 'standard'), name='standard_step_ticked_once'),
+            model_name="tick",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("standard", ""), _negated=True),
+                fields=("new_head", "standard"),
+                name="standard_step_ticked_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tick',
-            constraint=models.UniqueConstraint(condition=models.Q(('step__isnull', False)), fields=('new_head', 'step'), name='own_step_ticked_once'),
+            model_name="tick",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("step__isnull", False)),
+                fields=("new_head", "step"),
+                name="own_step_ticked_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tick',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('standard', ''), ('step__isnull', False)), models.Q(models.Q(('standard', ''), _negated=True), ('step__isnull', True)), _connector='OR'), name='tick_is_of_one_step'),
+            model_name="tick",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("standard", ""), ("step__isnull", False)),
+                    models.Q(models.Q(("standard", ""), _negated=True), ("step__isnull", True)),
+                    _connector="OR",
+                ),
+                name="tick_is_of_one_step",
+            ),
         ),
     ]

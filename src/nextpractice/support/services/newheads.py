@@ -262,10 +262,7 @@ def new_heads_in(cluster: Cluster, user: User) -> Panel:
         )
     )
     is_member = (
-        Membership.objects.agreed()
-        .of(user)
-        .filter(cluster=cluster, role=Role.MEMBER)
-        .exists()
+        Membership.objects.agreed().of(user).filter(cluster=cluster, role=Role.MEMBER).exists()
     )
     heads = []
     for row in rows:
@@ -300,46 +297,39 @@ class Step:
 
 def _done_automatically(row: NewHead) -> set[str]:
     """The standard steps her own data shows as done. Facts about her in this cluster,
-    read for her checklist (which she and her buddy see as ticks, never the content):
-    one query each, whatever the size of the cluster."""
-    head_id, cluster_id = row.user_id, row.cluster_id
-    done = {"ground_rules"} if (
-        Membership.objects.unscoped().agreed().filter(cluster=cluster_id, user=head_id).exists()
-    ) else set()
-    profile = LeaderProfile.objects.filter(user=head_id).values("completed_at", "setting").first()
-    if profile and profile["completed_at"] is not None:
-        done.add("profile")
-    if profile and profile["setting"] is not None:
-        year = planner.academic_year(planner.academic_year_of(timezone.localdate()))
-        if ClosureDay.objects.filter(setting=profile["setting"], date__gte=year.start).exists():
-            done.add("inset")
-    checks = {
+    read for her checklist (which she and her buddy see as ticks, never the content): one
+    query, whatever the size of the cluster or the network."""
+    head, cluster = OuterRef("user"), OuterRef("cluster")
+    year = planner.academic_year(planner.academic_year_of(timezone.localdate()))
+    facts = {
+        "ground_rules": Membership.objects.unscoped().agreed().filter(cluster=cluster, user=head),
+        "profile": LeaderProfile.objects.filter(user=head, completed_at__isnull=False),
+        "inset": ClosureDay.objects.filter(setting__leaders__user=head, date__gte=year.start),
         "answer": Attendance.objects.unscoped()
-        .filter(meeting__cluster=cluster_id, member=head_id)
+        .filter(meeting__cluster=cluster, member=head)
         .exclude(response=""),
-        "agenda": AgendaItem.objects.unscoped().filter(
-            meeting__cluster=cluster_id, raised_by=head_id
-        ),
+        "agenda": AgendaItem.objects.unscoped().filter(meeting__cluster=cluster, raised_by=head),
         "feedback": ReviewRequest.objects.unscoped()
-        .filter(cluster=cluster_id, requester=head_id)
+        .filter(cluster=cluster, requester=head)
         .exclude(kind=ReviewKind.WALK),
-        "walk": ReviewRequest.objects.unscoped().filter(
-            cluster=cluster_id, kind=ReviewKind.WALK, requester=head_id
+        "walk_host": ReviewRequest.objects.unscoped().filter(
+            cluster=cluster, kind=ReviewKind.WALK, requester=head
+        ),
+        "walk_visit": Feedback.objects.unscoped().filter(
+            request__cluster=cluster,
+            request__kind=ReviewKind.WALK,
+            reviewer=head,
+            submitted_at__isnull=False,
         ),
     }
-    for key, found in checks.items():
-        if found.exists():
-            done.add(key)
-    if "walk" not in done and (
-        Feedback.objects.unscoped()
-        .filter(
-            request__cluster=cluster_id,
-            request__kind=ReviewKind.WALK,
-            reviewer=head_id,
-            submitted_at__isnull=False,
-        )
-        .exists()
-    ):
+    found = (
+        NewHead.objects.unscoped()  # her row, reached through the caller's access object
+        .filter(pk=row.pk)
+        .values(**{key: Exists(query) for key, query in facts.items()})
+        .first()
+    ) or {}
+    done = {key for key, value in found.items() if value}
+    if done & {"walk_host", "walk_visit"}:
         done.add("walk")
     return done
 
@@ -354,9 +344,7 @@ def checklist(row: NewHead, user: User) -> list[Step]:
     for standard in induction.STANDARD:
         link = ""
         if standard.where:
-            link = reverse(
-                standard.where, args=[row.cluster_id] if standard.per_cluster else []
-            )
+            link = reverse(standard.where, args=[row.cluster_id] if standard.per_cluster else [])
         steps.append(
             Step(
                 standard.key,
@@ -382,7 +370,9 @@ def tick(row: NewHead, by: User, key: str, *, done: bool) -> bool:
         raise SupportError(f"{row.user} is no longer new to headship.")
     where: dict[str, Any]
     if key.startswith("own-") and key[4:].isdigit():
-        own = InductionStep.objects.unscoped().filter(cluster=row.cluster_id, pk=int(key[4:])).first()
+        own = (
+            InductionStep.objects.unscoped().filter(cluster=row.cluster_id, pk=int(key[4:])).first()
+        )
         if own is None:
             raise SupportError("That step is no longer on the checklist.")
         where, text = {"step": own}, own.text
@@ -427,5 +417,7 @@ def add_step(cluster: Cluster, by: User, text: str) -> InductionStep:
 
 @transaction.atomic
 def remove_step(step: InductionStep, by: User) -> None:
-    record(by, "induction.step_removed", step, f"{by} removed a first step for new heads", step.cluster)
+    record(
+        by, "induction.step_removed", step, f"{by} removed a first step for new heads", step.cluster
+    )
     step.delete()
