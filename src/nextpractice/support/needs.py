@@ -41,7 +41,7 @@ def urgent_help(user: User, clusters: Sequence[int]) -> list[Need]:
 def buddy_wanted(user: User, clusters: Sequence[int]) -> list[Need]:
     """Colleagues new to headship in the person's clusters with no buddy yet, for members
     proper (one query): an offer is a member's to make, never the facilitator's."""
-    as_member = Membership.objects.agreed().of(user).members().values("cluster")
+    as_member = Membership.objects.of(user).agreed().members().values("cluster")
     waiting = (
         NewHead.objects.visible_to(user)
         .current()

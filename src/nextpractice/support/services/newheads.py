@@ -262,7 +262,7 @@ def new_heads_in(cluster: Cluster, user: User) -> Panel:
         )
     )
     is_member = (
-        Membership.objects.agreed().of(user).filter(cluster=cluster, role=Role.MEMBER).exists()
+        Membership.objects.of(user).agreed().filter(cluster=cluster, role=Role.MEMBER).exists()
     )
     heads = []
     for row in rows:
