@@ -416,3 +416,28 @@ def test_the_pages_cost_the_same_with_many_new_heads(
     for url, before in zip(urls, counts, strict=True):
         with django_assert_max_num_queries(before) as captured:
             assert client.get(url).status_code == 200
+
+
+def test_a_member_who_has_just_joined_is_asked_once_on_the_cluster_page(cast: Cast) -> None:
+    url = reverse("cluster_detail", args=[cast.cluster.pk])
+    welcome = "Welcome. Are you new to headship?"
+    assert welcome in client_for(cast.bob).get(url).content.decode()
+    assert welcome not in client_for(cast.fay).get(url).content.decode()
+    # Bob answers no: he is not asked again, and nobody is told anything.
+    response = client_for(cast.bob).post(
+        reverse("new_head_me", args=[cast.cluster.pk]), {"new": "no"}
+    )
+    assert response["Location"] == url
+    assert welcome not in client_for(cast.bob).get(url).content.decode()
+    assert not Notification.objects.unscoped().exists()
+    assert not AuditEntry.objects.filter(verb__startswith="new_head").exists()
+    # Alice answers yes, from the same question.
+    client_for(cast.alice).post(reverse("new_head_me", args=[cast.cluster.pk]), {"new": "yes"})
+    page = client_for(cast.alice).get(url).content.decode()
+    assert welcome not in page and "You told the cluster you are new to headship" in page
+    # Long-standing members are not asked: the question is for the first weeks.
+    Membership.objects.unscoped().filter(user=cast.fay).update(role=Role.MEMBER)
+    Membership.objects.unscoped().filter(user=cast.fay).update(
+        joined_at=timezone.now() - dt.timedelta(days=newheads.WELCOME_DAYS + 1)
+    )
+    assert welcome not in client_for(cast.fay).get(url).content.decode()

@@ -1,6 +1,7 @@
 """The demo network between meetings: in each active cluster, resolved and open help
 requests, successes and shout-outs, research, ideas that travelled, a past and a coming
-event, funding, and a new head with her buddy. Written straight to the database, so loading the demo sends no email."""
+event, funding, and a new head with her buddy. Written straight to the database, so
+loading the demo sends no email."""
 
 from __future__ import annotations
 

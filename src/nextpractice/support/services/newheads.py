@@ -8,6 +8,7 @@ audited without it, so the cluster's activity page does not show it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +76,12 @@ def say_new(cluster: Cluster, user: User, *, new: bool) -> bool:
     found = NewHead.objects.unscoped().filter(cluster=cluster, user=user).first()  # her own
     if found is None:
         if not new:
-            return False  # "no longer new" from someone who never said she was
+            # "Not new" from someone who never said she was (the welcome's question
+            # answered): kept so she is not asked again; nothing to tell or record.
+            NewHead.objects.unscoped().get_or_create(
+                cluster=cluster, user=user, defaults={"ended_at": timezone.now()}
+            )
+            return False
         try:
             with transaction.atomic():
                 found = NewHead.objects.create(cluster=cluster, user=user)
@@ -238,18 +244,24 @@ def membership_ended(membership: Membership) -> None:
 # --- Who is new, for the cluster's pages ------------------------------------------------
 
 
+#: A member who joined this recently, and has not said whether she is new to headship, is
+#: asked on the cluster's page (her welcome); after that the question is a link.
+WELCOME_DAYS = 90
+
+
 @dataclass(frozen=True)
 class Panel:
     """What the cluster's page says about new heads: each with her buddy, if any, and
-    whether the viewer may offer; the viewer's own row."""
+    whether the viewer may offer; the viewer's own row; whether to ask her (``welcome``)."""
 
     heads: list[tuple[NewHead, Buddy | None, bool]]
     mine: NewHead | None
     may_say_new: bool
+    welcome: bool = False
 
 
 def new_heads_in(cluster: Cluster, user: User) -> Panel:
-    """Current new heads of the cluster with their buddies (two queries)."""
+    """Current new heads of the cluster with their buddies (three queries)."""
     rows = list(
         NewHead.objects.in_cluster(user, cluster.pk)
         .select_related("user", "user__profile")
@@ -261,9 +273,14 @@ def new_heads_in(cluster: Cluster, user: User) -> Panel:
             )
         )
     )
-    is_member = (
-        Membership.objects.of(user).agreed().filter(cluster=cluster, role=Role.MEMBER).exists()
+    joined = (
+        Membership.objects.of(user)
+        .agreed()
+        .filter(cluster=cluster, role=Role.MEMBER)
+        .values_list("joined_at", flat=True)
+        .first()
     )
+    is_member = joined is not None
     heads = []
     for row in rows:
         if not row.is_current:
@@ -272,7 +289,12 @@ def new_heads_in(cluster: Cluster, user: User) -> Panel:
         may_offer = is_member and buddy is None and row.user_id != user.pk
         heads.append((row, buddy, may_offer))
     mine = next((r for r in rows if r.user_id == user.pk), None)
-    return Panel(heads, mine, is_member)
+    welcome = (
+        joined is not None
+        and mine is None
+        and joined >= timezone.now() - dt.timedelta(days=WELCOME_DAYS)
+    )
+    return Panel(heads, mine, is_member, welcome)
 
 
 def panel(cluster: Cluster, user: Any) -> Panel:

@@ -81,8 +81,12 @@ def new_head_me(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             if changed
             else "Your cluster already knows you are new to headship.",
         )
-    else:
+    elif changed:
         messages.success(request, "Noted: you are no longer new to headship. Congratulations.")
+    else:
+        messages.success(request, "Noted. If that changes, say so on the cluster's page.")
+    if not changed and not form.is_new():
+        return redirect("cluster_detail", access.cluster.pk)
     return redirect("new_heads", access.cluster.pk)
 
 
