@@ -441,3 +441,14 @@ def test_a_member_who_has_just_joined_is_asked_once_on_the_cluster_page(cast: Ca
         joined_at=timezone.now() - dt.timedelta(days=newheads.WELCOME_DAYS + 1)
     )
     assert welcome not in client_for(cast.fay).get(url).content.decode()
+
+
+def test_her_account_page_says_where_she_is_new_and_links_to_her_buddy(cast: Cast) -> None:
+    page = client_for(cast.alice).get(reverse("account")).content.decode()
+    assert "Riverside: <a" in page and reverse("new_heads", args=[cast.cluster.pk]) in page
+    row = alice_is_new(cast)
+    page = client_for(cast.alice).get(reverse("account")).content.decode()
+    assert "Riverside: you told them you are new to headship" in page
+    assert reverse("new_head_detail", args=[row.pk]) in page
+    # A coordinator, in no cluster, is not asked.
+    assert "New to headship" not in client_for(cast.cora).get(reverse("account")).content.decode()

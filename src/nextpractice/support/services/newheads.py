@@ -297,6 +297,19 @@ def new_heads_in(cluster: Cluster, user: User) -> Panel:
     return Panel(heads, mine, is_member, welcome)
 
 
+def in_my_clusters(user: User) -> list[tuple[Cluster, NewHead | None]]:
+    """Each cluster the person is an agreed member of, with whether she told it she is new
+    to headship (two queries), for her own account page."""
+    memberships = list(
+        Membership.objects.of(user).agreed().members().select_related("cluster").order_by("pk")
+    )
+    rows = {
+        row.cluster_id: row
+        for row in NewHead.objects.visible_to(user).filter(user=user, ended_at=None)
+    }
+    return [(m.cluster, rows.get(m.cluster_id)) for m in memberships]
+
+
 def panel(cluster: Cluster, user: Any) -> Panel:
     """``settings.CLUSTER_PANELS``: the new heads of the cluster, for its page."""
     return new_heads_in(cluster, user)
