@@ -82,6 +82,9 @@ def test_a_member_says_she_is_new_and_her_fellow_members_are_asked(cast: Cast, c
         assert "be Alice&#x27;s buddy</button>" not in body.content.decode()
         assert "would you be Alice" not in client_for(person).get(reverse("home")).content.decode()
     assert AuditEntry.objects.filter(verb="new_head.said", cluster=cast.cluster).count() == 1
+    # Opening the page marks Bob's notice read.
+    client_for(cast.bob).get(reverse("new_heads", args=[cast.cluster.pk]))
+    assert not Notification.objects.unscoped().filter(user=cast.bob, read_at=None).exists()
     # Saying it again is calm: nothing more is sent or recorded.
     client_for(cast.alice).post(reverse("new_head_me", args=[cast.cluster.pk]), {"new": "yes"})
     assert len(notices_of(cast.bob, Kind.NEW_HEAD)) == 1
@@ -316,6 +319,8 @@ def test_by_hand_the_new_head_and_her_buddy_tick_and_nobody_else(cast: Cast, car
     assert client_for(cast.alice).post(url, {"step": "inset", "done": "yes"}).status_code == 400
     assert client_for(cast.alice).post(url, {"step": "own-999", "done": "yes"}).status_code == 400
     assert client_for(cast.alice).post(url, {"step": "", "done": "yes"}).status_code == 400
+    for bad in ["own-99999999999999999999", "own-\u0663", "own-0", "own--1"]:
+        assert client_for(cast.alice).post(url, {"step": bad, "done": "yes"}).status_code == 400
     assert done(row, cast.alice) == {"ground_rules", "profile", "safety_net"}
     # Audited, but not on the cluster's activity page: her checklist is hers and Bob's.
     ticks = AuditEntry.objects.filter(verb__startswith="induction.")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.clusters.models import Cluster, Membership, Role
+from nextpractice.core.forms import is_id
 from nextpractice.core.words import possessive
 from nextpractice.directory.models import ClosureDay, LeaderProfile
 from nextpractice.meetings import planner
@@ -404,7 +405,7 @@ def tick(row: NewHead, by: User, key: str, *, done: bool) -> bool:
     if not row.is_current:
         raise SupportError(f"{row.user} is no longer new to headship.")
     where: dict[str, Any]
-    if key.startswith("own-") and key[4:].isdigit():
+    if key.startswith("own-") and is_id(key[4:]):
         own = (
             InductionStep.objects.unscoped().filter(cluster=row.cluster_id, pk=int(key[4:])).first()
         )

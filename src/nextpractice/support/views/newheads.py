@@ -58,7 +58,9 @@ def _page(
 @login_required
 @require_safe
 def new_heads(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
-    return _page(request, cluster_id)
+    response = _page(request, cluster_id)
+    services.mark_read(request.user, request.path)
+    return response
 
 
 @login_required
@@ -123,6 +125,7 @@ def new_head_step_remove(request: AuthedHttpRequest, cluster_id: int, step_id: i
 def new_head_detail(request: AuthedHttpRequest, new_head_id: int) -> HttpResponse:
     access = get_new_head_for(request.user, new_head_id)
     require(access.can_see_checklist, "Her checklist is hers and her buddy's")
+    services.mark_read(request.user, request.path)
     return _detail(request, access)
 
 
