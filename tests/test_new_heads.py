@@ -215,7 +215,7 @@ def test_a_buddy_who_leaves_the_cluster_is_nobodys_buddy(cast: Cast, carol: Any)
     assert "Bob Baker has left the cluster, so is no longer your buddy" in notices_of(
         cast.alice, Kind.BUDDY
     )
-    assert newheads.new_heads_in(cast.cluster, carol).heads[0][1] is None
+    assert newheads.new_heads_in(cast.cluster, carol).heads[0].buddy is None
     services.volunteer(row, carol)  # and someone else can offer
     assert Buddy.objects.unscoped().current().get().buddy == carol
 

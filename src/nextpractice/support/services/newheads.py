@@ -251,11 +251,27 @@ WELCOME_DAYS = 90
 
 
 @dataclass(frozen=True)
+class HeadRow:
+    """A colleague new to headship as one viewer sees her: the template asks these, never
+    compares ids itself."""
+
+    new_head: NewHead
+    buddy: Buddy | None
+    is_me: bool
+    i_am_buddy: bool
+    may_offer: bool
+
+    @property
+    def may_see_checklist(self) -> bool:
+        return self.is_me or self.i_am_buddy
+
+
+@dataclass(frozen=True)
 class Panel:
     """What the cluster's page says about new heads: each with her buddy, if any, and
     whether the viewer may offer; the viewer's own row; whether to ask her (``welcome``)."""
 
-    heads: list[tuple[NewHead, Buddy | None, bool]]
+    heads: list[HeadRow]
     mine: NewHead | None
     may_say_new: bool
     welcome: bool = False
@@ -287,8 +303,16 @@ def new_heads_in(cluster: Cluster, user: User) -> Panel:
         if not row.is_current:
             continue
         buddy = row.current_buddies[0] if row.current_buddies else None  # type: ignore[attr-defined]
-        may_offer = is_member and buddy is None and row.user_id != user.pk
-        heads.append((row, buddy, may_offer))
+        is_me = row.user_id == user.pk
+        heads.append(
+            HeadRow(
+                row,
+                buddy,
+                is_me=is_me,
+                i_am_buddy=buddy is not None and buddy.buddy_id == user.pk,
+                may_offer=is_member and buddy is None and not is_me,
+            )
+        )
     mine = next((r for r in rows if r.user_id == user.pk), None)
     welcome = (
         joined is not None
