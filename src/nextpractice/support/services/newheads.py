@@ -168,7 +168,7 @@ def end_buddy(new_head: NewHead, by: User) -> bool:
     if pairing is None:
         return False
     if by.pk not in {row.user_id, pairing.buddy_id}:
-        raise SupportError("Only the new head or her buddy can end it.")
+        raise SupportError("Only the new head or their buddy can end it.")
     _end_pairing(row, by=by, why="ended")
     return True
 
@@ -425,7 +425,7 @@ def tick(row: NewHead, by: User, key: str, *, done: bool) -> bool:
     row = _locked(row)
     buddy = current_buddy(row)
     if by.pk != row.user_id and (buddy is None or buddy.buddy_id != by.pk):
-        raise SupportError("Only the new head and her buddy tick her checklist.")
+        raise SupportError("Only the new head and their buddy tick the checklist.")
     if not row.is_current:
         raise SupportError(f"{row.user} is no longer new to headship.")
     where: dict[str, Any]

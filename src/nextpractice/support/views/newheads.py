@@ -124,7 +124,7 @@ def new_head_step_remove(request: AuthedHttpRequest, cluster_id: int, step_id: i
 @require_safe
 def new_head_detail(request: AuthedHttpRequest, new_head_id: int) -> HttpResponse:
     access = get_new_head_for(request.user, new_head_id)
-    require(access.can_see_checklist, "Her checklist is hers and her buddy's")
+    require(access.can_see_checklist, "A new head's checklist is for them and their buddy")
     services.mark_read(request.user, request.path)
     return _detail(request, access)
 
@@ -190,7 +190,7 @@ def new_head_buddy_end(request: AuthedHttpRequest, new_head_id: int) -> HttpResp
 @require_POST
 def new_head_tick(request: AuthedHttpRequest, new_head_id: int) -> HttpResponse:
     access = get_new_head_for(request.user, new_head_id)
-    require(access.can_see_checklist, "Her checklist is hers and her buddy's")
+    require(access.can_see_checklist, "A new head's checklist is for them and their buddy")
     form = TickForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a step to tick.")
