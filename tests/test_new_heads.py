@@ -457,3 +457,26 @@ def test_her_account_page_says_where_she_is_new_and_links_to_her_buddy(cast: Cas
     assert reverse("new_head_detail", args=[row.pk]) in page
     # A coordinator, in no cluster, is not asked.
     assert "New to headship" not in client_for(cast.cora).get(reverse("account")).content.decode()
+
+
+def test_on_postgresql_two_colleagues_offering_at_once_give_her_one_buddy(
+    transactional_db: Any, cast: Cast, carol: Any
+) -> None:
+    from .test_concurrency import at_once, needs_postgresql
+
+    needs_postgresql()
+    row = alice_is_new(cast)
+    OutboundEmail.objects.all().delete()
+
+    def offer(person: Any) -> Any:
+        def job() -> None:
+            try:
+                services.volunteer(row, person)
+            except services.SupportError:
+                pass  # the one who came second is told she has a buddy
+
+        return job
+
+    assert at_once([offer(cast.bob), offer(carol), offer(cast.bob), offer(carol)]) == []
+    assert Buddy.objects.unscoped().count() == 1
+    assert len(emails_to(cast.alice)) == 1
