@@ -66,7 +66,7 @@ from nextpractice.meetings import services as meeting_services
 from nextpractice.reviews import filetypes
 from nextpractice.reviews import services as review_services
 from nextpractice.support import services as support_services
-from nextpractice.support.models import Event, Funding, Idea, ResearchPiece
+from nextpractice.support.models import Event, Funding, Idea, NewHead, ResearchPiece
 
 from .conftest import Cast, make_meeting
 from .test_access_matrix import MATRIX, all_patterns
@@ -276,6 +276,9 @@ def other_cluster_content(cast: Cast) -> dict[str, int]:
     funding = Funding.objects.create(
         cluster=other, funder=f"{MARKER} trust", what="Kit", deadline=date(2030, 1, 1)
     )
+    support_services.say_new(other, cast.oscar, new=True)
+    new_head = NewHead.objects.unscoped().get(cluster=other, user=cast.oscar)
+    step = support_services.add_step(other, cast.oscar, f"{MARKER} first step")
     return {
         "cluster_id": other.pk,
         "user_id": cast.oscar.pk,
@@ -290,6 +293,8 @@ def other_cluster_content(cast: Cast) -> dict[str, int]:
         "idea_id": idea.pk,
         "event_id": event.pk,
         "funding_id": funding.pk,
+        "new_head_id": new_head.pk,
+        "step_id": step.pk,
     }
 
 
