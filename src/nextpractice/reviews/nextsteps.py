@@ -39,8 +39,7 @@ MAX_STEP_CHARS = 300
 
 # English function words, and the words that carry no content in a next step (every next
 # step "should", "needs to", "could consider" doing something "more").
-STOP_WORDS = frozenset(
-    """
+_STOP_WORDS = """
     a an and any are as at be been being both but by can could did do does doing done
     each for from had has have having her here hers him his how i if in into is it its
     itself just let lets me might more most much must my no nor not of off on once only
@@ -52,8 +51,8 @@ STOP_WORDS = frozenset(
     ensure sure way ways bit little lot lots even still get getting
     help helps helpful idea ideas good better great nice
     none nothing n a na nil
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 _SPLIT = re.compile(r"(?:\r?\n|[;\u2022]|(?<=[.!?])\s+|^\s*[-*]\s+)")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -127,13 +126,14 @@ def stem(word: str) -> str:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 break
             word = word[: -len(suffix)]
-            # "labell" -> "label", "stopp" -> "stop"; not "ll" in "fill", "call".
+            # "stopping" -> "stopp" -> "stop"; not "class", "buzz".
             if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "slz":
-                word = word[:-1]
-            elif len(word) > 4 and word.endswith("ll") and suffix in {"ing", "ed"}:
                 word = word[:-1]
             break
     if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    # British doubling: "labelled", "labelling" meet "label"; "skills", "skilled", "skill".
+    if len(word) > 4 and word.endswith("ll"):
         word = word[:-1]
     return word
 
@@ -142,9 +142,7 @@ def stems(text: str) -> frozenset[str]:
     """The content words of ``text`` as stems (accents folded, stop words dropped)."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     # Single letters are what is left of "children's" or "e.g.": no content.
-    return frozenset(
-        stem(w) for w in _WORD.findall(folded) if len(w) > 1 and w not in STOP_WORDS
-    )
+    return frozenset(stem(w) for w in _WORD.findall(folded) if len(w) > 1 and w not in STOP_WORDS)
 
 
 def key_of(text: str) -> str:
