@@ -48,7 +48,7 @@
     return saved;
   }
 
-  function offline() { say("No connection: what you typed is kept on this device and will be saved when the connection returns."); }
+  function offline() { say("No connection: what you typed is kept on this device and will be sent when the connection returns."); }
 
   function retryLater() {
     clearTimeout(retryTimer);
@@ -80,10 +80,10 @@
         if (now && now.rev === pending.rev) { localStorage.removeItem(key); }
         say("Your answers are saved.");
       } else if (response.status === 400) {
-        say("Not saved: send the form to see what needs changing. What you typed is kept on this device.");
+        say("This could not be stored: send the form to see what needs changing. What you typed is kept on this device.");
         return;  // the same text would be refused again; the next change tries again
       } else {
-        say("Not saved yet: what you typed is kept on this device and will be tried again.");
+        say("Not sent yet: what you typed is kept on this device and will be sent again shortly.");
         retryLater();
         return;
       }
@@ -164,7 +164,7 @@
         else { el.value = pending.fields[name]; }
       });
     });
-    say("What you typed on this device and had not yet saved is back.");
+    say("What you typed on this device is back, and is being sent.");
     flush();
   } else if (pending) {
     localStorage.removeItem(key);
