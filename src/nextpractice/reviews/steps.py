@@ -19,6 +19,7 @@ from django.db import transaction
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
+from nextpractice.core.forms import is_id
 from nextpractice.core.once import KeySpent, new_key, once
 from nextpractice.meetings.models import Action
 from nextpractice.meetings.services import next_meeting
@@ -28,7 +29,7 @@ from .models import FocusAnswer, ReviewRequest, StepAction
 from .services import ReviewError
 
 #: How a step is named in a form: the answer's id and the step's stems.
-STEP_TOKEN = re.compile(r"([0-9]{1,12}):([a-z0-9 ]{1,300})")
+STEP_TOKEN = re.compile(r"([0-9]{1,10}):([a-z0-9 ]{1,300})")
 MAX_STEPS_PER_ACTION = 200
 
 
@@ -59,16 +60,18 @@ def _rows(said: list[nextsteps.Said], taken: set[tuple[int, str]]) -> list[StepR
     return rows
 
 
-def grouped(sections: list[dict[str, Any]], user: Any) -> dict[str, Any]:
+def grouped(sections: list[dict[str, Any]], user: Any, *, actions: bool = True) -> dict[str, Any]:
     """The most common next steps per focus area (added to each section as ``common`` and
     ``rest``) and over the whole request (returned), from the sections of
-    ``services.collated``. One query, for the steps already taken on."""
+    ``services.collated``. With ``actions``, one query, for the steps already taken on."""
     answers = [a for s in sections for a in s["answers"]]
-    taken = set(
-        StepAction.objects.visible_to(user)
-        .filter(answer__in=[a.pk for a in answers])
-        .values_list("answer_id", "step")
-    )
+    taken: set[tuple[int, str]] = set()
+    if actions and answers:
+        taken = set(
+            StepAction.objects.visible_to(user)
+            .filter(answer__in=[a.pk for a in answers])
+            .values_list("answer_id", "step")
+        )
     everything = []
     for section in sections:
         said = [
@@ -92,7 +95,7 @@ def parse_tokens(values: Sequence[str]) -> list[tuple[int, str]]:
     pairs = []
     for value in values:
         match = STEP_TOKEN.fullmatch(value)
-        if match is None:
+        if match is None or not is_id(match[1]):
             raise ValueError("not a step")
         pairs.append((int(match[1]), match[2]))
     return list(dict.fromkeys(pairs))

@@ -393,18 +393,21 @@ def take_on(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     return redirect(back)
 
 
-def _report_context(access: ReviewAccess) -> dict[str, Any]:
+def _report_context(access: ReviewAccess, *, forms: bool = True) -> dict[str, Any]:
+    """The report's content; with ``forms``, what the requester's "make this my action"
+    forms need too (the page has them; the PDF does not)."""
     review = access.review
     sections = services.collated(review, access.user)
     reviewers = sorted({str(a.feedback.reviewer) for s in sections for a in s["answers"]})
-    following = services.next_meeting(review.cluster_id) if access.can_make_action else None
+    forms = forms and access.can_make_action
+    following = services.next_meeting(review.cluster_id) if forms else None
     return {
         "review": review,
         "cluster": review.cluster,
         "access": access,
         "sections": sections,
         "reviewers": reviewers,
-        "overall": steps.grouped(sections, access.user),
+        "overall": steps.grouped(sections, access.user, actions=forms),
         "people": "visitor" if review.kind == ReviewKind.WALK else "colleague",
         "default_due": following.local_start.date() if following else None,
     }
@@ -421,7 +424,7 @@ def report_page(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
 @require_safe
 def report_pdf(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
-    context = _report_context(access)
+    context = _report_context(access, forms=False)
     body = report.build_pdf(
         access.review,
         context["sections"],

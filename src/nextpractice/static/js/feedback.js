@@ -150,7 +150,8 @@
       var differ = false;
       byName(name).forEach(function (el) {
         if (el.type === "radio") { differ = differ || (el.checked !== (el.value === saved[name])); }
-        else { differ = differ || el.value !== saved[name]; }
+        // The server trims what it keeps: a trailing space is not a difference.
+        else { differ = differ || el.value.trim() !== String(saved[name]).trim(); }
       });
       return differ;
     });
