@@ -268,3 +268,20 @@ def test_the_report_runs_the_same_queries_however_many_visitors(
     assert b"Declutter the entrance: 7 visitors" in b" ".join(
         re.sub(rb"<[^>]+>", b"", page.content).split()
     )
+
+
+def test_a_next_step_already_made_an_action_from_the_requests_page_is_not_offered_again(
+    cast: Cast, walk: ReviewRequest
+) -> None:
+    walked(cast, walk)
+    alice = client_for(cast.alice)
+    report = alice.get(reverse("review_report", args=[walk.pk])).content
+    form = take_on_form(report, "Den-building kit")
+    jo_answer = FocusAnswer.objects.unscoped().get(next_steps="Den-building kit")
+    alice.post(reverse("review_to_action", args=[walk.pk, jo_answer.pk]))
+    assert Action.objects.count() == 1
+    response = alice.post(reverse("review_take_on", args=[walk.pk]), form, follow=True)
+    assert b"already one of your actions" in response.content
+    assert Action.objects.count() == 1
+    report = alice.get(reverse("review_report", args=[walk.pk])).content.decode()
+    assert 'value="Den-building kit"' not in report

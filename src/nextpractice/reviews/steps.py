@@ -72,6 +72,14 @@ def grouped(sections: list[dict[str, Any]], user: Any, *, actions: bool = True) 
             .filter(answer__in=[a.pk for a in answers])
             .values_list("answer_id", "step")
         )
+    # An answer made an action whole, from the request's page, has every step taken on.
+    whole = {a.pk for a in answers if a.action_id is not None}
+    taken |= {
+        (a.pk, nextsteps.key_of(t))
+        for a in answers
+        if a.pk in whole
+        for t in nextsteps.split_steps(a.next_steps)
+    }
     everything = []
     for section in sections:
         said = [
@@ -160,7 +168,12 @@ def _take_on(
         .filter(answer__in=answer_ids)
         .values_list("answer_id", "step")
     )
-    new = [pair for pair in steps if pair not in taken]
+    whole = set(
+        FocusAnswer.objects.visible_to(by)
+        .filter(pk__in=answer_ids, action__isnull=False)
+        .values_list("pk", flat=True)
+    )
+    new = [pair for pair in steps if pair not in taken and pair[0] not in whole]
     if not new:
         raise ReviewError("This next step is already one of your actions.")
     if due is None:
