@@ -119,6 +119,9 @@ def test_a_visitor_types_offline_on_a_walk_and_the_host_acts_on_the_commonest_st
     phone.get_by_role("button", name="Send my feedback").click()
     phone.get_by_text("your feedback is sent").wait_for()
     assert Feedback.objects.unscoped().get().submitted_at is not None
+    # Once sent, nothing of it is left on the phone.
+    kept = "Object.keys(localStorage).filter(k => k.startsWith('np-feedback-'))"
+    assert phone.evaluate(kept) == []
     assert errors == [], f"JavaScript errors: {errors}"
     context.close()
 

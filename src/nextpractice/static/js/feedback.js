@@ -12,6 +12,15 @@
 // time: Next and Previous change the screen here, with or without a connection.
 (function () {
   "use strict";
+  // The page a sent form lands on: the copy kept here while sending is no longer needed
+  // (nothing typed after it is, since typing again clears the mark).
+  var sent = document.querySelector("[data-feedback-sent]");
+  if (sent) {
+    var sentKey = "np-feedback-" + sent.getAttribute("data-feedback-sent");
+    try {
+      if ((JSON.parse(localStorage.getItem(sentKey) || "null") || {}).sent) { localStorage.removeItem(sentKey); }
+    } catch (e) { localStorage.removeItem(sentKey); }
+  }
   var form = document.querySelector("form[data-autosave]");
   if (!form) { return; }
   var key = "np-feedback-" + form.getAttribute("data-autosave");
@@ -41,9 +50,9 @@
     try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
   }
 
-  function keepHere() {
+  function keepHere(sending) {
     revision = Math.max(revision, (stored() || {}).rev || 0) + 1;
-    var saved = { rev: revision, at: Date.now(), fields: fields() };
+    var saved = { rev: revision, at: Date.now(), fields: fields(), sent: !!sending };
     try { localStorage.setItem(key, JSON.stringify(saved)); } catch (e) { /* storage full */ }
     return saved;
   }
@@ -181,9 +190,9 @@
       say("No connection: your feedback is kept on this device. Send it when the connection returns.");
       return;
     }
-    // Kept here until a later visit to this form shows the server has it: if this
-    // submission is lost on the way, the text comes back then.
-    keepHere();
+    // Kept here until the page it lands on says it arrived, or a later visit to this form
+    // shows the server has it: if this submission is lost on the way, the text comes back.
+    keepHere(true);
   });
   window.addEventListener("online", function () {
     retryDelay = 5000;
