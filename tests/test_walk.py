@@ -285,3 +285,38 @@ def test_a_next_step_already_made_an_action_from_the_requests_page_is_not_offere
     assert Action.objects.count() == 1
     report = alice.get(reverse("review_report", args=[walk.pk])).content.decode()
     assert 'value="Den-building kit"' not in report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_same_step_taken_on_twice_at_once_makes_one_action(
+    cast: Cast, walk: ReviewRequest
+) -> None:
+    from nextpractice.reviews import steps
+
+    from .test_concurrency import at_once, needs_postgresql
+
+    needs_postgresql()
+    walked(cast, walk)
+    pairs = steps.parse_tokens(
+        take_on_form(
+            client_for(cast.alice).get(reverse("review_report", args=[walk.pk])).content,
+            "Declutter the entrance",
+        )["step"]
+    )
+
+    def take(key: str) -> Any:
+        return lambda: steps.take_on(walk, cast.alice, pairs, "Order a skip", once_key=key)
+
+    # Two tabs (two keys): one action, the other told it is already hers.
+    errors = at_once([take("a" * 32), take("b" * 32)])
+    assert [str(e) for e in errors] == ["This next step is already one of your actions."]
+    assert Action.objects.unscoped().count() == 1
+    # One form sent twice at once (one key): still one.
+    pairs = steps.parse_tokens(
+        take_on_form(
+            client_for(cast.alice).get(reverse("review_report", args=[walk.pk])).content,
+            "More shade by the sandpit",
+        )["step"]
+    )
+    assert at_once([take("c" * 32), take("c" * 32)]) == []
+    assert Action.objects.unscoped().count() == 2
