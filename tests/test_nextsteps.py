@@ -92,3 +92,19 @@ def test_punctuation_case_and_empty_input() -> None:
     assert group_steps([Said(1, "?!..."), Said(2, "  ")]) == []
     groups = group_steps([Said(1, "DECLUTTER THE ENTRANCE!!!"), Said(2, "declutter, entrance")])
     assert len(groups) == 1 and groups[0].visitors == 2
+
+
+def test_a_huge_pile_is_bounded_not_refused() -> None:
+    """The report groups on every view: a pasted essay, or hundreds of visitors, cost a
+    bounded amount (the full text is still listed under each focus area)."""
+    from nextpractice.reviews.nextsteps import MAX_STEPS, MAX_STEPS_PER_ANSWER
+
+    essay = Said("one", ". ".join(f"Step number {w} here" for w in "abcdefghijklmnopqrst" * 3))
+    assert sum(len(g.steps) for g in group_steps([essay])) == MAX_STEPS_PER_ANSWER
+    crowd = [Said(i, "Declutter the entrance. Label the trays.") for i in range(1000)]
+    groups = group_steps(crowd)
+    assert sum(len(g.steps) for g in groups) == MAX_STEPS
+    assert [(g.label, g.visitors) for g in groups] == [
+        ("Declutter the entrance", MAX_STEPS // 2),
+        ("Label the trays", MAX_STEPS // 2),
+    ]

@@ -36,6 +36,15 @@ THRESHOLD = 0.5
 
 #: Longest step text considered (a pasted essay is cut, not refused).
 MAX_STEP_CHARS = 300
+#: Steps taken from one answer, and from all answers together: the grouping runs on every
+#: view of the report, and its cost grows with the square of the steps. A walk of 30
+#: visitors writing three steps in each of five areas gives 450; the rest of a longer pile
+#: is still listed in full, under each focus area, just not counted.
+MAX_STEPS_PER_ANSWER = 12
+MAX_STEPS = 600
+#: Members of a group a step is compared with (its first ones): enough to judge the
+#: average, and a bound on the work a very large group costs.
+SAMPLE = 12
 
 # English function words, and the words that carry no content in a next step (every next
 # step "should", "needs to", "could consider" doing something "more").
@@ -158,7 +167,9 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _label(steps: list[Step]) -> str:
-    """The phrasing most like the others (ties: the shorter, then the earlier)."""
+    """The phrasing most like the others (ties: the shorter, then the earlier), among the
+    group's first ``SAMPLE``."""
+    steps = steps[:SAMPLE]
     best = min(
         range(len(steps)),
         key=lambda i: (
@@ -178,20 +189,29 @@ def group_steps(said: Sequence[Said], threshold: float = THRESHOLD) -> list[Grou
     left out. A step joins the existing group whose steps it is most similar to on
     average, when that is at least ``threshold``; otherwise it starts a group."""
     groups: list[Group] = []
+    # Which groups hold a stem: only those can be similar to a step with that stem.
+    holding: dict[str, set[int]] = {}
+    counted = 0
     for item in said:
-        for text in split_steps(item.text):
+        for text in split_steps(item.text)[:MAX_STEPS_PER_ANSWER]:
             step = Step(item.who, text, item.ref, stems(text))
-            if not step.stems:
+            if not step.stems or counted >= MAX_STEPS:
                 continue
-            best, best_score = None, threshold
-            for group in groups:
-                score = sum(jaccard(step.stems, s.stems) for s in group.steps) / len(group.steps)
-                if score >= best_score and (best is None or score > best_score):
-                    best, best_score = group, score
-            if best is None:
-                groups.append(Group([step]))
-            else:
-                best.steps.append(step)
+            counted += 1
+            best, best_score = -1, threshold
+            candidates = sorted(set().union(*(holding.get(st, set()) for st in step.stems)))
+            for index in candidates:
+                sample = groups[index].steps[:SAMPLE]
+                score = sum(jaccard(step.stems, s.stems) for s in sample) / len(sample)
+                if score >= best_score and (best < 0 or score > best_score):
+                    best, best_score = index, score
+            if best < 0:
+                best = len(groups)
+                groups.append(Group())
+            groups[best].steps.append(step)
+            if len(groups[best].steps) <= SAMPLE:  # beyond it, a step changes no comparison
+                for st in step.stems:
+                    holding.setdefault(st, set()).add(best)
     for group in groups:
         group.label = _label(group.steps)
     order = {id(g): i for i, g in enumerate(groups)}
