@@ -200,4 +200,8 @@
     if (stored()) { say("Connection back: saving."); flush(); }
   });
   window.addEventListener("offline", function () { if (stored()) { offline(); } });
+  // A phone put in a pocket may freeze the page before the pause ends: save now.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && stored()) { clearTimeout(timer); flush(); }
+  });
 })();
