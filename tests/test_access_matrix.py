@@ -206,6 +206,7 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "review_close": ("post", IN_REVIEW_POST | {"fellow": 403}),
     "review_helpful": ("post", IN_REVIEW_POST | {"fellow": 403}),
     "review_to_action": ("post", IN_REVIEW_POST | {"fellow": 403}),
+    "review_take_on": ("post", IN_REVIEW_POST | {"fellow": 403}),
     # --- Between meetings. Alice asked for help (not the facilitator); Bob shared the rest.
     "help_list": ("get", IN_CLUSTER),
     "help_new": ("get", IN_CLUSTER),
