@@ -125,6 +125,10 @@ def test_the_chair_keeps_every_tool_for_every_item_on_a_page_under_40_kb(cast: C
     for page in range(1, PAGES + 1):
         html, forms = page_forms(alice, meeting, page)
         assert len(html.encode()) < PAGE_BUDGET
+        # Every id once: each label names its own field (the add-item, general note and
+        # action forms once shared "id_title" and "id_item").
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert sorted({i for i in ids if ids.count(i) > 1}) == []
         on_page = order[(page - 1) * 5 : page * 5]
         assert tools_by_item(forms) == dict.fromkeys(on_page, every_tool)
         # One CSRF token for each item's tools, not one for each tool.
