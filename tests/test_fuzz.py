@@ -166,6 +166,8 @@ class FormParser(HTMLParser):
         self.select: Field | None = None
         self.textarea: Field | None = None
         self.button_seen: set[str] = set()
+        # Buttons that send their form elsewhere (formaction): each is a form of its own.
+        self.elsewhere: list[tuple[str, Field | None]] = []
 
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k: v or "" for k, v in attrs_list}
@@ -180,7 +182,19 @@ class FormParser(HTMLParser):
             if "selected" in attrs or (not self.select.value and value):
                 self.select.value = value
             return
-        if self.form is None or "name" not in attrs or "disabled" in attrs:
+        if self.form is None or "disabled" in attrs:
+            return
+        submits = tag == "button" and (attrs.get("type") or "submit").lower() == "submit"
+        submits = submits or (tag == "input" and (attrs.get("type") or "").lower() == "submit")
+        if submits and "formaction" in attrs:
+            button = (
+                Field(attrs["name"], "button", attrs.get("value", ""))
+                if attrs.get("name")
+                else None
+            )
+            self.elsewhere.append((urljoin(self.page, attrs["formaction"]), button))
+            return
+        if "name" not in attrs:
             return
         name = attrs["name"]
         if name == "csrfmiddlewaretoken":
@@ -217,8 +231,16 @@ class FormParser(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
+            if self.form is not None:
+                # What a browser sends when that button is pressed: the form's fields, the
+                # button's own name and value, and none of the other buttons'.
+                fields = [f for f in self.form.fields if f.kind != "button"]
+                for action, button in self.elsewhere:
+                    extra = [button] if button is not None else []
+                    self.forms.append(Form(action, self.form.method, fields + extra))
             self.form = None
             self.button_seen = set()
+            self.elsewhere = []
         elif tag == "select":
             self.select = None
         elif tag == "textarea":
@@ -721,6 +743,28 @@ def test_the_walk_reads_forms_as_a_browser_would_send_them() -> None:
         "go": "publish",
     }
     assert set(bad_values(post.fields[2], {"user_id": 9, "item_id": 3})) >= {"20digits", "sup2"}
+
+
+def test_the_walk_sends_a_form_to_each_of_its_buttons_addresses() -> None:
+    """One form whose buttons post it to different views (formaction), as the chair's tools
+    for an agenda item do: each button is walked as a form of its own, with its own name."""
+    html = """
+    <form method="post" action="time/"><input type="hidden" name="csrfmiddlewaretoken" value="t">
+    <input name="minutes" value="5"><button>Set time</button>
+    <button formaction="move/" name="direction" value="up">Up</button>
+    <button formaction="move/" name="direction" value="down">Down</button>
+    <button formaction="record/" name="off_record" value="on">Off the record</button>
+    <button type="button" formaction="nowhere/">Not a submit button</button>
+    <select name="into"><option value="3">Three</option></select>
+    <button formaction="merge/">Merge</button></form>"""
+    sent = {(f.action, tuple(sorted(f.data().items()))) for f in forms_of("/m/1/", html)}
+    assert sent == {
+        ("/m/1/time/", (("into", "3"), ("minutes", "5"))),
+        ("/m/1/move/", (("direction", "up"), ("into", "3"), ("minutes", "5"))),
+        ("/m/1/move/", (("direction", "down"), ("into", "3"), ("minutes", "5"))),
+        ("/m/1/record/", (("into", "3"), ("minutes", "5"), ("off_record", "on"))),
+        ("/m/1/merge/", (("into", "3"), ("minutes", "5"))),
+    }
 
 
 def test_a_500_is_reported_with_the_line_of_our_code() -> None:

@@ -247,6 +247,12 @@ class ItemForm(OnceKeyMixin, StyledForm):
         "published notes and emails. Members see its title on this page only.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The meeting page holds this form beside the general note and action forms: each
+        # has ids of its own, or a label ("Action") would name another form's field ("Item").
+        kwargs.setdefault("auto_id", "new-item-%s")
+        super().__init__(*args, **kwargs)
+
 
 class ItemRecordForm(forms.Form):
     """Mark an item off the record (``off_record`` ticked), or back on it."""
@@ -288,6 +294,7 @@ class NoteForm(StyledForm):
         actions: QuerySet[Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("auto_id", "general-%s")  # ids of its own on the meeting page
         super().__init__(*args, **kwargs)
         self.fields["item"] = _hidden_choice(items)
         self.fields["action"] = _hidden_choice(actions)
@@ -301,6 +308,7 @@ class ActionForm(StyledForm):
     def __init__(
         self, *args: Any, people: list[Any], items: QuerySet[Any] | None = None, **kwargs: Any
     ) -> None:
+        kwargs.setdefault("auto_id", "action-%s")  # ids of its own on the meeting page
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [(0, "The whole cluster")] + [(p.pk, str(p)) for p in people]  # type: ignore[attr-defined]
         self.fields["item"] = _hidden_choice(items)
