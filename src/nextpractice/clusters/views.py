@@ -398,7 +398,7 @@ def our_year(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
         messages.error(request, f"There is no year like that: here is {Year(this_year).name}.")
     year = Year(start_year)
     sections = gather(cluster, request.user, year)
-    terms, whole = by_term(sections)
+    terms, whole = by_term(sections, year, timezone.localdate())
     return render(
         request,
         "clusters/our_year.html",

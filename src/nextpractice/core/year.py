@@ -67,6 +67,11 @@ class Year:
     def term_of_moment(self, moment: dt.datetime) -> str:
         return self.term_of(timezone.localdate(moment))
 
+    def term_starts(self, term: str) -> dt.date:
+        if term == AUTUMN:
+            return self.first_day
+        return dt.date(self.start_year + 1, 1 if term == SPRING else 4, 1)
+
     @classmethod
     def of(cls, day: dt.date) -> Year:
         return cls(day.year if day.month >= 8 else day.year - 1)
@@ -129,15 +134,22 @@ class TermStory:
     key: str
     name: str
     parts: list[tuple[Section, list[Line]]]
+    #: The term has not begun yet (this year's later terms): "still to come", not "nothing".
+    to_come: bool = False
 
 
 def by_term(
-    sections: Sequence[Section],
+    sections: Sequence[Section], year: Year, today: dt.date
 ) -> tuple[list[TermStory], list[tuple[Section, list[Line]]]]:
     """The page's shape: each term with each section's lines in it (sections with none
     left out), then what belongs to the whole year."""
     terms = [
-        TermStory(key, name, [(s, s.in_term(key)) for s in sections if s.in_term(key)])
+        TermStory(
+            key,
+            name,
+            [(s, s.in_term(key)) for s in sections if s.in_term(key)],
+            to_come=year.term_starts(key) > today,
+        )
         for key, name in TERMS
     ]
     whole = [(s, s.in_term("")) for s in sections if s.in_term("")]

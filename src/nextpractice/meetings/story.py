@@ -61,7 +61,7 @@ def meetings_held(cluster: Cluster, user: Any, year: Year) -> Section:
                 when=day,
             )
         )
-    summary = f"{plural(len(held), 'meeting')} held"
+    summary = f"{plural(len(held), 'meeting')} held" if held else "No meetings held"
     if len(meetings) > len(held):
         summary += f", {len(meetings) - len(held)} more diarised"
     return Section("meetings", "Meetings", summary, lines)
@@ -81,4 +81,5 @@ def actions_completed(cluster: Cluster, user: Any, year: Year) -> Section:
         for term, _ in TERMS
         if counts[term]
     ]
-    return Section("actions", "Actions", f"{plural(len(closed), 'action')} completed", lines)
+    summary = f"{plural(len(closed), 'action')} completed" if closed else "No actions completed"
+    return Section("actions", "Actions", summary, lines)

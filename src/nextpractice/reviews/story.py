@@ -42,6 +42,8 @@ def feedback(cluster: Cluster, user: Any, year: Year) -> Section:
     ]
     summary = (
         f"Feedback asked for {plural(len(asked), 'time')} and given {plural(len(given), 'time')}"
+        if asked or given
+        else "No feedback asked for or given"
     )
     return Section("feedback", "Feedback given and received", summary, lines)
 
@@ -67,4 +69,9 @@ def learning_walks(cluster: Cluster, user: Any, year: Year) -> Section:
                 when=day,
             )
         )
-    return Section("walks", "Learning walks", plural(len(walks), "learning walk"), lines)
+    return Section(
+        "walks",
+        "Learning walks",
+        plural(len(walks), "learning walk") if walks else "No learning walks",
+        lines,
+    )

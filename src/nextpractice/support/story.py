@@ -39,7 +39,11 @@ def help_given(cluster: Cluster, user: Any, year: Year) -> Section:
         for term, _ in TERMS
         if asked_by_term[term] or answers_by_term[term]
     ]
-    summary = f"Help asked for {plural(len(asked), 'time')}, {plural(len(answers), 'answer')} given"
+    summary = (
+        f"Help asked for {plural(len(asked), 'time')}, {plural(len(answers), 'answer')} given"
+        if asked or answers
+        else "No help asked for"
+    )
     return Section("help", "Help given", summary, lines)
 
 
@@ -83,7 +87,9 @@ def events(cluster: Cluster, user: Any, year: Year) -> Section:
             )
         )
     for_children = sum(1 for e in found if e.for_children)
-    summary = f"{plural(len(found), 'event')}, {for_children} for the children"
+    summary = (
+        f"{plural(len(found), 'event')}, {for_children} for the children" if found else "No events"
+    )
     return Section("events", "Events for the children, and training", summary, lines)
 
 
