@@ -20,6 +20,7 @@ from nextpractice.audit.models import AuditEntry
 from nextpractice.clusters import aims
 from nextpractice.clusters.forms import AimForm
 from nextpractice.clusters.models import Aim, AimStatus, Cluster
+from nextpractice.core.models import OutboundEmail
 from nextpractice.core.year import Year
 from nextpractice.meetings import services as meeting_services
 from nextpractice.meetings.models import (
@@ -220,6 +221,33 @@ def test_an_aim_due_for_review_joins_the_next_meeting_until_reviewed(cast: Cast)
     assert [a.pk for a in aims.due_for_review(meeting)] == [aim.pk]
     aims.change_aim(aim, cast.bob, status=AimStatus.ACHIEVED, reflection="Done")
     assert "Our aims to look at again" not in client_for(cast.bob).get(url).content.decode()
+
+
+def test_the_agenda_email_names_the_aims_to_look_at_again(cast: Cast) -> None:
+    make_meeting(cast.cluster, dt.timedelta(days=20))
+    propose(cast, review_on=timezone.localdate() + dt.timedelta(days=10))
+    now = timezone.now()
+    assert meeting_services.send_due_meeting_emails(now + dt.timedelta(days=17, hours=1)) == 1
+    agenda = OutboundEmail.objects.get(to=cast.bob.email, subject__startswith="Agenda:")
+    assert "Our aims to look at again:\n   - Every child has a turn to compete" in agenda.body
+
+
+def test_the_aims_page_costs_the_same_for_one_aim_and_many(cast: Cast) -> None:
+    client = client_for(cast.alice)
+    url = reverse("cluster_aims", args=[cast.cluster.pk])
+
+    def count() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    propose(cast)
+    one = count()
+    for i in range(40):
+        aim = propose(cast, f"Aim {i}")
+        aims.change_aim(aim, cast.bob, status=AimStatus.SET_ASIDE, reflection="Not now")
+    assert count() == one
 
 
 def test_a_success_can_name_the_aim_it_served(cast: Cast) -> None:
