@@ -262,6 +262,46 @@ def test_a_success_can_name_the_aim_it_served(cast: Cast) -> None:
     assert "Towards our aim: Every child has a turn to compete" in year.content.decode()
 
 
+def test_an_event_can_name_the_aim_it_serves_and_keeps_it_when_edited(cast: Cast) -> None:
+    from .test_events import edit_form
+    from .test_support import event_form
+
+    aim = propose(cast)
+    theirs = aims.propose_aim(
+        cast.other_cluster,
+        cast.oscar,
+        title="Hilltop's aim",
+        why="x",
+        how_we_know="y",
+        review_on=None,
+    )
+    alice = client_for(cast.alice)
+    url = reverse("event_list", args=[cast.cluster.pk])
+    refused = alice.post(url, event_form(cast, served_aim=theirs.pk))
+    assert refused.status_code == 400 and not Event.objects.unscoped().exists()
+    assert alice.post(url, event_form(cast, served_aim=aim.pk)).status_code == 302
+    event = Event.objects.unscoped().get()
+    assert event.served_aim == aim
+    detail = alice.get(reverse("event_detail", args=[event.pk])).content.decode()
+    assert "Serves our aim" in detail and aim.title in detail
+    # Closed since, the aim stays the event's through an edit of its title.
+    aims.change_aim(aim, cast.bob, status=AimStatus.ACHIEVED, reflection="Done")
+    edit = alice.post(
+        reverse("event_edit", args=[event.pk]),
+        edit_form(
+            event,
+            title="Cluster sports day 2",
+            host_setting=event.host_setting_id,
+            served_aim=aim.pk,
+        ),
+    )
+    assert edit.status_code == 302
+    event.refresh_from_db()
+    assert event.title == "Cluster sports day 2" and event.served_aim == aim
+    year = alice.get(reverse("cluster_our_year", args=[cast.cluster.pk])).content.decode()
+    assert f"towards our aim: {aim.title}" in year
+
+
 # --- Our year -----------------------------------------------------------------------------
 
 

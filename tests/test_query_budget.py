@@ -306,7 +306,7 @@ SUPPORT_BUDGET = {
     "achievements": 7,
     "research_list": 9,
     "idea_list": 8,
-    "event_list": 9,
+    "event_list": 10,  # 9, and the open aims an event may serve (one read)
     "event_detail": 11,
     "funding_list": 11,
     "cluster_search": 13,

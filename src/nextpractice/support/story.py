@@ -57,6 +57,7 @@ def events(cluster: Cluster, user: Any, year: Year) -> Section:
         .annotate(
             settings_taking_part=Count("participations"), children=Sum("participations__children")
         )
+        .select_related("served_aim")
         .order_by("starts_at")[:MAX_LINES]
     )
     lines = []
@@ -77,6 +78,8 @@ def events(cluster: Cluster, user: Any, year: Year) -> Section:
             detail += f"; {plural(taking_part, 'setting')} taking part"
         if event.children:  # type: ignore[attr-defined]
             detail += f", {plural(event.children, 'child', 'children')}"  # type: ignore[attr-defined]
+        if event.served_aim is not None:
+            detail += f"; towards our aim: {event.served_aim.title}"
         lines.append(
             Line(
                 year.term_of(day),
