@@ -171,6 +171,8 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "meeting_item_add": ("post", IN_MEETING | dict.fromkeys(MEETING_PEOPLE, 400)),
     "meeting_note_add": ("post", IN_MEETING | dict.fromkeys(MEETING_PEOPLE, 400)),
+    # Keeping the note being typed: whoever may add to the notes (an empty one forgets it).
+    "meeting_note_draft": ("post", IN_MEETING | dict.fromkeys(MEETING_PEOPLE, ANY_REDIRECT)),
     "meeting_action_add": (
         "post",
         IN_MEETING | dict.fromkeys(MEETING_PEOPLE, 400) | {"deputy": 403},
@@ -179,6 +181,8 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "meeting_item_move": ("post", CHAIR_ONLY_POST),
     "meeting_item_merge": ("post", CHAIR_ONLY_POST),
     "meeting_item_time": ("post", CHAIR_ONLY_POST),
+    # Off the record: the chair or whoever raised the item (Alice is both).
+    "meeting_item_record": ("post", CHAIR_ONLY_POST),
     "meeting_publish": ("post", CHAIR_ONLY_POST),
     "meeting_register": ("post", IN_CLUSTER_POST | {"deputy": 403}),
     "meeting_roles": ("post", IN_CLUSTER_POST | {"deputy": 403}),

@@ -105,14 +105,12 @@ class MeasureSpec:
 def current_items(area_id: int | None = None) -> list[Item]:
     """The items an area's leaders are asked now (its own version, else everyone's; with no
     area, everyone's), in one query, or two for an area with a version of its own."""
-    ordered = ("position", "pk")
-    if area_id is not None:
-        own = Questionnaire.objects.filter(area_id=area_id).order_by("-version").values("pk")
-        items = list(Item.objects.filter(questionnaire__in=own[:1]).order_by(*ordered))
+    for versions in Questionnaire.by_preference(area_id):
+        latest = versions.values("pk")[:1]
+        items = list(Item.objects.filter(questionnaire__in=latest).order_by("position", "pk"))
         if items:
             return items
-    everyone = Questionnaire.objects.filter(area=None).order_by("-version").values("pk")
-    return list(Item.objects.filter(questionnaire__in=everyone[:1]).order_by(*ordered))
+    return []
 
 
 def measures(items: Sequence[Item] | None = None) -> list[MeasureSpec]:

@@ -60,13 +60,23 @@ class Questionnaire(models.Model):
         return f"Check-in, version {self.version}"
 
     @classmethod
+    def by_preference(cls, area_id: int | None = None) -> list[models.QuerySet[Questionnaire]]:
+        """The one rule for which version an area's leaders are asked: its own versions
+        first, then everyone's, each newest first. Callers take the first that has what
+        they need (a version, or its items)."""
+        everyone = cls.objects.filter(area=None).order_by("-version")
+        if area_id is None:
+            return [everyone]
+        return [cls.objects.filter(area_id=area_id).order_by("-version"), everyone]
+
+    @classmethod
     def current(cls, area_id: int | None = None) -> Questionnaire | None:
         """The version an area's leaders are asked: its own latest, else everyone's."""
-        if area_id is not None:
-            own = cls.objects.filter(area_id=area_id).order_by("-version").first()
-            if own is not None:
-                return own
-        return cls.objects.filter(area=None).order_by("-version").first()
+        for versions in cls.by_preference(area_id):
+            found = versions.first()
+            if found is not None:
+                return found
+        return None
 
 
 class Item(models.Model):

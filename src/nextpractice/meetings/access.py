@@ -92,6 +92,21 @@ class MeetingAccess:
         return self.meeting.status == MeetingStatus.SCHEDULED
 
     @property
+    def takes_notes(self) -> bool:
+        """At the meeting, the note-taker and the chair write against each item (with no
+        note-taker agreed, any member); the page offers everyone else the agenda, and a
+        general note behind a disclosure."""
+        return self.can_add_note and (
+            self.is_note_taker
+            or self.is_chair
+            or (self.is_member and self.meeting.note_taker_id is None)
+        )
+
+    def can_mark_off_record(self, item: AgendaItem) -> bool:
+        """Whoever raised the item, or the chair (with no chair agreed, any member)."""
+        return self.can_arrange_agenda or (item.raised_by_id == self.user_id)
+
+    @property
     def can_add_action(self) -> bool:
         """Actions belong to the cluster beyond this meeting: members set them, at a
         diarised meeting."""

@@ -180,6 +180,16 @@ def _hold(
                     created_at=at,
                 )
             )
+    # Something discussed and not minuted: the published notes count it, never name it.
+    AgendaItem.objects.create(
+        meeting=meeting,
+        kind=ItemKind.CONCERN,
+        title="A staffing matter, in confidence",
+        raised_by=leaders[0],
+        position=40,
+        off_record=True,
+        created_at=at - dt.timedelta(days=1),
+    )
     Meeting.objects.unscoped().filter(pk=meeting.pk).update(
         notes_published_at=at + dt.timedelta(hours=20),
         register_taken_at=at,

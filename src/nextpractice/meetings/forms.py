@@ -13,7 +13,16 @@ from nextpractice.core.forms import StyledForm, is_id
 from nextpractice.core.once import OnceKeyMixin
 
 from . import planner, termdates
-from .models import ActionStatus, ItemKind, Mark, PlaceKind, Response, Weekday, YearPlan
+from .models import (
+    NOTE_MAX_CHARS,
+    ActionStatus,
+    ItemKind,
+    Mark,
+    PlaceKind,
+    Response,
+    Weekday,
+    YearPlan,
+)
 
 # The years the practice plans in: a date outside them is a typing slip (or a probe), and
 # years 1 or 9999 have no academic year around them to check against.
@@ -231,6 +240,31 @@ class ItemForm(OnceKeyMixin, StyledForm):
     minutes = forms.IntegerField(
         required=False, min_value=1, max_value=240, label="Time it needs, in minutes (optional)"
     )
+    off_record = forms.BooleanField(
+        required=False,
+        label="Off the record: discussed, not minuted",
+        help_text="No notes or actions are recorded against it, and it is left out of the "
+        "published notes and emails. Members see its title on this page only.",
+    )
+
+
+class ItemRecordForm(forms.Form):
+    """Mark an item off the record (``off_record`` ticked), or back on it."""
+
+    off_record = forms.BooleanField(required=False)
+
+
+class NoteDraftForm(forms.Form):
+    """A note being typed, kept as a draft (empty text: forget the draft)."""
+
+    text = forms.CharField(required=False, max_length=NOTE_MAX_CHARS, strip=False)
+    # Sent by the page's script (as the note-taker types, or on leaving the page): it wants
+    # 204, not the page again with a message.
+    autosave = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, items: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"] = _hidden_choice(items)
 
 
 def _hidden_choice(queryset: QuerySet[Any] | None) -> IdChoiceField:
@@ -242,7 +276,9 @@ class NoteForm(StyledForm):
     """A note on the meeting, on one of its items, or on an action under review. The item
     and action are chosen from this meeting's own (``items``, ``actions``)."""
 
-    text = forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    text = forms.CharField(
+        max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}), label="Note"
+    )
     is_decision = forms.BooleanField(required=False, label="This is a decision")
 
     def __init__(

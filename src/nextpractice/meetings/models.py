@@ -137,6 +137,14 @@ class YearPlan(models.Model):
         )
 
 
+class Phase(models.TextChoices):
+    """Before, during and after a meeting (``Meeting.phase``)."""
+
+    BEFORE = "before", "Before the meeting"
+    DURING = "during", "At the meeting"
+    AFTER = "after", "After the meeting"
+
+
 class MeetingStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"  # in a plan not yet confirmed: not in anyone's diary
     SCHEDULED = "scheduled", "Diarised"
@@ -268,6 +276,19 @@ class Meeting(models.Model):
     def notes_open(self) -> bool:
         return self.notes_published_at is None and not self.is_cancelled
 
+    def phase(self, now: dt.datetime | None = None) -> Phase:
+        """Where the meeting stands for the people at it, which decides what its page puts
+        first. Before the start: answers and the agenda. From the start until the notes are
+        published (however long after the end that is): the register and the notes. Once
+        the notes are published: the notes and actions. A proposed or cancelled meeting
+        never happens, so its page stays an agenda (its notes, if any were published before
+        a cancellation, still come first)."""
+        if self.notes_published_at is not None:
+            return Phase.AFTER
+        if self.status != MeetingStatus.SCHEDULED:
+            return Phase.BEFORE
+        return Phase.BEFORE if (now or timezone.now()) < self.starts_at else Phase.DURING
+
     def place_text(self) -> str:
         """Where, in words: the host setting's name and address, the venue or the link."""
         if self.place_kind == PlaceKind.ONLINE:
@@ -346,7 +367,11 @@ class ItemKind(models.TextChoices):
 
 
 class AgendaItemQuerySet(MeetingPartQuerySet["AgendaItem"]):
-    pass
+    def minuted(self) -> Self:
+        """Items that go into the record: every item but those discussed off the record.
+        Whatever leaves the meeting page (published notes, emails, search, summaries and
+        figures) reads items through this."""
+        return self.filter(off_record=False)
 
 
 class AgendaItem(models.Model):
@@ -364,6 +389,9 @@ class AgendaItem(models.Model):
     # Raised whenever the item's text or time changes (a merge, the chair's timing): a
     # timing form drawn from an older version is refused rather than overwriting.
     version = models.PositiveIntegerField(default=1)
+    # Discussed, not minuted: no notes or actions against it, left out of the published
+    # notes, emails, search and figures; only the meeting page shows its title.
+    off_record = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AgendaItemQuerySet.as_manager()
@@ -373,6 +401,12 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def label(self) -> str:
+        """The item as the cluster's record names it (the activity log, messages that
+        outlive the meeting page): an off-the-record item's title is never written there."""
+        return "an item off the record" if self.off_record else f"\u201c{self.title}\u201d"
 
 
 class NoteQuerySet(MeetingPartQuerySet["Note"]):
@@ -408,6 +442,48 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk}"
+
+
+class NoteDraftQuerySet(MeetingPartQuerySet["NoteDraft"]):
+    """Drafts are read only by their author (``services.note_drafts``), at a meeting the
+    author can see."""
+
+
+#: A draft is as long as a note may be.
+NOTE_MAX_CHARS = 10_000
+
+
+class NoteDraft(models.Model):
+    """A note being typed, kept on the server as the note-taker types (as feedback drafts
+    are), so that leaving the page loses nothing. One per person per item (or per meeting,
+    for a general note); deleted when the note is saved or the notes are published."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="note_drafts")
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=NOTE_MAX_CHARS)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = NoteDraftQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "author"],
+                condition=Q(item__isnull=False),
+                name="one_note_draft_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "author"],
+                condition=Q(item__isnull=True),
+                name="one_general_note_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note draft {self.pk}"
 
 
 class ActionStatus(models.TextChoices):

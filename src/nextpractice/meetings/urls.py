@@ -31,7 +31,13 @@ urlpatterns = [
         views.item_time,
         name="meeting_item_time",
     ),
+    path(
+        "meetings/<id:meeting_id>/items/<id:item_id>/record/",
+        views.item_record,
+        name="meeting_item_record",
+    ),
     path("meetings/<id:meeting_id>/notes/", views.note_add, name="meeting_note_add"),
+    path("meetings/<id:meeting_id>/notes/draft/", views.note_draft, name="meeting_note_draft"),
     path("meetings/<id:meeting_id>/actions/", views.action_add, name="meeting_action_add"),
     path("meetings/<id:meeting_id>/publish/", views.publish, name="meeting_publish"),
     path("meetings/<id:meeting_id>/register/", views.register, name="meeting_register"),

@@ -39,9 +39,11 @@ from .forms import (
     ItemForm,
     ItemMergeForm,
     ItemMoveForm,
+    ItemRecordForm,
     ItemTimeForm,
     MeetingEditForm,
     MeetingTimeForm,
+    NoteDraftForm,
     NoteForm,
     PlanForm,
     RegisterForm,
@@ -59,6 +61,7 @@ from .models import (
     Mark,
     Meeting,
     MeetingStatus,
+    Phase,
     Response,
     SchoolHoliday,
     YearPlan,
@@ -233,15 +236,36 @@ def meeting_new(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 def _meeting_page(
     request: AuthedHttpRequest, access: MeetingAccess, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    """The meeting page; with ``forms`` it shows a bad form's errors inline (status 400)."""
+    """The meeting page; with ``forms`` it shows a bad form's errors inline (status 400).
+
+    What comes first follows the meeting's phase (``Meeting.phase``): before it, your answer
+    and the agenda; at it, the register and then the notes against each item; after it, the
+    published notes and actions, the register, and the agenda folded away. Nothing is
+    hidden for good: the other parts are behind a disclosure further down."""
     meeting = access.meeting
+    phase = meeting.phase()
     members = services.current_members(meeting.cluster)
     answers = {a.member_id: a for a in meeting.attendances.select_related("deputy")}
     mine = answers.get(request.user.pk)
     people = [m.user for m in members]
-    shown = _agenda_page(request, services.agenda(meeting, for_deputy=access.is_deputy))
+    whole = services.agenda(meeting, for_deputy=access.is_deputy)
+    # Drafts are only typed at the meeting: no query for them before or after it.
+    drafts = (
+        services.note_drafts(meeting, request.user)
+        if phase == Phase.DURING and access.can_add_note
+        else {}
+    )
+    for item in whole["items"]:
+        # Read by the template beside the item (it cannot look up a dict by key).
+        item.draft = drafts.get(item.pk, "")
+        item.can_mark = access.can_mark_off_record(item)
+    shown = _agenda_page(request, whole)
+    record = services.published_notes(meeting, whole["items"]) if phase == Phase.AFTER else None
+    general_notes = [n for n in meeting.notes.select_related("author") if n.item_id is None]
     context = {
         "meeting": meeting,
+        "phase": phase,
+        "now": timezone.now(),
         "cluster": meeting.cluster,
         "access": access,
         "members": [(m, answers.get(m.user_id)) for m in members if m.role == Role.MEMBER],
@@ -255,11 +279,17 @@ def _meeting_page(
             }
         ),
         "item_form": ItemForm(),
-        "note_form": NoteForm(),
+        "note_form": NoteForm(initial={"text": drafts.get(None, "")}),
+        "general_draft": drafts.get(None, ""),
         "action_form": ActionForm(people=people),
         "people": people,
         "marks": Mark.choices,
-        "general_notes": [n for n in meeting.notes.select_related("author") if n.item_id is None],
+        "general_notes": general_notes,
+        "record": record,
+        # The actions set at this meeting (its deputy reads them too, as in the notes email).
+        "meeting_actions": (
+            list(meeting.actions.select_related("owner")) if record is not None else []
+        ),
         **shown,
         **forms,
     }
@@ -469,6 +499,7 @@ def item_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
                 data["title"],
                 data["detail"],
                 data["minutes"],
+                off_record=data["off_record"],
                 once_key=form.once_key(),
             )
         except services.MeetingError as e:
@@ -577,6 +608,56 @@ def note_add(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
         else:
             return _back_to_item(meeting, item.pk) if item else _back(meeting, "#notes")
     return _meeting_page(request, access, 400, note_form=form)
+
+
+@login_required
+@require_POST
+def note_draft(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
+    """Keep the note being typed (the page's script sends it as the note-taker types, on
+    leaving the field and on leaving the page). Answers 204 to the script; a plain form
+    post (no script) goes back to the item with the draft kept."""
+    access = get_meeting_for(request.user, meeting_id)
+    require(access.can_add_note, "You cannot add to these notes")
+    meeting = access.meeting
+    form = NoteDraftForm(request.POST, items=meeting.items.all())
+    if not form.is_valid():
+        why = "The draft was not kept: it is too long, or its item is no longer on the agenda."
+        return HttpResponse(why, status=400, content_type="text/plain; charset=utf-8")
+    item, by_script = form.cleaned_data["item"], form.cleaned_data["autosave"]
+    try:
+        services.save_note_draft(meeting, request.user, item, form.cleaned_data["text"])
+    except services.MeetingError as e:
+        if by_script:
+            return HttpResponse(str(e), status=409, content_type="text/plain; charset=utf-8")
+        messages.error(request, str(e))
+    else:
+        if by_script:
+            return HttpResponse(status=204)
+        messages.success(request, "Your draft is kept: it will be here when you come back.")
+    return _back_to_item(meeting, item.pk) if item else _back(meeting, "#notes")
+
+
+@login_required
+@require_POST
+def item_record(request: AuthedHttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+    """Mark an item off the record, or back on it (the chair, or whoever raised it)."""
+    access = get_meeting_for(request.user, meeting_id)
+    item = get_item_for(access, item_id)
+    require(access.can_mark_off_record(item), "The chair or whoever raised the item decides this")
+    form = ItemRecordForm(request.POST)
+    off_record = form.is_valid() and form.cleaned_data["off_record"]
+    try:
+        services.set_off_record(access.meeting, request.user, item, off_record)
+    except services.MeetingError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(
+            request,
+            "The item is off the record: it is discussed, not minuted."
+            if off_record
+            else "The item is back on the record: notes and actions can be recorded against it.",
+        )
+    return _back_to_item(access.meeting, item.pk)
 
 
 @login_required

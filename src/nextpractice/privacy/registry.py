@@ -75,6 +75,7 @@ ERASURE: dict[str, tuple[Treatment, str]] = {
     "meetings.Attendance.deputy": (Treatment.RECORD, "the register"),
     "meetings.AgendaItem.raised_by": (Treatment.CONTRIBUTION, "items they raised"),
     "meetings.Note.author": (Treatment.CONTRIBUTION, "notes they wrote"),
+    "meetings.NoteDraft.author": (Treatment.PERSONAL, "notes they were typing, never saved"),
     "meetings.Action.owner": (Treatment.RECORD, "an action of the cluster's, owned by them"),
     "meetings.Action.created_by": (Treatment.CONTRIBUTION, "actions they set"),
     "meetings.ActionUpdate.author": (Treatment.CONTRIBUTION, "progress they reported"),

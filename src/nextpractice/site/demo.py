@@ -250,7 +250,9 @@ def foreign_data() -> list[str]:
 @transaction.atomic
 def build(seed: int = 2026) -> DemoLogins:
     rng = random.Random(seed)
-    area = Area.objects.create(name=AREA_NAME, la_code="999")
+    # Northbridge is invented, so it has no local authority's code: the admin can save it as
+    # it is, and a register import asks an administrator to set a real code first.
+    area = Area.objects.create(name=AREA_NAME, la_code="")
     if not Value.objects.exists():
         load_taxonomy(Value, Topic)
     values = list(Value.objects.all())

@@ -4,6 +4,7 @@ on them between meetings, and publishing the notes with each person's own action
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +17,7 @@ from nextpractice.core.models import Kind
 from nextpractice.core.notifications import notify
 
 from ..models import (
+    NOTE_MAX_CHARS,
     Action,
     ActionQuerySet,
     ActionStatus,
@@ -24,11 +26,21 @@ from ..models import (
     Meeting,
     MeetingStatus,
     Note,
+    NoteDraft,
 )
-from .agenda import agenda
+from .agenda import item_records
 from .common import MeetingError, lock, refresh_state
 from .emails import tell_everyone
 from .year import next_meeting_after
+
+
+def _check_minuted(item: AgendaItem | None) -> None:
+    """Nothing is recorded against an item discussed off the record."""
+    if item is not None and item.off_record:
+        raise MeetingError(
+            f"\u201c{item.title}\u201d is off the record: it is discussed, not minuted, so no "
+            "notes or actions are recorded against it."
+        )
 
 
 @transaction.atomic
@@ -49,18 +61,21 @@ def add_note(
         )
     if item is not None and item.meeting_id != meeting.pk:
         raise MeetingError("That item is not on this meeting's agenda.")
+    _check_minuted(item)
     if action is not None and action.cluster_id != meeting.cluster_id:
         raise MeetingError("That action is not one of this cluster's.")
     note = Note.objects.create(
         meeting=meeting, item=item, action=action, text=text, is_decision=is_decision, author=by
     )
+    # The note is saved: the draft it was typed in has done its work.
+    NoteDraft.objects.visible_to(by).filter(meeting=meeting, author=by).filter(item=item).delete()
     # The note's words stay in the notes: the activity log says only that there is one.
     record(
         by,
         "notes.decision" if is_decision else "notes.added",
         note,
         f"{by} recorded a {'decision' if is_decision else 'note'}"
-        + (f" on \u201c{item.title}\u201d" if item else ""),
+        + (f" on {item.label}" if item else ""),
         meeting.cluster,
     )
     return note
@@ -85,6 +100,7 @@ def add_action(
         )
     if item is not None and item.meeting_id != meeting.pk:
         raise MeetingError("That item is not on this meeting's agenda.")
+    _check_minuted(item)
     if owner is not None and not (
         meeting.cluster.memberships.current().filter(user=owner).exists()
     ):
@@ -166,7 +182,9 @@ def publish_notes(meeting: Meeting, by: User) -> None:
     meeting.notes_published_at = timezone.now()
     meeting.save(update_fields=["notes_published_at"])
     record(by, "meeting.notes_published", meeting, f"{by} published the notes", meeting.cluster)
-    summary = agenda(meeting)
+    # Drafts nobody saved are not notes: the notes are closed, and so are they.
+    NoteDraft.objects.unscoped().filter(meeting=meeting).delete()
+    summary = published_notes(meeting)
     general = list(meeting.notes.filter(item=None).select_related("author"))
     actions = list(meeting.actions.select_related("owner"))
     following = next_meeting_after(meeting)
@@ -175,6 +193,7 @@ def publish_notes(meeting: Meeting, by: User) -> None:
         "emails/notes_published",
         {
             "items": summary["items"],
+            "off_record": summary["off_record"],
             "general": general,
             "actions": actions,
             "next_meeting": following,
@@ -185,6 +204,46 @@ def publish_notes(meeting: Meeting, by: User) -> None:
         personal=lambda person: {
             "mine": [a for a in actions if a.owner_id in {person.pk, None}],
         },
+    )
+
+
+def published_notes(meeting: Meeting, items: list[AgendaItem] | None = None) -> dict[str, Any]:
+    """The record of a meeting: its minuted items with their notes and actions, and how
+    many items were discussed off the record (a number: never their titles). ``items``:
+    the whole agenda, when the caller has read it already (with notes and actions)."""
+    if items is None:
+        items = list(meeting.items.select_related("raised_by").prefetch_related(*item_records()))
+    minuted = [i for i in items if not i.off_record]
+    return {"items": minuted, "off_record": len(items) - len(minuted)}
+
+
+@transaction.atomic
+def save_note_draft(meeting: Meeting, by: User, item: AgendaItem | None, text: str) -> None:
+    """Keep the note ``by`` is typing (empty text: forget it). Not audited, as feedback
+    drafts are not: the page keeps one every few seconds, and a draft is nobody's record.
+    Refused once the notes are closed, and for an item off the record."""
+    refresh_state(meeting)
+    if not meeting.notes_open or meeting.status != MeetingStatus.SCHEDULED:
+        raise MeetingError("The notes of this meeting are closed: the draft is not kept.")
+    if item is not None and item.meeting_id != meeting.pk:
+        raise MeetingError("That item is not on this meeting's agenda.")
+    _check_minuted(item)
+    if len(text) > NOTE_MAX_CHARS:
+        raise MeetingError(f"A note is at most {NOTE_MAX_CHARS:,} characters.")
+    drafts = NoteDraft.objects.visible_to(by).filter(meeting=meeting, author=by).filter(item=item)
+    if not text.strip():
+        drafts.delete()
+        return
+    if not drafts.update(text=text, updated_at=timezone.now()):
+        NoteDraft.objects.create(meeting=meeting, item=item, author=by, text=text)
+
+
+def note_drafts(meeting: Meeting, user: User) -> dict[int | None, str]:
+    """The person's drafts at this meeting, by item id (``None``: the general note)."""
+    return dict(
+        NoteDraft.objects.visible_to(user)
+        .filter(meeting=meeting, author=user)
+        .values_list("item_id", "text")
     )
 
 

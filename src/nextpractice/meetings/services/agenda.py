@@ -7,14 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils.module_loading import import_string
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
 from nextpractice.core.once import KeySpent, once
 
-from ..models import AgendaItem, ItemKind, Meeting
+from ..models import Action, AgendaItem, ItemKind, Meeting, Note, NoteDraft
 from .common import MeetingError, check_version, lock, refresh_state
 
 
@@ -35,10 +35,12 @@ def add_item(
     detail: str = "",
     minutes: int | None = None,
     *,
+    off_record: bool = False,
     once_key: str = "",
 ) -> AgendaItem:
-    """Add an item at the end (before any other business). ``once_key``: the form's
-    one-time key; sending the same form again returns the first item and adds nothing."""
+    """Add an item at the end (before any other business). ``off_record``: to be discussed,
+    not minuted. ``once_key``: the form's one-time key; sending the same form again returns
+    the first item and adds nothing."""
 
     def create() -> AgendaItem:
         # The meeting's row lock first: two items added at the same moment then take
@@ -56,6 +58,7 @@ def add_item(
             minutes=minutes,
             raised_by=by,
             position=position,
+            off_record=off_record,
         )
         aob = list(meeting.items.filter(kind=ItemKind.AOB).exclude(pk=item.pk))
         if kind != ItemKind.AOB and aob:
@@ -66,7 +69,7 @@ def add_item(
             by,
             "agenda.item_added",
             item,
-            f"{by} added \u201c{title}\u201d to the agenda",
+            f"{by} added {item.label} to the agenda",
             meeting.cluster,
         )
         return item
@@ -83,7 +86,7 @@ def _fresh_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
     fresh = meeting.items.select_for_update().filter(pk=item.pk).first()
     if fresh is None:
         raise MeetingError(
-            f"\u201c{item.title}\u201d is no longer on the agenda (someone has just merged "
+            f"{item.label.capitalize()} is no longer on the agenda (someone has just merged "
             "or removed it)."
         )
     return fresh
@@ -114,7 +117,7 @@ def move_item(meeting: Meeting, item: AgendaItem, direction: str, by: User) -> N
         by,
         "agenda.moved",
         item,
-        f"{by} moved \u201c{item.title}\u201d {direction} the agenda",
+        f"{by} moved {item.label} {direction} the agenda",
         meeting.cluster,
     )
 
@@ -145,8 +148,7 @@ def set_item_minutes(
         by,
         "agenda.timed",
         item,
-        f"{by} gave \u201c{item.title}\u201d "
-        + (f"{minutes} minutes" if minutes else "no set time"),
+        f"{by} gave {item.label} " + (f"{minutes} minutes" if minutes else "no set time"),
         meeting.cluster,
     )
 
@@ -163,6 +165,10 @@ def merge_items(meeting: Meeting, by: User, item: AgendaItem, into: AgendaItem) 
     lock(meeting)
     check_agenda_open(meeting)
     item, into = _fresh_item(meeting, item), _fresh_item(meeting, into)
+    if item.off_record != into.off_record:
+        # Either way something would change its standing unasked: an off-the-record item's
+        # words would reach the notes, or a minuted item's notes would leave them.
+        raise MeetingError("An item off the record merges only with another item off the record.")
     raised = f" (raised by {item.raised_by})" if item.raised_by else ""
     into.detail = "\n\n".join(
         p for p in [into.detail, f"{item.title}{raised}: {item.detail}".rstrip(": ")] if p
@@ -178,10 +184,45 @@ def merge_items(meeting: Meeting, by: User, item: AgendaItem, into: AgendaItem) 
         by,
         "agenda.merged",
         into,
-        f"{by} merged \u201c{item.title}\u201d into \u201c{into.title}\u201d",
+        f"{by} merged {item.label} into {into.label}",
         meeting.cluster,
     )
     return into
+
+
+@transaction.atomic
+def set_off_record(meeting: Meeting, by: User, item: AgendaItem, off_record: bool) -> AgendaItem:
+    """Mark an item off the record (discussed, not minuted), or back on it. The chair or
+    whoever raised it decides (the view asks ``MeetingAccess.can_mark_off_record``). An item
+    with notes or actions already recorded cannot go off the record: they are the record."""
+    if item.meeting_id != meeting.pk:
+        raise MeetingError("That item is not on this meeting's agenda.")
+    lock(meeting)
+    check_agenda_open(meeting)
+    item = _fresh_item(meeting, item)
+    if item.off_record == off_record:
+        return item
+    if off_record and (item.notes.exists() or item.actions.exists()):
+        raise MeetingError(
+            f"\u201c{item.title}\u201d already has notes or actions recorded against it, so it "
+            "stays on the record."
+        )
+    item.off_record = off_record
+    item.version += 1
+    item.save(update_fields=["off_record", "version"])
+    if off_record:
+        # A note half-typed against it will not be recorded now: nobody keeps it either.
+        NoteDraft.objects.unscoped().filter(item=item).delete()
+    # Neither entry names the item: its title stays on the meeting page.
+    record(
+        by,
+        "agenda.off_record" if off_record else "agenda.on_record",
+        item,
+        f"{by} marked an item "
+        + ("off the record" if off_record else "to be minuted again (it was off the record)"),
+        meeting.cluster,
+    )
+    return item
 
 
 @transaction.atomic
@@ -202,6 +243,16 @@ def set_roles(meeting: Meeting, by: User, chair: User | None, note_taker: User |
     )
 
 
+def item_records() -> list[Prefetch]:
+    """What was recorded against each item (notes with their authors, actions with their
+    owners), one query each however many items: the items are this meeting's, already read
+    through the caller's access, so their notes and actions are read with them."""
+    return [
+        Prefetch("notes", queryset=Note.objects.unscoped().select_related("author")),
+        Prefetch("actions", queryset=Action.objects.unscoped().select_related("owner")),
+    ]
+
+
 # The agenda's parts that are the cluster's, not this meeting's: a deputy, who stands in at
 # this one meeting and sees nothing else of the cluster, is not shown them.
 CLUSTER_WIDE = ("actions_to_review", "successes")
@@ -210,7 +261,8 @@ CLUSTER_WIDE = ("actions_to_review", "successes")
 def agenda(meeting: Meeting, *, for_deputy: bool = False) -> dict[str, Any]:
     """What the agenda shows: standing items first (open actions to review, with their
     owners and progress; successes since the last meeting), then items members added, in
-    the chair's order. ``for_deputy``: this meeting's items only."""
+    the chair's order (those off the record included: the meeting page shows their titles).
+    ``for_deputy``: this meeting's items only."""
     actions = (
         []
         if for_deputy
@@ -220,11 +272,7 @@ def agenda(meeting: Meeting, *, for_deputy: bool = False) -> dict[str, Any]:
             .prefetch_related("updates__author")
         )
     )
-    items = list(
-        meeting.items.select_related("raised_by").prefetch_related(
-            "notes__author", "actions__owner"
-        )
-    )
+    items = list(meeting.items.select_related("raised_by").prefetch_related(*item_records()))
     total = sum(i.minutes or 0 for i in items)
     # Standing items that come from the life between meetings (successes since the last
     # one) are given by the apps named in settings.AGENDA_SOURCES: meetings sits under them.

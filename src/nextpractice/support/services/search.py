@@ -52,13 +52,14 @@ def search(cluster: Cluster, user: User, q: str) -> list[dict[str, Any]]:
         ),
         (
             "Agenda item",
-            AgendaItem.objects.in_cluster(user, cid),
+            # Off-the-record items are discussed, not minuted: search finds none of them.
+            AgendaItem.objects.in_cluster(user, cid).minuted(),
             ["title", "detail"],
             lambda o: reverse("meeting_detail", args=[o.meeting_id]),
         ),
         (
             "Meeting note",
-            Note.objects.in_cluster(user, cid),
+            Note.objects.in_cluster(user, cid).exclude(item__off_record=True),
             ["text"],
             lambda o: reverse("meeting_detail", args=[o.meeting_id]),
         ),
