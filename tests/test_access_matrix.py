@@ -25,7 +25,7 @@ from nextpractice.meetings.models import CalendarFeed, SchoolHoliday
 from nextpractice.reviews import filetypes
 from nextpractice.reviews import services as review_services
 from nextpractice.support import services as support_services
-from nextpractice.support.models import Event, Funding, Idea, ResearchPiece
+from nextpractice.support.models import Event, Funding, Idea, NewHead, ResearchPiece
 
 from .conftest import Cast, client_for, make_meeting, make_person
 
@@ -211,6 +211,7 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "review_close": ("post", IN_REVIEW_POST | {"fellow": 403}),
     "review_helpful": ("post", IN_REVIEW_POST | {"fellow": 403}),
     "review_to_action": ("post", IN_REVIEW_POST | {"fellow": 403}),
+    "review_take_on": ("post", IN_REVIEW_POST | {"fellow": 403}),
     # --- Between meetings. Alice asked for help (not the facilitator); Bob shared the rest.
     "help_list": ("get", IN_CLUSTER),
     "help_new": ("get", IN_CLUSTER),
@@ -235,6 +236,22 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "funding_list": ("get", IN_CLUSTER),
     "funding_applying": ("post", IN_CLUSTER_POST),
     "cluster_search": ("get", IN_CLUSTER),
+    # New heads (issue 16): Alice is new to headship, with no buddy yet. Everyone in the
+    # cluster sees who is new; her checklist is hers (and her buddy's); a buddy is a fellow
+    # member who offers (Bob may; Alice, herself, and Fay, the facilitator, may not). Empty
+    # answers are refused inline (400).
+    "new_heads": ("get", IN_CLUSTER),
+    "new_head_me": ("post", IN_CLUSTER_POST | {"member": 400, "fellow": 400, "facilitator": 403}),
+    "new_head_step_add": (
+        "post",
+        IN_CLUSTER_POST | dict.fromkeys(["member", "fellow", "facilitator"], 400),
+    ),
+    "new_head_step_remove": ("post", IN_CLUSTER_POST),
+    "new_head_detail": ("get", IN_CLUSTER | {"fellow": 403, "facilitator": 403}),
+    "new_head_buddy": ("post", IN_CLUSTER_POST | {"member": 403, "facilitator": 403}),
+    # With no buddy, ending is a calm "already ended" for anyone in the cluster.
+    "new_head_buddy_end": ("post", IN_CLUSTER_POST),
+    "new_head_tick": ("post", IN_CLUSTER_POST | {"member": 400, "fellow": 403, "facilitator": 403}),
     "notifications": ("get", SIGNED_IN),
     "cpd": ("get", SIGNED_IN),
     "notification_prefs": ("get", SIGNED_IN),
@@ -337,6 +354,7 @@ CLUSTER_CONTENT = [
     "Rowntree kit fund",  # a funding opportunity
     "Bob Baker",  # a member's name
     "Every child has a turn",  # a shared aim
+    "Visit the forest school",  # a first step of the cluster's own, for new heads
 ]
 # Fay facilitates, but was not asked for help nor for feedback.
 NOT_FOR_THE_FACILITATOR = ["Inspection tomorrow", "Ofsted rings at noon", "Our SEF"]
@@ -442,6 +460,10 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         how_we_know="Counts of first-timers",
         review_on=None,
     )
+    new_head = support_services.say_new(cast.cluster, cast.alice, new=True) and (
+        NewHead.objects.unscoped().get(cluster=cast.cluster, user=cast.alice)
+    )
+    own_step = support_services.add_step(cast.cluster, cast.bob, "Visit the forest school")
     people = {
         "anonymous": None,
         "member": cast.alice,
@@ -485,6 +507,8 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         "event_id": event.pk,
         "funding_id": funding.pk,
         "aim_id": aim.pk,
+        "new_head_id": new_head.pk,
+        "step_id": own_step.pk,
     }
     return {"people": people, "kwargs": kwargs}
 

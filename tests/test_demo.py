@@ -171,3 +171,17 @@ def test_every_active_demo_cluster_has_life_between_meetings(db: Any) -> None:
         events = Event.objects.filter(cluster=cluster)
         assert events.filter(ends_at__lt=now).exists() and events.filter(starts_at__gt=now).exists()
         assert Funding.objects.filter(cluster=cluster).exists()
+
+
+def test_the_demo_new_head_has_a_buddy_and_a_checklist(db: Any) -> None:
+    from nextpractice.accounts.models import User
+    from nextpractice.support.models import Buddy, NewHead
+    from nextpractice.support.services import newheads
+
+    logins = demo.build()
+    priya = User.objects.get(email=logins.leader)
+    new_head = NewHead.objects.unscoped().current().get(user=priya)
+    assert Buddy.objects.unscoped().current().get(new_head=new_head).buddy.email == logins.fellow
+    steps = newheads.checklist(new_head, priya)
+    assert {s.key for s in steps if s.done} >= {"buddy", "ground_rules", "profile"}
+    assert any(s.own is not None for s in steps)

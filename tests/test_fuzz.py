@@ -67,7 +67,7 @@ from nextpractice.meetings import services as meeting_services
 from nextpractice.reviews import filetypes
 from nextpractice.reviews import services as review_services
 from nextpractice.support import services as support_services
-from nextpractice.support.models import Event, Funding, Idea, ResearchPiece
+from nextpractice.support.models import Event, Funding, Idea, NewHead, ResearchPiece
 
 from .conftest import Cast, make_meeting
 from .test_access_matrix import MATRIX, all_patterns
@@ -280,6 +280,9 @@ def other_cluster_content(cast: Cast) -> dict[str, int]:
     aim = aims.propose_aim(
         other, cast.oscar, title=f"{MARKER} aim", why="x", how_we_know="y", review_on=None
     )
+    support_services.say_new(other, cast.oscar, new=True)
+    new_head = NewHead.objects.unscoped().get(cluster=other, user=cast.oscar)
+    step = support_services.add_step(other, cast.oscar, f"{MARKER} first step")
     return {
         "cluster_id": other.pk,
         "user_id": cast.oscar.pk,
@@ -295,6 +298,8 @@ def other_cluster_content(cast: Cast) -> dict[str, int]:
         "idea_id": idea.pk,
         "event_id": event.pk,
         "funding_id": funding.pk,
+        "new_head_id": new_head.pk,
+        "step_id": step.pk,
     }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import record
@@ -25,6 +27,13 @@ from .models import (
     RemovalVote,
     Role,
 )
+
+
+def _membership_ended(membership: Membership) -> None:
+    """Tell the apps above (``settings.MEMBERSHIP_ENDED``) that a membership ended, in the
+    same transaction: what hung on it there (a buddy, being new) ends with it."""
+    for path in settings.MEMBERSHIP_ENDED:
+        import_string(path)(membership)
 
 
 class ClusterError(Exception):
@@ -272,6 +281,7 @@ def leave(membership: Membership) -> None:
     RemovalProposal.objects.unscoped().filter(
         cluster=membership.cluster, subject=membership.user, state=RemovalProposal.OPEN
     ).update(state=RemovalProposal.WITHDRAWN, decided_at=timezone.now())
+    _membership_ended(membership)
     record(
         membership.user,
         "membership.left",
@@ -336,9 +346,16 @@ def _decide(proposal: RemovalProposal) -> None:
     proposal.state, proposal.decided_at = RemovalProposal.CARRIED, now
     proposal.save(update_fields=["state", "decided_at"])
     # Access ends at once: every view checks a current membership.
-    Membership.objects.unscoped().current().filter(
-        cluster=proposal.cluster, user=proposal.subject_id
-    ).update(left_at=now, left_reason="removed")
+    ended = list(
+        Membership.objects.unscoped()
+        .current()
+        .filter(cluster=proposal.cluster, user=proposal.subject_id)
+    )
+    Membership.objects.unscoped().filter(pk__in=[m.pk for m in ended]).update(
+        left_at=now, left_reason="removed"
+    )
+    for membership in ended:
+        _membership_ended(membership)
     subject: Any = proposal.subject
     queue_email(
         subject.email,

@@ -287,11 +287,16 @@ CLUSTER_PANELS = {
     "recent_successes": "nextpractice.support.panels.recent_successes",
     "check_in_open": "nextpractice.impact.panels.check_in_open",
     "open_aims": "nextpractice.clusters.aims.open_aims",
+    "new_heads": "nextpractice.support.services.newheads.panel",
 }
+# Called with the membership, in the transaction that ends it (leaving, or removal by the
+# members' agreement): what apps above clusters hung on it ends too (a buddy, being new).
+MEMBERSHIP_ENDED = ["nextpractice.support.services.newheads.membership_ended"]
 # What needs a person, gathered at the top of their home page (core/needs.py says how a
 # source is called); in this order, urgent ones first whatever their place.
 NEEDS_YOU_SOURCES = [
     "nextpractice.support.needs.urgent_help",
+    "nextpractice.support.needs.buddy_wanted",
     "nextpractice.reviews.needs.feedback_asked",
     "nextpractice.reviews.needs.feedback_arrived",
     "nextpractice.meetings.services.answers_due",

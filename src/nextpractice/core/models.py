@@ -109,6 +109,8 @@ class Kind(models.TextChoices):
     NOTES = "notes", "Meeting notes published"
     ACTION = "action", "Actions given to me"
     MEETING = "meeting", "Meetings moved or cancelled"
+    NEW_HEAD = "new_head", "A colleague new to headship"
+    BUDDY = "buddy", "My buddy, or the new head I buddy"
 
 
 class Mode(models.TextChoices):
@@ -132,6 +134,10 @@ DEFAULT_MODE = {
     Kind.MEETING: Mode.IMMEDIATE,
     # The published notes' email already lists each person's own actions.
     Kind.ACTION: Mode.OFF,
+    # A colleague new to headship is news for the cluster; a buddy found or ended is news
+    # for the two people concerned, and waiting a day would be unkind.
+    Kind.NEW_HEAD: Mode.DAILY,
+    Kind.BUDDY: Mode.IMMEDIATE,
 }
 
 

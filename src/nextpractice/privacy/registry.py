@@ -104,6 +104,20 @@ ERASURE: dict[str, tuple[Treatment, str]] = {
     "support.Success.author": (Treatment.CONTRIBUTION, "successes they recorded"),
     "support.Success.about": (Treatment.CONTRIBUTION, "successes and shout-outs about them"),
     "support.AchievementEmail.user": (Treatment.PERSONAL, "which termly emails they had"),
+    "support.NewHead.user": (
+        Treatment.PERSONAL,
+        "that they told a cluster they are new to headship, their buddying and checklist",
+    ),
+    "support.Buddy.buddy": (
+        Treatment.PERSONAL,
+        "being a new head's buddy (leaving the cluster has already ended it)",
+    ),
+    "support.Buddy.ended_by": (Treatment.RECORD, "who ended a buddying"),
+    "support.InductionStep.added_by": (
+        Treatment.CONTRIBUTION,
+        "first steps they added to the cluster's checklist for new heads",
+    ),
+    "support.Tick.ticked_by": (Treatment.RECORD, "who ticked a step of a new head's checklist"),
     # impact
     "impact.CheckIn.user": (Treatment.PERSONAL, "their check-in answers"),
     "impact.Outcome.marked_by": (Treatment.RECORD, "who marked a success as an outcome"),

@@ -60,6 +60,14 @@ NEXT_STEPS = [
     "Put the SEND information report one click from the home page.",
     "Cut the section by half and lead with the three priorities.",
 ]
+# A walk's visitors often say the same thing in their own words: the report groups them
+# ("Declutter the entrance: 3 visitors"). Four, as above, so the demo's draws stay the same.
+WALK_NEXT_STEPS = [
+    "Declutter the entrance: it hides the children's work.",
+    "The entrance needs decluttering so families see the children's work.",
+    "More shade and seating in the outdoor area.",
+    "Declutter the entrance; label the trays in the book corner.",
+]
 
 
 def _pdf(title: str) -> bytes:
@@ -98,7 +106,11 @@ def _feedback(
                     feedback=feedback,
                     focus=f,
                     strengths=rng.choice(STRENGTHS),
-                    next_steps=rng.choice(NEXT_STEPS) if n < sent else "",
+                    next_steps=rng.choice(
+                        WALK_NEXT_STEPS if review.kind == ReviewKind.WALK else NEXT_STEPS
+                    )
+                    if n < sent
+                    else "",
                     helpful=review.closed_at is not None and rng.random() < 0.5,
                 )
                 for f in focus

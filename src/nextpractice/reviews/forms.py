@@ -387,3 +387,49 @@ class HelpfulForm(forms.Form):
 
     def value(self) -> bool:
         return bool(self.cleaned_data["helpful"] != "no")
+
+
+class StepsField(forms.Field):
+    """The steps a report's "make this my action" form carries: ``answer_id:key`` tokens."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[tuple[int, str]]:
+        from .steps import parse_tokens
+
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise forms.ValidationError("Choose a next step from the report")
+        try:
+            return parse_tokens(value)
+        except ValueError:
+            raise forms.ValidationError("Choose a next step from the report") from None
+
+
+class TakeOnForm(OnceKeyMixin, forms.Form):
+    """The requester's "what I will change, by when" from a next step on the report."""
+
+    step = StepsField(error_messages={"required": "Choose a next step from the report"})
+    title = forms.CharField(
+        max_length=300,
+        label="What I will change",
+        error_messages={
+            "required": "Say what you will change",
+            "max_length": "Say what you will change in at most 300 characters",
+        },
+    )
+    due = forms.DateField(
+        required=False,
+        label="By when",
+        error_messages={"invalid": "Give the date as day, month and year"},
+    )
+
+    def clean_due(self) -> dt.date | None:
+        due: dt.date | None = self.cleaned_data.get("due")
+        if due is None:
+            return None
+        if due < timezone.localdate():
+            raise forms.ValidationError("Choose a date from today on")
+        return _within_horizon(due, "a date")
+
+    def problem(self) -> str:
+        return "; ".join(str(m) for messages in self.errors.values() for m in messages)

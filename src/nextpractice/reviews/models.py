@@ -152,6 +152,16 @@ class ChecklistAnswerQuerySet(AnswerQuerySet["ChecklistAnswer"]):
     pass
 
 
+class StepActionQuerySet(ReviewPartQuerySet["StepAction"]):
+    cluster_path = "answer__feedback__request__cluster"
+
+    def visible_to(self, user: Any) -> Self:
+        """Seen with the answer it took a step from."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(answer__in=FocusAnswer.objects.visible_to(user).values("pk"))
+
+
 class AccessEntryQuerySet(ReviewPartQuerySet["AccessEntry"]):
     def visible_to(self, user: Any) -> Self:
         """Who opened a request is shown to the person who asked, and to nobody else."""
@@ -413,3 +423,26 @@ class AccessEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} {self.at:%Y-%m-%d}"
+
+
+class StepAction(models.Model):
+    """One step of one answer's next steps that the requester took on as an action.
+
+    An answer can hold several steps ("Declutter the entrance; label the trays") and the
+    report groups the same step from several visitors, so the link is per step, named by
+    its stems (``nextsteps.key_of``): the report can then say which steps are already
+    someone's action, whatever group they fall in as more feedback arrives."""
+
+    answer = models.ForeignKey(FocusAnswer, on_delete=models.CASCADE, related_name="step_actions")
+    step = models.CharField(max_length=300)
+    action = models.ForeignKey("meetings.Action", on_delete=models.CASCADE, related_name="+")
+
+    objects = StepActionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "step"], name="one_action_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"Step action {self.pk}"

@@ -31,7 +31,15 @@ def latin1(text: str) -> str:
     return text.translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
-def build_pdf(review: Any, sections: list[dict[str, Any]], reviewers: list[str]) -> bytes:
+def build_pdf(
+    review: Any,
+    sections: list[dict[str, Any]],
+    reviewers: list[str],
+    overall: dict[str, Any] | None = None,
+    people: str = "colleague",
+) -> bytes:
+    """The report: who gave feedback, the most common next steps (``steps.grouped``, when
+    given), then each focus area's strengths and next steps."""
     pdf = FPDF(format="A4")
     pdf.set_title(latin1(f"Feedback: {review.title}"))
     pdf.set_author("Next Practice")
@@ -51,11 +59,29 @@ def build_pdf(review: Any, sections: list[dict[str, Any]], reviewers: list[str])
         f"{'s' if len(reviewers) != 1 else ''}: {', '.join(reviewers) or 'none yet'}",
         10,
     )
+
+    def counted(rows: list[Any]) -> None:
+        for row in rows:
+            line(
+                f"- {row.label}: {row.visitors} {people}{'s' if row.visitors != 1 else ''}",
+                11,
+                "",
+                1,
+            )
+
+    if overall and overall["common"]:
+        pdf.ln(2)
+        line("Most common next steps", 14, "B", 2)
+        counted(overall["common"])
     for section in sections:
         pdf.ln(2)
         line(section["focus"].question, 14, "B", 2)
         if not section["answers"]:
             line("No feedback on this yet.", 10, "I")
+        if section.get("common"):
+            line("Most common next steps here", 12, "B", 1)
+            counted(section["common"])
+            pdf.ln(1)
         line("Strengths", 12, "B", 1)
         for a in section["answers"]:
             line(f"- {a.strengths} ({a.feedback.reviewer})", 11, "", 1)

@@ -31,6 +31,7 @@ urlpatterns = [
         views.to_action,
         name="review_to_action",
     ),
+    path("reviews/<id:review_id>/steps/action/", views.take_on, name="review_take_on"),
     path("reviews/<id:review_id>/report/", views.report_page, name="review_report"),
     path("reviews/<id:review_id>/report.pdf", views.report_pdf, name="review_report_pdf"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nextpractice.clusters.access import require
 from nextpractice.core.types import AuthedHttpRequest
 
-from . import report, services
+from . import report, services, steps
 from .access import ReviewAccess, get_review_for, get_reviews_for
 from .forms import (
     ExemplarForm,
@@ -23,6 +23,7 @@ from .forms import (
     ReplyForm,
     RequestForm,
     StepForm,
+    TakeOnForm,
     VersionForm,
 )
 from .models import (
@@ -358,16 +359,57 @@ def to_action(request: AuthedHttpRequest, review_id: int, answer_id: int) -> Htt
     return redirect(_detail_url(access.review, f"answer-{answer.pk}"))
 
 
-def _report_context(access: ReviewAccess) -> dict[str, Any]:
+@login_required
+@require_POST
+def take_on(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
+    """The requester makes a next step from the report (one visitor's, or the same step
+    from several) their action: what they will change, by when."""
+    access = get_review_for(request.user, review_id)
+    require(access.can_make_action, "Only the person who asked turns feedback into actions")
+    back = reverse("review_report", args=[access.review.pk]) + "#steps"
+    form = TakeOnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.problem())
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        action = steps.take_on(
+            access.review,
+            request.user,
+            data["step"],
+            data["title"],
+            data["due"],
+            once_key=form.once_key(),
+        )
+    except services.ReviewError as e:
+        messages.error(request, str(e))
+    else:
+        when = f", due {action.due:%-d %B %Y}" if action.due else ""
+        messages.success(
+            request,
+            f"\u201c{action.title}\u201d is one of your actions now{when}, on the next "
+            "meeting's agenda.",
+        )
+    return redirect(back)
+
+
+def _report_context(access: ReviewAccess, *, forms: bool = True) -> dict[str, Any]:
+    """The report's content; with ``forms``, what the requester's "make this my action"
+    forms need too (the page has them; the PDF does not)."""
     review = access.review
     sections = services.collated(review, access.user)
     reviewers = sorted({str(a.feedback.reviewer) for s in sections for a in s["answers"]})
+    forms = forms and access.can_make_action
+    following = services.next_meeting(review.cluster_id) if forms else None
     return {
         "review": review,
         "cluster": review.cluster,
         "access": access,
         "sections": sections,
         "reviewers": reviewers,
+        "overall": steps.grouped(sections, access.user, actions=forms),
+        "people": "visitor" if review.kind == ReviewKind.WALK else "colleague",
+        "default_due": following.local_start.date() if following else None,
     }
 
 
@@ -382,8 +424,14 @@ def report_page(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
 @require_safe
 def report_pdf(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
-    context = _report_context(access)
-    body = report.build_pdf(access.review, context["sections"], context["reviewers"])
+    context = _report_context(access, forms=False)
+    body = report.build_pdf(
+        access.review,
+        context["sections"],
+        context["reviewers"],
+        context["overall"],
+        context["people"],
+    )
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="feedback-{timezone.localdate():%Y-%m-%d}.pdf"'

@@ -24,6 +24,7 @@ from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import LeaderProfile
 from nextpractice.formation.models import Introduction
 from nextpractice.meetings.models import CalendarFeed
+from nextpractice.support.services import newheads
 
 
 @require_http_methods(["GET", "POST"])
@@ -129,5 +130,6 @@ def account(request: AuthedHttpRequest) -> HttpResponse:
             "feed_url": (
                 settings.SITE_URL + reverse("calendar_feed", args=[feed.token]) if feed else ""
             ),
+            "new_head_in": newheads.in_my_clusters(request.user),
         },
     )

@@ -23,7 +23,7 @@ from nextpractice.core.forms import is_id
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Setting
 
-from .models import Event, Funding, HelpRequest, Idea, ResearchPiece
+from .models import Buddy, Event, Funding, HelpRequest, Idea, InductionStep, NewHead, ResearchPiece
 
 M = TypeVar("M", bound=models.Model)
 
@@ -48,6 +48,13 @@ class ClusterAccess:
     can_ask_for_help = True
     can_share = True
     can_record_success = True
+    # The first steps for new heads are the cluster's to write, as its ground rules are.
+    can_edit_induction = True
+
+    @property
+    def can_say_new(self) -> bool:
+        """A member says she is new to headship; the facilitator is not a head there."""
+        return not self.is_facilitator
 
 
 @dataclass
@@ -160,3 +167,66 @@ def get_research_for(user: Any, pk: int) -> tuple[ResearchPiece, ClusterAccess]:
 def get_funding_for(user: Any, pk: int) -> tuple[Funding, ClusterAccess]:
     funding, membership = _visible(user, Funding, pk)
     return funding, ClusterAccess(user, membership)
+
+
+@dataclass
+class NewHeadAccess(ClusterAccess):
+    """A colleague new to headship, seen by someone in her cluster: everyone there knows
+    she is new and who her buddy is; her checklist is hers and her buddy's."""
+
+    new_head: NewHead = field(default=None)  # type: ignore[assignment]
+    buddy: Buddy | None = None
+
+    @property
+    def is_new_head(self) -> bool:
+        return bool(self.new_head.user_id == self.user.pk)
+
+    @property
+    def is_buddy(self) -> bool:
+        return self.buddy is not None and self.buddy.buddy_id == self.user.pk
+
+    @property
+    def can_see_checklist(self) -> bool:
+        return self.is_new_head or self.is_buddy
+
+    @property
+    def can_tick(self) -> bool:
+        return self.can_see_checklist and self.new_head.is_current
+
+    @property
+    def can_volunteer(self) -> bool:
+        """Any fellow member may offer while she has no buddy: offered, never assigned,
+        and never by the facilitator (a buddy is a fellow head) nor by herself."""
+        return (
+            self.new_head.is_current
+            and self.buddy is None
+            and not self.is_new_head
+            and not self.is_facilitator
+        )
+
+    @property
+    def can_end_buddy(self) -> bool:
+        return self.is_new_head or self.is_buddy
+
+
+def get_new_head_for(user: Any, pk: int) -> NewHeadAccess:
+    new_head, membership = _visible(user, NewHead, pk, "user", "user__profile")
+    buddy = (
+        Buddy.objects.visible_to(user)
+        .current()
+        .filter(new_head=new_head)
+        .select_related("buddy", "buddy__profile")
+        .first()
+    )
+    return NewHeadAccess(user, membership, new_head=new_head, buddy=buddy)
+
+
+def get_induction_step_for(access: ClusterAccess, pk: int) -> InductionStep:
+    step = (
+        InductionStep.objects.in_cluster(access.user, access.cluster.pk).filter(pk=pk).first()
+        if is_id(pk)
+        else None
+    )
+    if step is None:
+        raise Http404("Not found")
+    return step

@@ -1,6 +1,7 @@
 """The demo network between meetings: in each active cluster, resolved and open help
 requests, successes and shout-outs, research, ideas that travelled, a past and a coming
-event, and funding. Written straight to the database, so loading the demo sends no email."""
+event, funding, and a new head with her buddy. Written straight to the database, so
+loading the demo sends no email."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from nextpractice.meetings import planner
 
 from .models import (
     Applying,
+    Buddy,
     Event,
     EventContact,
     EventKind,
@@ -27,10 +29,13 @@ from .models import (
     HelpRequest,
     Idea,
     IdeaTrial,
+    InductionStep,
+    NewHead,
     Participation,
     ResearchPiece,
     Success,
     Takeaway,
+    Tick,
     TrialResult,
     Urgency,
 )
@@ -209,7 +214,35 @@ def build_cluster(cluster: Cluster, rng: random.Random) -> None:
     Applying.objects.create(funding=funding, user=a)
 
 
+def build_new_head(cluster: Cluster) -> None:
+    """The demo's new head (the leader in her first year of headship: Priya) told her
+    cluster so; the next member offered to be her buddy, and they have met."""
+    members = list(
+        Membership.objects.unscoped()
+        .current()
+        .members()
+        .filter(cluster=cluster)
+        .select_related("user__profile")
+        .order_by("pk")
+    )
+    if len(members) < 2:
+        return
+    head = next(
+        (m.user for m in members if m.user.profile.years_in_leadership == 0), members[0].user
+    )
+    buddy = next(m.user for m in members if m.user.pk != head.pk)
+    now = timezone.now()
+    new_head = NewHead.objects.create(cluster=cluster, user=head, since=now - dt.timedelta(days=60))
+    Buddy.objects.create(new_head=new_head, buddy=buddy, started_at=now - dt.timedelta(days=55))
+    Tick.objects.create(new_head=new_head, standard="buddy", ticked_by=head)
+    InductionStep.objects.create(
+        cluster=cluster, text="Visit the forest school at Brook Lane", added_by=buddy
+    )
+
+
 def build(clusters: Sequence[Cluster], seed: int) -> None:
     rng = random.Random(seed)
     for cluster in clusters:
         build_cluster(cluster, rng)
+    if clusters:
+        build_new_head(clusters[0])

@@ -376,3 +376,31 @@ class ApplyingForm(forms.Form):
     @property
     def applying(self) -> bool:
         return self.cleaned_data.get("on") != "no"
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class NewHeadForm(StyledForm):
+    new = forms.ChoiceField(
+        choices=[("yes", "I am new to headship"), ("no", "I am no longer new to headship")],
+        widget=forms.RadioSelect,
+        label="New to headship",
+    )
+
+    def is_new(self) -> bool:
+        return bool(self.cleaned_data["new"] == "yes")
+
+
+class TickForm(StyledForm):
+    step = forms.CharField(max_length=40)
+    done = forms.ChoiceField(choices=YES_NO)
+
+
+class InductionStepForm(StyledForm):
+    text = forms.CharField(
+        max_length=200,
+        label="A first step of this cluster's own",
+        help_text="For example: \u201cVisit the forest school at Brook Lane\u201d. Every new "
+        "head in the cluster sees it on their checklist.",
+    )

@@ -26,6 +26,26 @@ urlpatterns = [
     path("funding/<id:funding_id>/applying/", views.funding_applying, name="funding_applying"),
     path("clusters/<id:cluster_id>/search/", views.cluster_search, name="cluster_search"),
     path("cpd/", views.cpd, name="cpd"),
+    path("clusters/<id:cluster_id>/new-heads/", views.new_heads, name="new_heads"),
+    path("clusters/<id:cluster_id>/new-heads/me/", views.new_head_me, name="new_head_me"),
+    path(
+        "clusters/<id:cluster_id>/new-heads/steps/",
+        views.new_head_step_add,
+        name="new_head_step_add",
+    ),
+    path(
+        "clusters/<id:cluster_id>/new-heads/steps/<id:step_id>/remove/",
+        views.new_head_step_remove,
+        name="new_head_step_remove",
+    ),
+    path("new-heads/<id:new_head_id>/", views.new_head_detail, name="new_head_detail"),
+    path("new-heads/<id:new_head_id>/buddy/", views.new_head_buddy, name="new_head_buddy"),
+    path(
+        "new-heads/<id:new_head_id>/buddy/end/",
+        views.new_head_buddy_end,
+        name="new_head_buddy_end",
+    ),
+    path("new-heads/<id:new_head_id>/tick/", views.new_head_tick, name="new_head_tick"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/settings/", views.notification_prefs, name="notification_prefs"),
 ]

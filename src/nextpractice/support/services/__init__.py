@@ -1,5 +1,5 @@
 """Workflows between meetings, one module per part of the practice: help, successes,
-research, ideas, events, funding, search and notifications. Every write validates, saves,
+research, ideas, events, funding, search, new heads and notifications. Every write validates, saves,
 records to the audit log and notifies in one transaction.
 
 The names are re-exported here so that ``from nextpractice.support import services``
@@ -28,6 +28,7 @@ from .help import (
     who_could_help,
 )
 from .ideas import share_idea, try_idea
+from .newheads import add_step, end_buddy, remove_step, say_new, tick, volunteer
 from .notifications import (
     current_preferences,
     mark_all_read,
@@ -54,6 +55,7 @@ __all__ = [
     "SupportError",
     "achievements",
     "add_experience",
+    "add_step",
     "add_takeaway",
     "add_task",
     "answer_help",
@@ -64,6 +66,7 @@ __all__ = [
     "create_event",
     "current_preferences",
     "edit_event",
+    "end_buddy",
     "funding_reminders",
     "help_figures",
     "mark_all_read",
@@ -73,10 +76,12 @@ __all__ = [
     "notify",
     "record_success",
     "remove_experience",
+    "remove_step",
     "requester_phone",
     "research_to_agenda",
     "resolve_help",
     "save_preferences",
+    "say_new",
     "search",
     "send_digests",
     "send_termly_achievements",
@@ -88,8 +93,10 @@ __all__ = [
     "successes_since_last_meeting",
     "tell_cluster",
     "term_start",
+    "tick",
     "toggle_task",
     "try_idea",
     "urgent_for",
+    "volunteer",
     "who_could_help",
 ]

@@ -12,6 +12,16 @@ from .events import (
 from .funding import funding_applying, funding_list
 from .help import experiences, help_detail, help_list, help_new, help_reply, help_resolve
 from .ideas import idea_detail, idea_list
+from .newheads import (
+    new_head_buddy,
+    new_head_buddy_end,
+    new_head_detail,
+    new_head_me,
+    new_head_step_add,
+    new_head_step_remove,
+    new_head_tick,
+    new_heads,
+)
 from .notifications import notification_prefs, notifications
 from .research import research_detail, research_list, research_to_agenda
 from .search import cluster_search
@@ -37,6 +47,14 @@ __all__ = [
     "help_resolve",
     "idea_detail",
     "idea_list",
+    "new_head_buddy",
+    "new_head_buddy_end",
+    "new_head_detail",
+    "new_head_me",
+    "new_head_step_add",
+    "new_head_step_remove",
+    "new_head_tick",
+    "new_heads",
     "notification_prefs",
     "notifications",
     "research_detail",

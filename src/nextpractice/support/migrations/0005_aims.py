@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("clusters", "0003_aim"),
-        ("support", "0003_event_changes"),
+        ("support", "0004_new_heads"),
     ]
 
     operations = [
