@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
-from nextpractice.clusters import services
+from nextpractice.clusters import aims, services
 from nextpractice.clusters.models import Membership
 from nextpractice.directory import services as directory_services
 from nextpractice.directory.models import SettingsImport
@@ -146,6 +146,11 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "cluster_invite": ("get", IN_CLUSTER),
     "cluster_leave": ("get", IN_CLUSTER | {"newbie": 200}),
     "cluster_activity": ("get", IN_CLUSTER),
+    # Shared aims and "Our year" (issue 16): the cluster's own, members and facilitator.
+    "cluster_aims": ("get", IN_CLUSTER),
+    "cluster_aim_new": ("get", IN_CLUSTER),
+    "cluster_aim_edit": ("get", IN_CLUSTER),
+    "cluster_our_year": ("get", IN_CLUSTER),
     # The subject is Bob ("fellow"): he cannot propose his own removal.
     "cluster_propose_removal": ("get", IN_CLUSTER | {"fellow": 403}),
     # The proposal is to remove Nina; voting is for the other members.
@@ -348,6 +353,7 @@ CLUSTER_CONTENT = [
     "Sports day in the park",  # an event
     "Rowntree kit fund",  # a funding opportunity
     "Bob Baker",  # a member's name
+    "Every child has a turn",  # a shared aim
     "Visit the forest school",  # a first step of the cluster's own, for new heads
 ]
 # Fay facilitates, but was not asked for help nor for feedback.
@@ -361,6 +367,7 @@ NOT_FOR_THE_DEPUTY = [
     "Stay and play",
     "Sports day in the park",
     "Rowntree kit fund",
+    "Every child has a turn",
 ]
 PRIVATE: dict[str, list[str]] = {
     **dict.fromkeys(OUTSIDE, CLUSTER_CONTENT),
@@ -445,6 +452,14 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
     funding = Funding.objects.create(
         cluster=cast.cluster, funder="Rowntree kit fund", what="Kit", deadline=date(2030, 1, 1)
     )
+    aim = aims.propose_aim(
+        cast.cluster,
+        cast.alice,
+        title="Every child has a turn to compete",
+        why="Children who are rarely picked",
+        how_we_know="Counts of first-timers",
+        review_on=None,
+    )
     new_head = support_services.say_new(cast.cluster, cast.alice, new=True) and (
         NewHead.objects.unscoped().get(cluster=cast.cluster, user=cast.alice)
     )
@@ -491,6 +506,7 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> dict[str, Any]:
         "idea_id": idea.pk,
         "event_id": event.pk,
         "funding_id": funding.pk,
+        "aim_id": aim.pk,
         "new_head_id": new_head.pk,
         "step_id": own_step.pk,
     }

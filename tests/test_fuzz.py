@@ -59,6 +59,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from nextpractice.accounts.models import User
+from nextpractice.clusters import aims
 from nextpractice.clusters.models import Cluster
 from nextpractice.core.converters import MAX_ID
 from nextpractice.directory.models import LeaderProfile
@@ -298,12 +299,16 @@ def other_cluster_content(cast: Cast) -> dict[str, int]:
     funding = Funding.objects.create(
         cluster=other, funder=f"{MARKER} trust", what="Kit", deadline=date(2030, 1, 1)
     )
+    aim = aims.propose_aim(
+        other, cast.oscar, title=f"{MARKER} aim", why="x", how_we_know="y", review_on=None
+    )
     support_services.say_new(other, cast.oscar, new=True)
     new_head = NewHead.objects.unscoped().get(cluster=other, user=cast.oscar)
     step = support_services.add_step(other, cast.oscar, f"{MARKER} first step")
     return {
         "cluster_id": other.pk,
         "user_id": cast.oscar.pk,
+        "aim_id": aim.pk,
         "meeting_id": meeting.pk,
         "plan_id": meeting.plan_id,
         "item_id": item.pk,

@@ -17,7 +17,7 @@ from django.http import Http404
 
 from nextpractice.core.forms import is_id
 
-from .models import Cluster, JoinRequest, Membership, RemovalProposal
+from .models import Aim, Cluster, JoinRequest, Membership, RemovalProposal
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,16 @@ class ClusterAccess:
         return self.can_read and not self.membership.is_facilitator
 
     @property
+    def can_edit_aims(self) -> bool:
+        # Equals: any agreed member, or the facilitator, proposes and changes the cluster's
+        # aims; every change is in the activity log.
+        return self.can_read
+
+    @property
+    def can_read_the_year(self) -> bool:
+        return self.can_read
+
+    @property
     def can_leave(self) -> bool:
         # Leaving is always open to a current member, agreed or not.
         return True
@@ -163,3 +173,14 @@ def get_join_request_for(access: ClusterAccess, request_id: int) -> JoinRequest:
     if join_request is None:
         raise Http404("No such request")
     return join_request
+
+
+def get_aim_for(access: ClusterAccess, aim_id: int) -> Aim:
+    aim = (
+        Aim.objects.in_cluster(access.user, access.cluster.pk).filter(pk=aim_id).first()
+        if is_id(aim_id)
+        else None
+    )
+    if aim is None:
+        raise Http404("No such aim")
+    return aim

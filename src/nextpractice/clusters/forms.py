@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
-from nextpractice.core.forms import StyledForm
+from nextpractice.core.forms import StyledForm, YearField, style
 
-from .models import Role
+from .models import AimStatus, Role
 
 
 class StartClusterForm(StyledForm):
@@ -90,3 +92,91 @@ class VoteForm(forms.Form):
 
 class JoinDecisionForm(forms.Form):
     accept = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)
+
+
+CHILDREN_FIRST = (
+    "Describe groups of children (for example, children who rarely get picked for a team), "
+    "never one child: no names, initials or details that would identify a child."
+)
+
+
+class AimForm(StyledForm):
+    """A shared aim: what, why and for whom, how we'll know, when to look at it again.
+    With ``closing`` it also takes where the aim stands and, once closed, a reflection."""
+
+    title = forms.CharField(
+        max_length=200,
+        label="The aim",
+        help_text="In a line, for example: Every child has a turn to compete",
+    )
+    why = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        label="Why, and for which children",
+        help_text=CHILDREN_FIRST,
+    )
+    how_we_know = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="How we\u2019ll know",
+        help_text="What we will see when it is working. Counts and stories, never a child\u2019s "
+        "details.",
+    )
+    review_on = forms.DateField(
+        required=False,
+        label="Look at it again on (optional)",
+        help_text="On that day the aim joins the next meeting\u2019s agenda.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    #: A review date further ahead is a date nobody will remember.
+    MAX_YEARS_AHEAD = 3
+
+    def __init__(self, *args: Any, closing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if closing:
+            self.fields["status"] = forms.ChoiceField(
+                choices=AimStatus.choices,
+                widget=forms.RadioSelect,
+                label="Where it stands",
+            )
+            self.fields["reflection"] = forms.CharField(
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=2000,
+                label="How it went (needed to close the aim)",
+                help_text="What changed for the children, what we learned. " + CHILDREN_FIRST,
+            )
+            style(self)
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if len(title) < 3:
+            raise forms.ValidationError("Write the aim in a few words")
+        return title
+
+    def clean_review_on(self) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data["review_on"]
+        if day is None or "review_on" not in self.changed_data:
+            return day
+        today = timezone.localdate()
+        if day < today:
+            raise forms.ValidationError("Choose today or a day ahead")
+        if day > today + dt.timedelta(days=365 * self.MAX_YEARS_AHEAD):
+            raise forms.ValidationError(
+                f"Choose a day within the next {self.MAX_YEARS_AHEAD} years"
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        status = data.get("status")
+        if status and status != AimStatus.WORKING and not str(data.get("reflection", "")).strip():
+            self.add_error("reflection", "Say in a line or two how it went, to close the aim")
+        return data
+
+
+class YearChoiceForm(forms.Form):
+    """``?year=2025`` on "Our year": an academic year by its first calendar year."""
+
+    year = YearField(required=False)

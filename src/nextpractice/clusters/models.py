@@ -290,6 +290,59 @@ class JoinRequest(models.Model):
         return f"Join request {self.pk}"
 
 
+class AimStatus(models.TextChoices):
+    WORKING = "working", "Working on it"
+    ACHIEVED = "achieved", "Achieved"
+    SET_ASIDE = "set_aside", "Set aside"
+
+
+class AimQuerySet(ClusterScopedQuerySet["Aim"]):
+    def open(self) -> Self:
+        return self.filter(status=AimStatus.WORKING)
+
+    def closed(self) -> Self:
+        return self.exclude(status=AimStatus.WORKING)
+
+    def due_for_review(self, day: Any) -> Self:
+        """Open aims whose review date has come by ``day`` (until someone reviews them:
+        moves the date, or closes the aim)."""
+        return self.open().filter(review_on__lte=day)
+
+
+class Aim(models.Model):
+    """An aim the cluster sets itself for its children ("Every child has a turn to
+    compete"). About groups of children and the cluster's work, never one child."""
+
+    #: A cluster works on a few aims at once; more and none gets the attention it needs.
+    MAX_OPEN = 6
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="aims")
+    title = models.CharField(max_length=200)
+    why = models.TextField()
+    how_we_know = models.TextField()
+    review_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=AimStatus.choices, default=AimStatus.WORKING)
+    reflection = models.TextField(blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AimStatus.WORKING
+
+
 def _agreed_clusters(user: Any) -> models.QuerySet[Any]:
     """Whose content a person may read: the clusters they are a current member or
     facilitator of, having agreed to the ground rules as they stand now."""

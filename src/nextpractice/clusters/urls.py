@@ -26,4 +26,8 @@ urlpatterns = [
         views.join_decide,
         name="cluster_join_decide",
     ),
+    path("<id:cluster_id>/aims/", views.aims, name="cluster_aims"),
+    path("<id:cluster_id>/aims/new/", views.aim_new, name="cluster_aim_new"),
+    path("<id:cluster_id>/aims/<id:aim_id>/", views.aim_edit, name="cluster_aim_edit"),
+    path("<id:cluster_id>/our-year/", views.our_year, name="cluster_our_year"),
 ]

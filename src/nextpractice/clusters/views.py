@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -13,17 +14,21 @@ from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
 from nextpractice.core.forms import is_id
 from nextpractice.core.types import AuthedHttpRequest
+from nextpractice.core.year import Year, by_term, gather
 from nextpractice.directory.models import TopicChoice
 
+from . import aims as aim_services
 from . import services
 from .access import (
     get_access_for,
+    get_aim_for,
     get_join_request_for,
     get_proposal_for,
     require,
 )
 from .forms import (
     AgreeForm,
+    AimForm,
     GroundRulesForm,
     InviteForm,
     JoinDecisionForm,
@@ -31,8 +36,9 @@ from .forms import (
     RenameForm,
     StartClusterForm,
     VoteForm,
+    YearChoiceForm,
 )
-from .models import JoinRequest, Membership, RemovalProposal, Role
+from .models import Aim, JoinRequest, Membership, RemovalProposal, Role
 
 
 @login_required
@@ -287,3 +293,121 @@ def join_decide(request: AuthedHttpRequest, cluster_id: int, request_id: int) ->
     else:
         messages.success(request, "Your answer is sent.")
     return redirect("cluster_detail", cluster_id)
+
+
+# --- Shared aims ---------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def aims(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_read, "Agree to the cluster's ground rules first")
+    found = Aim.objects.in_cluster(request.user, access.cluster.pk)
+    open_ = list(found.open())
+    return render(
+        request,
+        "clusters/aims.html",
+        {
+            "cluster": access.cluster,
+            "access": access,
+            "open_aims": open_,
+            "closed_aims": list(found.closed().order_by("-closed_at")[: aim_services.CLOSED_SHOWN]),
+            "room": len(open_) < Aim.MAX_OPEN,
+            "max_open": Aim.MAX_OPEN,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def aim_new(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_edit_aims, "Agree to the cluster's ground rules first")
+    form = AimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            aim_services.propose_aim(access.cluster, request.user, **form.cleaned_data)
+        except aim_services.AimError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "The aim is on the cluster's page for every member.")
+            return redirect("cluster_aims", cluster_id)
+    return render(
+        request, "clusters/aim_form.html", {"cluster": access.cluster, "form": form, "aim": None}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def aim_edit(request: AuthedHttpRequest, cluster_id: int, aim_id: int) -> HttpResponse:
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_edit_aims, "Agree to the cluster's ground rules first")
+    aim = get_aim_for(access, aim_id)
+    initial = {
+        name: getattr(aim, name)
+        for name in ("title", "why", "how_we_know", "review_on", "status", "reflection")
+    }
+    form = AimForm(request.POST or None, initial=initial, closing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = aim_services.change_aim(aim, request.user, **form.cleaned_data)
+        except aim_services.AimError as e:
+            form.add_error(None, str(e))
+        else:
+            if changed:
+                messages.success(request, "The aim is saved; the activity log says who changed it.")
+            else:
+                messages.info(request, "Nothing was changed.")
+            return redirect("cluster_aims", cluster_id)
+    return render(
+        request, "clusters/aim_form.html", {"cluster": access.cluster, "form": form, "aim": aim}
+    )
+
+
+# --- Our year --------------------------------------------------------------------------
+
+
+#: The years the chooser offers: a cluster's story is told for the years it has had.
+YEARS_SHOWN = 10
+
+
+@login_required
+@require_safe
+def our_year(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
+    access = get_access_for(request.user, cluster_id)
+    require(access.can_read_the_year, "Agree to the cluster's ground rules first")
+    cluster = access.cluster
+    this_year = Year.of(timezone.localdate()).start_year
+    first = max(
+        Year.of(timezone.localdate(cluster.created_at)).start_year, this_year - YEARS_SHOWN + 1
+    )
+    years = list(range(this_year, first - 1, -1))
+    form = YearChoiceForm(request.GET)
+    start_year = this_year
+    if form.is_valid() and form.cleaned_data["year"] is not None:
+        start_year = form.cleaned_data["year"]
+        if start_year not in years:
+            messages.info(
+                request,
+                f"The cluster has no story for {Year(start_year).name}: here is "
+                f"{Year(this_year).name}.",
+            )
+            start_year = this_year
+    elif not form.is_valid():
+        messages.error(request, f"There is no year like that: here is {Year(this_year).name}.")
+    year = Year(start_year)
+    sections = gather(cluster, request.user, year)
+    terms, whole = by_term(sections, year, timezone.localdate())
+    return render(
+        request,
+        "clusters/our_year.html",
+        {
+            "cluster": cluster,
+            "year": year,
+            "years": [Year(y) for y in years],
+            "sections": sections,
+            "terms": terms,
+            "whole": whole,
+        },
+    )

@@ -286,6 +286,7 @@ CLUSTER_PANELS = {
     "next_meeting": "nextpractice.meetings.panels.next_meeting",
     "recent_successes": "nextpractice.support.panels.recent_successes",
     "check_in_open": "nextpractice.impact.panels.check_in_open",
+    "open_aims": "nextpractice.clusters.aims.open_aims",
     "new_heads": "nextpractice.support.services.newheads.panel",
 }
 # Called with the membership, in the transaction that ends it (leaving, or removal by the
@@ -305,7 +306,21 @@ NEEDS_YOU_SOURCES = [
 # Standing agenda items given by apps above meetings: context name -> f(meeting) -> list.
 AGENDA_SOURCES = {
     "successes": "nextpractice.support.services.successes_since_last_meeting",
+    # Shared aims whose review date has come, until someone reviews them.
+    "aims_to_review": "nextpractice.clusters.aims.due_for_review",
 }
+# A cluster's "Our year" page, told by the apps that hold each part (core/year.py says how
+# a source is called: one section each, a fixed number of queries, no ranking); in order.
+YEAR_SOURCES = [
+    "nextpractice.meetings.story.meetings_held",
+    "nextpractice.meetings.story.actions_completed",
+    "nextpractice.reviews.story.feedback",
+    "nextpractice.reviews.story.learning_walks",
+    "nextpractice.support.story.help_given",
+    "nextpractice.support.story.events",
+    "nextpractice.support.story.successes",
+    "nextpractice.clusters.aims.aims_of_the_year",
+]
 # An email claimed by a worker that died before sending is claimed again after this.
 EMAIL_CLAIM_TIMEOUT = env.integer("EMAIL_CLAIM_TIMEOUT", 600, minimum=1)
 

@@ -55,6 +55,7 @@ ERASURE: dict[str, tuple[Treatment, str]] = {
     "clusters.RemovalVote.voter": (Treatment.CONTRIBUTION, "their vote"),
     "clusters.JoinRequest.user": (Treatment.PERSONAL, "their requests to join"),
     "clusters.JoinRequest.decided_by": (Treatment.RECORD, "who answered someone's request"),
+    "clusters.Aim.proposed_by": (Treatment.RECORD, "the cluster's aim outlives who proposed it"),
     # audit
     "audit.AuditEntry.actor": (
         Treatment.RECORD,

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from nextpractice.accounts.models import User
+from nextpractice.clusters import demo as clusters_demo
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role
 from nextpractice.core.words import possessive
 from nextpractice.directory.models import (
@@ -372,6 +373,8 @@ def build(seed: int = 2026) -> DemoLogins:
             Membership.agreed_in(cluster, facilitators[number % 2], Role.FACILITATOR).save()
     # Each active cluster's year: meetings held (notes, actions, registers) and to come.
     active = list(Cluster.objects.filter(area=area, status=ClusterStatus.ACTIVE).order_by("pk"))
+    # Two shared aims each, for their children.
+    clusters_demo.build(active)
     meetings_demo.build(active, seed)
     # And their reviews: open and closed, of each kind, with feedback.
     reviews_demo.build(active, seed)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from nextpractice.clusters.models import Cluster, Membership
+from nextpractice.clusters.models import Aim, Cluster, Membership
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Topic
 from nextpractice.meetings import planner
@@ -116,6 +116,14 @@ def build_cluster(cluster: Cluster, rng: random.Random) -> None:
         about=c,
         text="Our outdoor area is finally decluttered: the children use all of it.",
         created_at=now - dt.timedelta(days=8),
+    )
+    Success.objects.create(
+        cluster=cluster,
+        author=a,
+        about=a,
+        text="Twelve children who had never been in a team ran in the relay.",
+        aim=Aim.objects.unscoped().filter(cluster=cluster).first(),
+        created_at=now - dt.timedelta(days=5),
     )
     Success.objects.create(
         cluster=cluster,

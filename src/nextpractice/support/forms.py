@@ -146,6 +146,12 @@ class EventForm(OnceKeyMixin, StyledForm):
         label="The aim",
         help_text="e.g. children who do not usually get to represent their setting",
     )
+    served_aim = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Which of our aims it serves (optional)",
+    )
     capacity = forms.IntegerField(
         min_value=1, max_value=1000, required=False, label="Places (training days)"
     )
@@ -157,10 +163,15 @@ class EventForm(OnceKeyMixin, StyledForm):
         help_text="One a line: name, email (e.g. PE leads).",
     )
 
-    def __init__(self, *args: Any, settings_: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, settings_: list[Any], aims_: list[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["host_setting"].choices = [("", "A venue (below)")] + [  # type: ignore[attr-defined]
             (s.pk, s.name) for s in settings_
+        ]
+        self.fields["served_aim"].choices = [("", "None in particular")] + [  # type: ignore[attr-defined]
+            (a.pk, a.title) for a in aims_ or []
         ]
 
     def clean_contacts(self) -> list[tuple[str, str]]:
@@ -210,13 +221,24 @@ class EventEditForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         label="The aim and details",
     )
+    served_aim = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Which of our aims it serves (optional)",
+    )
     # The version the form was drawn from: a save from an older one is refused.
     sequence = forms.IntegerField(min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, settings_: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, settings_: list[Any], aims_: list[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["host_setting"].choices = [("", "A venue (below)")] + [  # type: ignore[attr-defined]
             (s.pk, s.name) for s in settings_
+        ]
+        self.fields["served_aim"].choices = [("", "None in particular")] + [  # type: ignore[attr-defined]
+            (a.pk, a.title) for a in aims_ or []
         ]
 
     def clean(self) -> dict[str, Any]:

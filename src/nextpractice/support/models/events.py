@@ -44,6 +44,10 @@ class Event(models.Model):
     for_staff = models.BooleanField(default=False)
     for_families = models.BooleanField(default=False)
     aim = models.TextField(blank=True)
+    # One of the cluster's shared aims (clusters.Aim) the event serves, if any.
+    served_aim = models.ForeignKey(
+        "clusters.Aim", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Training: places")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     uid = models.CharField(max_length=40, default=new_uid, unique=True)

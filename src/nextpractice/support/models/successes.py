@@ -35,6 +35,10 @@ class Success(models.Model):
     event = models.ForeignKey(
         "Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The shared aim it served, if any (clusters.Aim): the year's story says so.
+    aim = models.ForeignKey(
+        "clusters.Aim", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SuccessQuerySet.as_manager()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
-from nextpractice.clusters.models import Cluster
+from nextpractice.clusters.models import Aim, Cluster
 from nextpractice.core.mail import queue_email
 from nextpractice.core.words import possessive
 from nextpractice.directory.models import LeaderProfile, Setting
@@ -20,6 +20,13 @@ from nextpractice.directory.models import LeaderProfile, Setting
 from ..models import Event, EventContact, EventKind, EventTask, Kind, Participation
 from .errors import SupportError, create_once
 from .notifications import members_of, notify, tell_cluster
+
+
+class _Keep:
+    """``edit_event(served_aim=KEEP)``: leave the aim the event serves as it is."""
+
+
+KEEP = _Keep()
 
 
 @transaction.atomic
@@ -37,6 +44,7 @@ def create_event(
     for_staff: bool = False,
     for_families: bool = False,
     aim: str = "",
+    served_aim: Aim | None = None,
     capacity: int | None = None,
     contacts: list[tuple[str, str]] | None = None,
     once_key: str = "",
@@ -59,6 +67,7 @@ def create_event(
             for_staff=for_staff,
             for_families=for_families,
             aim=aim,
+            served_aim=served_aim,
             capacity=capacity,
             created_by=by,
         )
@@ -220,6 +229,7 @@ def edit_event(
     venue: str,
     aim: str,
     sequence: int | None = None,
+    served_aim: Aim | _Keep | None = KEEP,
 ) -> bool:
     """Change an event's title, time, place or details. A change of time or place is a move:
     everyone is told, and calendars see the new SEQUENCE. ``sequence``: the version the form
@@ -246,10 +256,21 @@ def edit_event(
         locked.host_setting_id,
         locked.venue,
         locked.aim,
+        locked.served_aim_id,
     )
     locked.title, locked.starts_at, locked.ends_at = title.strip(), starts_at, ends_at
     locked.host_setting, locked.venue, locked.aim = host_setting, venue.strip(), aim
-    after = (title.strip(), starts_at, ends_at, locked.host_setting_id, locked.venue, aim)
+    if not isinstance(served_aim, _Keep):
+        locked.served_aim = served_aim
+    after = (
+        title.strip(),
+        starts_at,
+        ends_at,
+        locked.host_setting_id,
+        locked.venue,
+        aim,
+        locked.served_aim_id,
+    )
     if before == after:
         return False
     locked.sequence += 1

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from nextpractice.accounts.models import User
 from nextpractice.audit.models import record
-from nextpractice.clusters.models import Cluster, Membership
+from nextpractice.clusters.models import Aim, Cluster, Membership
 from nextpractice.core.mail import queue_email
 from nextpractice.meetings.models import Action, ActionStatus, Meeting, MeetingStatus
 from nextpractice.reviews.models import FocusAnswer, ReviewRequest
@@ -148,7 +148,7 @@ def send_termly_achievements(now: dt.datetime | None = None) -> int:
 
 def success_links(cluster: Cluster, user: User) -> dict[str, tuple[str, dict[str, Any]]]:
     """What a success can point to: the person's completed actions, their review requests,
-    and the cluster's events."""
+    the cluster's events, and the aims it is working on."""
     links: dict[str, tuple[str, dict[str, Any]]] = {}
     actions = Action.objects.in_cluster(user, cluster.pk)
     for action in actions.filter(owner=user, status=ActionStatus.DONE)[:20]:
@@ -158,4 +158,6 @@ def success_links(cluster: Cluster, user: User) -> dict[str, tuple[str, dict[str
         links[f"review-{review.pk}"] = (f"Feedback on: {review.title}", {"review": review})
     for event in Event.objects.in_cluster(user, cluster.pk).order_by("-starts_at")[:20]:
         links[f"event-{event.pk}"] = (f"Event: {event.title}", {"event": event})
+    for aim in Aim.objects.in_cluster(user, cluster.pk).open():
+        links[f"aim-{aim.pk}"] = (f"Our aim: {aim.title}", {"aim": aim})
     return links

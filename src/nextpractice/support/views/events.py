@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.clusters.access import require
+from nextpractice.clusters.aims import open_aims
 from nextpractice.clusters.models import Cluster, Membership
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_own_setting
@@ -47,7 +48,8 @@ def event_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     access = cluster_access(request.user, cluster_id)
     cluster = access.cluster
     settings_ = _cluster_settings(cluster)
-    form = EventForm(request.POST or None, settings_=settings_)
+    aims_ = open_aims(cluster, request.user)
+    form = EventForm(request.POST or None, settings_=settings_, aims_=aims_)
     if request.method == "POST" and form.is_valid():
         if not access.can_share:
             raise PermissionDenied
@@ -66,6 +68,7 @@ def event_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
                 for_staff=d["for_staff"],
                 for_families=d["for_families"],
                 aim=d["aim"],
+                served_aim=next((a for a in aims_ if a.pk == d["served_aim"]), None),
                 capacity=d["capacity"],
                 contacts=d["contacts"],
                 once_key=form.once_key(),
@@ -204,6 +207,7 @@ def _edit_initial(event: Event) -> dict[str, Any]:
         "host_setting": event.host_setting_id,
         "venue": event.venue,
         "aim": event.aim,
+        "served_aim": event.served_aim_id,
         "sequence": event.sequence,
     }
 
@@ -218,7 +222,13 @@ def event_edit(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
         return redirect("event_detail", event.pk)
     require(access.can_change, "Only people in the cluster change its events.")
     settings_ = _cluster_settings(event.cluster)
-    form = EventEditForm(request.POST or None, initial=_edit_initial(event), settings_=settings_)
+    # The cluster's open aims, and the one the event serves even if closed since.
+    aims_ = open_aims(event.cluster, request.user)
+    if event.served_aim is not None and event.served_aim not in aims_:
+        aims_.append(event.served_aim)
+    form = EventEditForm(
+        request.POST or None, initial=_edit_initial(event), settings_=settings_, aims_=aims_
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -232,6 +242,7 @@ def event_edit(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
                 venue=d["venue"],
                 aim=d["aim"],
                 sequence=d["sequence"],
+                served_aim=next((a for a in aims_ if a.pk == d["served_aim"]), None),
             )
         except services.SupportError as e:
             messages.error(request, str(e))
