@@ -15,6 +15,18 @@ from numba import njit
 EPS = 1e-9
 
 
+@njit(inline="always")
+def _take(d, bd, ties):
+    """The tie-break every move loop shares: (take the move, new best delta, new tie count).
+    A clearly better delta starts a new tie; one within EPS of the best joins it and wins
+    with probability 1/ties (reservoir sampling: each tied move equally likely, and one
+    random draw per tie, in the order the moves are looked at)."""
+    if d > bd + EPS:
+        return True, d, 1
+    ties += 1
+    return np.random.randint(ties) == 0, bd, ties
+
+
 @njit(cache=True)
 def unit_matrix(D, assign, m):
     u = D.shape[0]
@@ -329,15 +341,9 @@ def tabu_run(
                 d = M[i, b] - mia
                 if tabu[i, b] > it and cur + d <= best + EPS:
                     continue
-                if d > bd + EPS:
-                    bd = d
-                    kind = 1
-                    bi = i
-                    bb = b
-                    ties = 1
-                elif d > bd - EPS:
-                    ties += 1
-                    if np.random.randint(ties) == 0:
+                if d > bd - EPS:
+                    take, bd, ties = _take(d, bd, ties)
+                    if take:
                         kind = 1
                         bi = i
                         bb = b
@@ -383,18 +389,11 @@ def tabu_run(
                     continue
                 if (tabu[i, b] > it or tabu[j, a] > it) and cur + d <= best + EPS:
                     continue
-                if d > bd + EPS:
-                    bd = d
+                take, bd, ties = _take(d, bd, ties)
+                if take:
                     kind = 2
                     bi = i
                     bj = j
-                    ties = 1
-                else:
-                    ties += 1
-                    if np.random.randint(ties) == 0:
-                        kind = 2
-                        bi = i
-                        bj = j
         if kind == 0:
             finished = True
             break
@@ -605,15 +604,9 @@ def tabu_run_candidates(
                 if can_leave and cnt[b] + wi <= hi[b] and not (has_cl and C[i, b] > 0):
                     d = gib
                     if not (tabu[i, b] > it and cur + d <= best + EPS):
-                        if d > bd + EPS:
-                            bd = d
-                            kind = 1
-                            bi = i
-                            bb = b
-                            ties = 1
-                        elif d > bd - EPS:
-                            ties += 1
-                            if np.random.randint(ties) == 0:
+                        if d > bd - EPS:
+                            take, bd, ties = _take(d, bd, ties)
+                            if take:
                                 kind = 1
                                 bi = i
                                 bb = b
@@ -635,18 +628,11 @@ def tabu_run_candidates(
                         continue
                     if (tabu[i, b] > it or tabu[j, a] > it) and cur + d <= best + EPS:
                         continue
-                    if d > bd + EPS:
-                        bd = d
+                    take, bd, ties = _take(d, bd, ties)
+                    if take:
                         kind = 2
                         bi = i
                         bj = j
-                        ties = 1
-                    else:
-                        ties += 1
-                        if np.random.randint(ties) == 0:
-                            kind = 2
-                            bi = i
-                            bj = j
         if kind == 0:
             finished = True
             break
