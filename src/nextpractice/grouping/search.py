@@ -37,6 +37,7 @@ LARGE_POOL = 250  # units beyond which a tabu search runs in stretches (see impr
 CANDIDATE_POOL = 600  # units beyond which swaps are drawn from candidate lists
 CANDIDATES = 4  # groups in each unit's candidate list
 STRETCH_WORK = 1e7  # move evaluations in one stretch of a large pool's tabu search
+PAIR_CACHE = True  # keep each pair of groups' best swap between iterations (tabu_run_pairs)
 POPULATION = 4  # a small population converges fast enough for limits of seconds
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
@@ -174,6 +175,7 @@ def solve(
                 tmin,
                 trand,
                 next_seed(),
+                PAIR_CACHE,
             )
             used += max(1, int(its))  # a search with no move to make still spends budget
             return float(best), best_assign
@@ -186,11 +188,20 @@ def solve(
         tabu = np.zeros((u, lo.size), dtype=np.int64)
         counters = np.zeros(3, dtype=np.int64)
         listed = u > candidate_pool
-        kernel = kernels.tabu_run_candidates if listed else kernels.tabu_run
-        extra = (CANDIDATES,) if listed else ()
-        per_iteration = (
-            u * CANDIDATES * (int(hi.max()) + 2) if listed else u * (3 * lo.size + u // 2)
+        kernel = (
+            kernels.tabu_run_candidates
+            if listed
+            else kernels.tabu_run_pairs
+            if PAIR_CACHE
+            else kernels.tabu_run
         )
+        extra = (CANDIDATES,) if listed else ()
+        if listed:
+            per_iteration = u * CANDIDATES * (int(hi.max()) + 2)
+        elif PAIR_CACHE:  # one-moves, and the pairs of groups a move touches
+            per_iteration = u * (lo.size + 2 * int(hi.max()))
+        else:
+            per_iteration = u * (3 * lo.size + u // 2)
         stretch = max(10, int(STRETCH_WORK // per_iteration))
         best, ran = -1e301, 0
         pace = 0.0  # seconds an iteration took in the last stretch
@@ -229,19 +240,27 @@ def solve(
             tick(float(best), best_assign)
 
     def fresh() -> NDArray[np.int64]:
-        if u > large_pool:
-            # A large pool: a greedy start, the search's first hundreds of moves saved.
-            assign, ok = kernels.greedy_feasible(
-                units.D, units.w, lo, hi, units.CL, units.has_cl, next_seed()
-            )
-            if ok:
-                return assign
-        for _ in range(50):
-            assign, ok = kernels.random_feasible(
-                units.w, lo, hi, units.CL, units.has_cl, next_seed()
-            )
-            if ok:
-                return assign
+        # After the fixed-sizes phase, new partitions still start at the likely sizes (the
+        # bounds as given only widen the search): a start at random sizes within wide
+        # bounds (different-size groups) spends its first iterations, and its crossovers,
+        # walking back to them.
+        shapes = [(lo, hi)]
+        if likely is not None and lo is not likely:
+            shapes.insert(0, (likely, likely))
+        for start_lo, start_hi in shapes:
+            if u > large_pool:
+                # A large pool: a greedy start, the search's first hundreds of moves saved.
+                assign, ok = kernels.greedy_feasible(
+                    units.D, units.w, start_lo, start_hi, units.CL, units.has_cl, next_seed()
+                )
+                if ok:
+                    return assign
+            for _ in range(50):
+                assign, ok = kernels.random_feasible(
+                    units.w, start_lo, start_hi, units.CL, units.has_cl, next_seed()
+                )
+                if ok:
+                    return assign
         raise GroupingError(
             "could not build any partition that keeps every link within the size bounds"
         )
