@@ -31,13 +31,22 @@ from .problem import GroupingError, Problem
 
 # Tuned on MDGPLIB n=120 and n=240 instances (bench/RESULTS.md).
 DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
+# The same for pools beyond LARGE_POOL searched whole (tabu_run_pairs): on MDGPLIB n=480
+# (groups of 18 to 30) searches twice as deep did better in the same time.
+DEPTH_PER_UNIT_LARGE = 16
 TENURE_DIVISOR = 24  # tabu tenure: u/24 plus a random 0..u/24 iterations
 FIXED_SIZES_SHARE = 0.4  # of the budget spent with group sizes fixed (see _likely_sizes)
+# The same when every likely size sits at one of its group's bounds (different-size
+# MDGPLIB instances): then any change of sizes loses pairs, the second phase can only
+# polish, and the fixed phase, whose searches are faster, deserves most of the time.
+FIXED_SIZES_SHARE_AT_BOUNDS = 0.8
 LARGE_POOL = 250  # units beyond which a tabu search runs in stretches (see improve)
 CANDIDATE_POOL = 600  # units beyond which swaps are drawn from candidate lists
 CANDIDATES = 4  # groups in each unit's candidate list
 STRETCH_WORK = 1e7  # move evaluations in one stretch of a large pool's tabu search
 PAIR_CACHE = True  # keep each pair of groups' best swap between iterations (tabu_run_pairs)
+GREEDY_START_POOL = 250  # units beyond which fresh partitions start greedy, not random
+CHILD_AT_LIKELY = True  # crossovers after the fixed-sizes phase still build the likely sizes
 POPULATION = 4  # a small population converges fast enough for limits of seconds
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
@@ -139,10 +148,13 @@ def solve(
     ]
     likely = _likely_sizes(problem, units)
     if likely is not None:
-        phases.insert(0, (likely, likely, FIXED_SIZES_SHARE))
+        at_bounds = bool(np.all((likely == problem.lower) | (likely == problem.upper)))
+        share = FIXED_SIZES_SHARE_AT_BOUNDS if at_bounds else FIXED_SIZES_SHARE
+        phases.insert(0, (likely, likely, share))
     lo, hi, phase_end = phases[0]
     size = population or POPULATION
-    depth = max(200, DEPTH_PER_UNIT * u)
+    per_unit = DEPTH_PER_UNIT_LARGE if large_pool < u <= candidate_pool else DEPTH_PER_UNIT
+    depth = max(200, per_unit * u)
     tmin = trand = max(2, u // TENURE_DIVISOR)
     used = 0
     generations = 0
@@ -248,7 +260,7 @@ def solve(
         if likely is not None and lo is not likely:
             shapes.insert(0, (likely, likely))
         for start_lo, start_hi in shapes:
-            if u > large_pool:
+            if u > large_pool and u > GREEDY_START_POOL:
                 # A large pool: a greedy start, the search's first hundreds of moves saved.
                 assign, ok = kernels.greedy_feasible(
                     units.D, units.w, start_lo, start_hi, units.CL, units.has_cl, next_seed()
@@ -329,9 +341,15 @@ def solve(
             child = fresh()
         else:
             i, j = rng.choice(len(pool), size=2, replace=False)
+            # Children too are made at the likely sizes when they fit (see fresh).
+            shape = (likely, likely) if likely is not None and CHILD_AT_LIKELY else (lo, hi)
             child, ok = kernels.crossover(
-                units.D, units.w, lo, hi, units.CL, units.has_cl, pool[i], pool[j], next_seed()
+                units.D, units.w, *shape, units.CL, units.has_cl, pool[i], pool[j], next_seed()
             )
+            if not ok and shape[0] is not lo:
+                child, ok = kernels.crossover(
+                    units.D, units.w, lo, hi, units.CL, units.has_cl, pool[i], pool[j], next_seed()
+                )
             if not ok:
                 child = fresh()
         s, child = improve(child)
