@@ -31,8 +31,9 @@ from .problem import GroupingError, Problem
 
 # Tuned on MDGPLIB n=120 and n=240 instances (bench/RESULTS.md).
 DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
-# The same for pools beyond LARGE_POOL searched whole (tabu_run_pairs): on MDGPLIB n=480
-# (groups of 18 to 30) searches twice as deep did better in the same time.
+# The same for pools beyond LARGE_POOL searched whole (tabu_run_pairs) in groups of 10 or
+# more on average: on MDGPLIB n=480 (groups of 18 to 30) searches twice as deep did better
+# in the same time. Formation pools (groups of 4 to 7) keep DEPTH_PER_UNIT.
 DEPTH_PER_UNIT_LARGE = 16
 TENURE_DIVISOR = 24  # tabu tenure: u/24 plus a random 0..u/24 iterations
 FIXED_SIZES_SHARE = 0.4  # of the budget spent with group sizes fixed (see _likely_sizes)
@@ -153,7 +154,8 @@ def solve(
         phases.insert(0, (likely, likely, share))
     lo, hi, phase_end = phases[0]
     size = population or POPULATION
-    per_unit = DEPTH_PER_UNIT_LARGE if large_pool < u <= candidate_pool else DEPTH_PER_UNIT
+    big_groups = large_pool < u <= candidate_pool and u >= 10 * problem.m
+    per_unit = DEPTH_PER_UNIT_LARGE if big_groups else DEPTH_PER_UNIT
     depth = max(200, per_unit * u)
     tmin = trand = max(2, u // TENURE_DIVISOR)
     used = 0
