@@ -357,3 +357,27 @@ def test_the_pair_cache_makes_the_moves_a_full_scan_makes() -> None:
         problem.check(best_assign)
         problem.check(assign)
         assert best == pytest.approx(problem.objective(best_assign), abs=1e-6)
+
+
+def test_the_crossover_reads_groups_not_their_numbers() -> None:
+    """Two parents holding the same grouping under different group numbers are one parent:
+    the child is that grouping, whole groups whatever their numbers, sizes kept. (Before,
+    a parent's group could only go to the slot of its own number.)"""
+    n = 60
+    scores = random_scores(n, seed=6)
+    w = np.ones(n, dtype=np.int64)
+    cl = np.zeros((1, 1), dtype=np.uint8)
+    lo = hi = np.array([10] * 6)
+    parent, ok = kernels.random_feasible(w, lo, hi, cl, False, 4)
+    assert ok
+    renumbered = np.array([3, 5, 0, 1, 4, 2])[parent]
+    for seed in range(4):
+        child, ok = kernels.crossover(scores, w, lo, hi, cl, False, parent, renumbered, seed)
+        assert ok
+        assert np.array_equal(child[:, None] == child[None, :], parent[:, None] == parent[None, :])
+    # Different sizes: the same parent twice gives itself back.
+    lo = hi = np.array([4, 6, 8, 10, 12, 20])
+    parent, ok = kernels.random_feasible(w, lo, hi, cl, False, 3)
+    assert ok
+    child, ok = kernels.crossover(scores, w, lo, hi, cl, False, parent, parent, 1)
+    assert ok and np.array_equal(child, parent)
