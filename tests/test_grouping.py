@@ -312,3 +312,72 @@ def test_a_long_search_of_a_large_pool_reports_progress_and_can_be_cancelled() -
     assert stopped.value.result.score == pytest.approx(
         problem.objective(stopped.value.result.assignment)
     )
+
+
+def test_the_pair_cache_makes_the_moves_a_full_scan_makes() -> None:
+    """tabu_run_pairs reads again only the pairs of groups a move touched: with no tabu
+    (tenure 0) and scores without ties, it must take the same steepest moves, one by one,
+    as tabu_run, which looks at every swap each iteration; with tabu and links, its books
+    must stay right stretch after stretch."""
+    n = 90
+    problem = Problem.build(
+        random_scores(n, seed=12),
+        [4, 5, 6, 3, 5, 4, 6, 5, 4, 5, 6, 4],
+        [8, 9, 10, 7, 9, 8, 11, 9, 8, 9, 10, 8],
+        cannot_link=[(0, 1), (2, 3), (0, 5)],
+    )
+    w = np.ones(n, dtype=np.int64)
+    cl = np.zeros((n, n), dtype=np.uint8)
+    for i, j in problem.cannot_link:
+        cl[i, j] = cl[j, i] = 1
+    start, ok = kernels.random_feasible(w, problem.lower, problem.upper, cl, True, 2)
+    assert ok
+    args = (problem.scores, w, problem.lower, problem.upper, cl, True)
+    for steps in (1, 5, 40):
+        paths = []
+        for kernel in (kernels.tabu_run, kernels.tabu_run_pairs):
+            assign, best_assign = start.copy(), start.copy()
+            tabu = np.zeros((n, problem.m), dtype=np.int64)
+            counters = np.zeros(2, dtype=np.int64)
+            best, _, _ = kernel(
+                *args, assign, best_assign, tabu, counters, -1e301, steps, 10**9, 0, 0, 1
+            )
+            paths.append((best, assign))
+        assert paths[0][0] == pytest.approx(paths[1][0], abs=1e-9)
+        assert np.array_equal(paths[0][1], paths[1][1])
+    assign, best_assign = start.copy(), start.copy()
+    tabu = np.zeros((n, problem.m), dtype=np.int64)
+    counters = np.zeros(2, dtype=np.int64)
+    best = -1e301
+    for stretch in range(15):
+        best, ran, _ = kernels.tabu_run_pairs(
+            *args, assign, best_assign, tabu, counters, best, 30, 10**9, 5, 5, stretch
+        )
+        assert ran == 30
+        problem.check(best_assign)
+        problem.check(assign)
+        assert best == pytest.approx(problem.objective(best_assign), abs=1e-6)
+
+
+def test_the_crossover_reads_groups_not_their_numbers() -> None:
+    """Two parents holding the same grouping under different group numbers are one parent:
+    the child is that grouping, whole groups whatever their numbers, sizes kept. (Before,
+    a parent's group could only go to the slot of its own number.)"""
+    n = 60
+    scores = random_scores(n, seed=6)
+    w = np.ones(n, dtype=np.int64)
+    cl = np.zeros((1, 1), dtype=np.uint8)
+    lo = hi = np.array([10] * 6)
+    parent, ok = kernels.random_feasible(w, lo, hi, cl, False, 4)
+    assert ok
+    renumbered = np.array([3, 5, 0, 1, 4, 2])[parent]
+    for seed in range(4):
+        child, ok = kernels.crossover(scores, w, lo, hi, cl, False, parent, renumbered, seed)
+        assert ok
+        assert np.array_equal(child[:, None] == child[None, :], parent[:, None] == parent[None, :])
+    # Different sizes: the same parent twice gives itself back.
+    lo = hi = np.array([4, 6, 8, 10, 12, 20])
+    parent, ok = kernels.random_feasible(w, lo, hi, cl, False, 3)
+    assert ok
+    child, ok = kernels.crossover(scores, w, lo, hi, cl, False, parent, parent, 1)
+    assert ok and np.array_equal(child, parent)

@@ -31,12 +31,23 @@ from .problem import GroupingError, Problem
 
 # Tuned on MDGPLIB n=120 and n=240 instances (bench/RESULTS.md).
 DEPTH_PER_UNIT = 8  # tabu iterations without a new best before a tabu search stops
+# The same for pools beyond LARGE_POOL searched whole (tabu_run_pairs) in groups of 10 or
+# more on average: on MDGPLIB n=480 (groups of 18 to 30) searches twice as deep did better
+# in the same time. Formation pools (groups of 4 to 7) keep DEPTH_PER_UNIT.
+DEPTH_PER_UNIT_LARGE = 16
 TENURE_DIVISOR = 24  # tabu tenure: u/24 plus a random 0..u/24 iterations
 FIXED_SIZES_SHARE = 0.4  # of the budget spent with group sizes fixed (see _likely_sizes)
+# The same when every likely size sits at one of its group's bounds (different-size
+# MDGPLIB instances): then any change of sizes loses pairs, the second phase can only
+# polish, and the fixed phase, whose searches are faster, deserves most of the time.
+FIXED_SIZES_SHARE_AT_BOUNDS = 0.8
 LARGE_POOL = 250  # units beyond which a tabu search runs in stretches (see improve)
 CANDIDATE_POOL = 600  # units beyond which swaps are drawn from candidate lists
 CANDIDATES = 4  # groups in each unit's candidate list
 STRETCH_WORK = 1e7  # move evaluations in one stretch of a large pool's tabu search
+PAIR_CACHE = True  # keep each pair of groups' best swap between iterations (tabu_run_pairs)
+GREEDY_START_POOL = 250  # units beyond which fresh partitions start greedy, not random
+CHILD_AT_LIKELY = True  # crossovers after the fixed-sizes phase still build the likely sizes
 POPULATION = 4  # a small population converges fast enough for limits of seconds
 RESTART_AFTER = 4  # rebuild the population after this many generations per member without gain
 
@@ -138,10 +149,14 @@ def solve(
     ]
     likely = _likely_sizes(problem, units)
     if likely is not None:
-        phases.insert(0, (likely, likely, FIXED_SIZES_SHARE))
+        at_bounds = bool(np.all((likely == problem.lower) | (likely == problem.upper)))
+        share = FIXED_SIZES_SHARE_AT_BOUNDS if at_bounds else FIXED_SIZES_SHARE
+        phases.insert(0, (likely, likely, share))
     lo, hi, phase_end = phases[0]
     size = population or POPULATION
-    depth = max(200, DEPTH_PER_UNIT * u)
+    big_groups = large_pool < u <= candidate_pool and u >= 10 * problem.m
+    per_unit = DEPTH_PER_UNIT_LARGE if big_groups else DEPTH_PER_UNIT
+    depth = max(200, per_unit * u)
     tmin = trand = max(2, u // TENURE_DIVISOR)
     used = 0
     generations = 0
@@ -174,6 +189,7 @@ def solve(
                 tmin,
                 trand,
                 next_seed(),
+                PAIR_CACHE,
             )
             used += max(1, int(its))  # a search with no move to make still spends budget
             return float(best), best_assign
@@ -186,11 +202,20 @@ def solve(
         tabu = np.zeros((u, lo.size), dtype=np.int64)
         counters = np.zeros(3, dtype=np.int64)
         listed = u > candidate_pool
-        kernel = kernels.tabu_run_candidates if listed else kernels.tabu_run
-        extra = (CANDIDATES,) if listed else ()
-        per_iteration = (
-            u * CANDIDATES * (int(hi.max()) + 2) if listed else u * (3 * lo.size + u // 2)
+        kernel = (
+            kernels.tabu_run_candidates
+            if listed
+            else kernels.tabu_run_pairs
+            if PAIR_CACHE
+            else kernels.tabu_run
         )
+        extra = (CANDIDATES,) if listed else ()
+        if listed:
+            per_iteration = u * CANDIDATES * (int(hi.max()) + 2)
+        elif PAIR_CACHE:  # one-moves, and the pairs of groups a move touches
+            per_iteration = u * (lo.size + 2 * int(hi.max()))
+        else:
+            per_iteration = u * (3 * lo.size + u // 2)
         stretch = max(10, int(STRETCH_WORK // per_iteration))
         best, ran = -1e301, 0
         pace = 0.0  # seconds an iteration took in the last stretch
@@ -229,19 +254,27 @@ def solve(
             tick(float(best), best_assign)
 
     def fresh() -> NDArray[np.int64]:
-        if u > large_pool:
-            # A large pool: a greedy start, the search's first hundreds of moves saved.
-            assign, ok = kernels.greedy_feasible(
-                units.D, units.w, lo, hi, units.CL, units.has_cl, next_seed()
-            )
-            if ok:
-                return assign
-        for _ in range(50):
-            assign, ok = kernels.random_feasible(
-                units.w, lo, hi, units.CL, units.has_cl, next_seed()
-            )
-            if ok:
-                return assign
+        # After the fixed-sizes phase, new partitions still start at the likely sizes (the
+        # bounds as given only widen the search): a start at random sizes within wide
+        # bounds (different-size groups) spends its first iterations, and its crossovers,
+        # walking back to them.
+        shapes = [(lo, hi)]
+        if likely is not None and lo is not likely:
+            shapes.insert(0, (likely, likely))
+        for start_lo, start_hi in shapes:
+            if u > large_pool and u > GREEDY_START_POOL:
+                # A large pool: a greedy start, the search's first hundreds of moves saved.
+                assign, ok = kernels.greedy_feasible(
+                    units.D, units.w, start_lo, start_hi, units.CL, units.has_cl, next_seed()
+                )
+                if ok:
+                    return assign
+            for _ in range(50):
+                assign, ok = kernels.random_feasible(
+                    units.w, start_lo, start_hi, units.CL, units.has_cl, next_seed()
+                )
+                if ok:
+                    return assign
         raise GroupingError(
             "could not build any partition that keeps every link within the size bounds"
         )
@@ -310,9 +343,15 @@ def solve(
             child = fresh()
         else:
             i, j = rng.choice(len(pool), size=2, replace=False)
+            # Children too are made at the likely sizes when they fit (see fresh).
+            shape = (likely, likely) if likely is not None and CHILD_AT_LIKELY else (lo, hi)
             child, ok = kernels.crossover(
-                units.D, units.w, lo, hi, units.CL, units.has_cl, pool[i], pool[j], next_seed()
+                units.D, units.w, *shape, units.CL, units.has_cl, pool[i], pool[j], next_seed()
             )
+            if not ok and shape[0] is not lo:
+                child, ok = kernels.crossover(
+                    units.D, units.w, lo, hi, units.CL, units.has_cl, pool[i], pool[j], next_seed()
+                )
             if not ok:
                 child = fresh()
         s, child = improve(child)
