@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from nextpractice.clusters.models import Membership
+from nextpractice.clusters.models import Membership, agreed_clusters
 from nextpractice.core.scoping import ClusterScopedQuerySet
 
 from . import planner
@@ -163,7 +163,7 @@ class MeetingQuerySet(ClusterScopedQuerySet["Meeting"]):
             Exists(sender_agreed), deputy=user, response=Response.DEPUTY
         ).values("meeting")
         return self.filter(
-            Q(cluster__in=Membership.objects.agreed().filter(user=user).values("cluster"))
+            Q(cluster__in=agreed_clusters(user))
             | (Q(pk__in=deputising) & ~Q(status=MeetingStatus.PROPOSED))
         )
 
