@@ -8,6 +8,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from nextpractice.core.scoping import ClusterScopedQuerySet
@@ -83,6 +84,27 @@ class User(AbstractUser):
             # Through the reverse relation: accounts sits under the directory.
             self._is_coordinator = self.coordinated_areas.exists()
         return self._is_coordinator
+
+    def read_what_every_page_asks(self) -> None:
+        """Whether the person coordinates an area (the second-factor rule asks on every
+        request) and their leader's profile with its setting, or None (the header's "My
+        profile", the home page): one query for both instead of one each. Kept on this
+        object, which lives for one request."""
+        if hasattr(self, "_is_coordinator"):
+            return
+        # The profile is the directory's (above accounts): reached by its reverse accessor.
+        coordinates = User.coordinated_areas.through.objects.filter(user_id=OuterRef("pk"))
+        fresh = (
+            User.objects.filter(pk=self.pk)
+            .select_related("profile")
+            .annotate(coordinates=Exists(coordinates))
+            .first()
+        )
+        if fresh is None:  # pragma: no cover - deleted between the session and here
+            return
+        self._is_coordinator = fresh.coordinates
+        profile = User.profile.related
+        profile.set_cached_value(self, profile.get_cached_value(fresh, default=None))
 
     @property
     def needs_second_factor(self) -> bool:

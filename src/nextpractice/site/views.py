@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
 from nextpractice import disclosure
-from nextpractice.accounts.models import Invitation, User
+from nextpractice.accounts.models import Invitation
 from nextpractice.clusters.models import (
     Cluster,
     ClusterStatus,
@@ -98,9 +98,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .exclude(cluster_id__in=[m.cluster_id for m in memberships])
         .select_related("cluster", "invited_by")
     )
-    profile = LeaderProfile.objects.filter(user=user).select_related("setting").first()
-    # The header asks for user.profile too: give it this one rather than a second query.
-    User.profile.related.set_cached_value(user, profile)
+    # Read with the person at the start of the request (accounts.middleware), setting too.
+    profile: LeaderProfile | None = getattr(user, "profile", None)
     # is_coordinator was asked (and kept) by the second-factor middleware: most people
     # coordinate no area and need no query for it.
     areas = list(Area.objects.filter(coordinators=user)) if user.is_coordinator else []
