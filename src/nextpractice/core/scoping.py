@@ -9,7 +9,7 @@ above, and one class for the static scan in ``tests/test_trust_boundary.py`` to 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -131,7 +131,11 @@ class ClusterScopedQuerySet(models.QuerySet[M], Generic[M]):
 
     def in_cluster(self, user: Any, cluster_id: int) -> Self:
         """``visible_to`` narrowed to one cluster (a cluster's own pages)."""
-        return self.visible_to(user).filter(**{f"{self.cluster_path}_id": cluster_id})
+        return self.in_clusters(user, [cluster_id])
+
+    def in_clusters(self, user: Any, cluster_ids: Sequence[int]) -> Self:
+        """``visible_to`` narrowed to some clusters (the person's own, on their home page)."""
+        return self.visible_to(user).filter(**{f"{self.cluster_path}_id__in": cluster_ids})
 
     def unscoped(self) -> Self:
         """Every row, for work that is nobody's read: periodic jobs that then address each
