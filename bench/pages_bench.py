@@ -19,16 +19,19 @@ median (and the 90th percentile); "cpu ms" is this process's CPU time per reques
 median), steadier than wall time on a shared machine and without the database's own work.
 The same run times a one-view Django app (one URL, a view returning a short text, the same
 middleware) to give each page's throughput relative to it (its median over the page's).
-Query counts are read with CaptureQueriesContext. Prints a table per size with the load
+Query counts are read with CaptureQueriesContext; "calls" counts Python function calls per
+request (cProfile), the work done whatever the machine's load. Prints a table per size with the load
 average, a JSON line (also to bench/results/pages.json), and last which pages meet the
 8 ms target at the largest size. BENCH_* variables configure this script only.
 """
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
 import json
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -210,6 +213,15 @@ def measure(client: Client, url: str) -> dict[str, Any]:
         cpu.append((time.process_time() - c0) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
+    queries = len(ctx.captured_queries)  # read now: the next request empties the log
+    # Python function calls per request (cProfile over 5 requests): the work done, counted
+    # rather than timed, so runs on a busy machine and a quiet one compare.
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(5):
+        client.get(url)
+    profile.disable()
+    calls = sum(row[1] for row in pstats.Stats(profile).stats.values()) / 5
     times.sort()
     return {
         "median_ms": round(statistics.median(times), 2),
@@ -218,7 +230,8 @@ def measure(client: Client, url: str) -> dict[str, Any]:
         # templates), less disturbed than wall time by other work on a shared machine.
         "cpu_ms": round(statistics.median(cpu), 2),
         "kb": round(len(response.content) / 1024, 1),
-        "queries": len(ctx.captured_queries),
+        "queries": queries,
+        "calls": round(calls),
     }
 
 
@@ -303,12 +316,13 @@ def main() -> None:
         )
         print(
             f"{'page':32} {'median ms':>9} {'p90 ms':>7} {'cpu ms':>7} {'KB':>6} {'queries':>7} "
-            f"{'vs 1-view':>9} {'(cpu)':>6}"
+            f"{'calls':>7} {'vs 1-view':>9} {'(cpu)':>6}"
         )
         for name, row in figures.items():
             print(
                 f"{name:32} {row['median_ms']:9} {row['p90_ms']:7} {row['cpu_ms']:7} {row['kb']:6} "
-                f"{row['queries']:7} {row['vs_one_view']:>9} {row['vs_one_view_cpu']:>6}"
+                f"{row['queries']:7} {row['calls']:7} {row['vs_one_view']:>9} "
+                f"{row['vs_one_view_cpu']:>6}"
             )
     out = ROOT / "bench" / "results" / "pages.json"
     out.write_text(json.dumps(results, indent=1) + "\n")
