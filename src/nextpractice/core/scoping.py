@@ -65,9 +65,10 @@ class _Memo:
     values: dict[Hashable, Any] = field(default_factory=dict)
 
     def forget_on_write(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+        self, execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any
     ) -> Any:
-        if not sql.lstrip()[:6].upper().startswith("SELECT"):
+        # Anything but a plain SELECT (a write, a savepoint, composed SQL) forgets all.
+        if not (isinstance(sql, str) and sql.lstrip()[:6].upper() == "SELECT"):
             self.values.clear()
         return execute(sql, params, many, context)
 
