@@ -8,7 +8,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists
 from django.utils import timezone
 
 from nextpractice.core.scoping import ClusterScopedQuerySet
@@ -86,25 +86,22 @@ class User(AbstractUser):
         return self._is_coordinator
 
     def read_what_every_page_asks(self) -> None:
-        """Whether the person coordinates an area (the second-factor rule asks on every
-        request) and their leader's profile with its setting, or None (the header's "My
-        profile", the home page): one query for both instead of one each. Kept on this
-        object, which lives for one request."""
+        """The person's leader's profile, or None (the header's "My profile", the home
+        page), and with it whether they coordinate an area (the second-factor rule asks on
+        every request): one query for both instead of one each. Kept on this object, which
+        lives for one request. Someone with no profile (a coordinator, a researcher) is
+        asked about areas on their own, as before."""
         if hasattr(self, "_is_coordinator"):
             return
         # The profile is the directory's (above accounts): reached by its reverse accessor.
-        coordinates = User.coordinated_areas.through.objects.filter(user_id=OuterRef("pk"))
-        fresh = (
-            User.objects.filter(pk=self.pk)
-            .select_related("profile")
-            .annotate(coordinates=Exists(coordinates))
-            .first()
-        )
-        if fresh is None:  # pragma: no cover - deleted between the session and here
-            return
-        self._is_coordinator = fresh.coordinates
-        profile = User.profile.related
-        profile.set_cached_value(self, profile.get_cached_value(fresh, default=None))
+        related = User.profile.related
+        coordinates = User.coordinated_areas.through.objects.filter(user_id=self.pk)
+        profiles: Any = related.related_model._default_manager  # type: ignore[union-attr]
+        profile = profiles.filter(user_id=self.pk).annotate(coordinates=Exists(coordinates)).first()
+        related.set_cached_value(self, profile)
+        if profile is not None:
+            related.field.set_cached_value(profile, self)
+            self._is_coordinator = bool(getattr(profile, "coordinates"))  # noqa: B009
 
     @property
     def needs_second_factor(self) -> bool:
