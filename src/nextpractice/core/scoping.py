@@ -50,8 +50,9 @@ def readable_clusters(user: Any) -> models.QuerySet[Any]:
 # --- What a request reads once -------------------------------------------------------------
 #
 # A page asks "which clusters does this person read?" in nearly every query it makes (every
-# ``visible_to``), and Django builds and compiles that subquery each time: on the home page
-# this was most of the page's server time. Within one request the answer is read once and
+# ``visible_to``), and Django builds and compiles that subquery each time (building and
+# compiling queries was most of the home page's own time). Within one request the answer,
+# the person's memberships (``clusters.models.current_memberships``), is read once and
 # reused, under two guards that keep it exact: anything written to the database (any
 # statement but a SELECT: joining, leaving, agreeing, a session save) forgets everything
 # remembered, and inside a transaction opened during the request nothing is remembered nor
