@@ -25,6 +25,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "nextpractice"
 ALLOWED_STARTS = {
     "visible_to",
     "in_cluster",
+    "in_clusters",
     "unscoped",
     "of",  # a person's own rows (their memberships, invitations to their address)
     "fellows_of",  # who is in one's own clusters: names only, as an invitation shows them

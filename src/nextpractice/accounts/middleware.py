@@ -53,6 +53,8 @@ SECOND_FACTOR_EXEMPT = ("/accounts/", "/static/")
 def require_second_factor(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponse:
         user = request.user
+        if isinstance(user, User) and not request.path.startswith(SECOND_FACTOR_EXEMPT):
+            user.read_what_every_page_asks()  # is_coordinator, below, and the header's
         if (
             isinstance(user, User)
             and not request.path.startswith(SECOND_FACTOR_EXEMPT)

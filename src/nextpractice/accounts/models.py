@@ -8,6 +8,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Exists
 from django.utils import timezone
 
 from nextpractice.core.scoping import ClusterScopedQuerySet
@@ -83,6 +84,24 @@ class User(AbstractUser):
             # Through the reverse relation: accounts sits under the directory.
             self._is_coordinator = self.coordinated_areas.exists()
         return self._is_coordinator
+
+    def read_what_every_page_asks(self) -> None:
+        """The person's leader's profile, or None (the header's "My profile", the home
+        page), and with it whether they coordinate an area (the second-factor rule asks on
+        every request): one query for both instead of one each. Kept on this object, which
+        lives for one request. Someone with no profile (a coordinator, a researcher) is
+        asked about areas on their own, as before."""
+        if hasattr(self, "_is_coordinator"):
+            return
+        # The profile is the directory's (above accounts): reached by its reverse accessor.
+        related = User.profile.related
+        coordinates = User.coordinated_areas.through.objects.filter(user_id=self.pk)
+        profiles: Any = related.related_model._default_manager  # type: ignore[union-attr]
+        profile = profiles.filter(user_id=self.pk).annotate(coordinates=Exists(coordinates)).first()
+        related.set_cached_value(self, profile)
+        if profile is not None:
+            related.field.set_cached_value(profile, self)
+            self._is_coordinator = bool(getattr(profile, "coordinates"))  # noqa: B009
 
     @property
     def needs_second_factor(self) -> bool:

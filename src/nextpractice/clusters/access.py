@@ -17,7 +17,7 @@ from django.http import Http404
 
 from nextpractice.core.forms import is_id
 
-from .models import Aim, Cluster, JoinRequest, Membership, RemovalProposal
+from .models import Aim, Cluster, JoinRequest, Membership, RemovalProposal, current_memberships
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,10 @@ def get_membership_for(user: Any, cluster_id: int) -> Membership:
     """The user's current membership of the cluster, or 404."""
     if not getattr(user, "is_authenticated", False) or not is_id(cluster_id):
         raise Http404("No such cluster")
-    membership = (
-        Membership.objects.of(user)
-        .current()
-        .select_related("cluster", "cluster__area")
-        .filter(cluster_id=cluster_id)
-        .first()
-    )
+    # The person's own few memberships, read once for the whole request (every later read
+    # of the cluster's content then filters on the clusters they read, by id).
+    wanted = int(cluster_id)
+    membership = next((m for m in current_memberships(user) if m.cluster_id == wanted), None)
     if membership is None:
         raise Http404("No such cluster")
     return membership

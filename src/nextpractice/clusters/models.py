@@ -9,7 +9,12 @@ from django.utils import timezone
 
 # The queryset every cluster-owned model reads through lives in core (core's own
 # notifications use it too); the rule it applies is given to it below.
-from nextpractice.core.scoping import ClusterScopedQuerySet, set_audience
+from nextpractice.core.scoping import (
+    ClusterScopedQuerySet,
+    recall,
+    remembered,
+    set_audience,
+)
 
 DEFAULT_GROUND_RULES = """\
 Confidentiality: what is shared in this cluster stays in this cluster. We do not name \
@@ -349,4 +354,44 @@ def _agreed_clusters(user: Any) -> models.QuerySet[Any]:
     return Membership.objects.agreed().filter(user=user).values("cluster")
 
 
-set_audience(_agreed_clusters)
+def current_memberships(user: Any) -> list[Membership]:
+    """The person's current memberships (agreed or not) with their clusters and areas: one
+    query, read once per request (``core.scoping.remembered``): a cluster's pages ask it
+    first (``clusters.access``), and every later read of cluster content in the request
+    then filters on the clusters' ids (``agreed_clusters``) instead of a subquery. A
+    handful of rows: the person's own clusters, whatever the size of the network."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    own = Membership.objects.of(user).current().select_related("cluster", "cluster__area")
+    return remembered(_memberships_key(user), lambda: list(own))
+
+
+def _memberships_key(user: Any) -> tuple[str, int]:
+    return ("current_memberships", user.pk)
+
+
+def _agreed(memberships: list[Membership], role: str | None) -> list[Membership]:
+    # ``has_agreed`` on current memberships is ``Membership.objects.agreed()`` in Python.
+    return [m for m in memberships if m.has_agreed and (role is None or m.role == role)]
+
+
+def agreed_membership(user: Any, cluster_id: int) -> Membership | None:
+    """The person's agreed membership of one cluster, or None."""
+    return next(
+        (m for m in _agreed(current_memberships(user), None) if m.cluster_id == cluster_id), None
+    )
+
+
+def agreed_clusters(user: Any, role: str | None = None) -> models.QuerySet[Any] | list[int]:
+    """The clusters the person has agreed in (optionally as a facilitator or a member), for
+    a ``cluster__in=`` filter: their ids when this request has already read the person's
+    memberships (never read just for this: that would add a query to pages that read
+    cluster content once), else a subquery."""
+    known = recall(_memberships_key(user)) if getattr(user, "pk", None) else None
+    if known is not None:
+        return [m.cluster_id for m in _agreed(known, role)]
+    agreed = Membership.objects.agreed().of(user)
+    return (agreed if role is None else agreed.filter(role=role)).values("cluster")
+
+
+set_audience(_agreed_clusters, agreed_clusters)

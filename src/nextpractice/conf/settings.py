@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files keep their own caching headers.
     "nextpractice.core.middleware.private_responses",
+    # Each request reads the person's clusters once (core.scoping.remembering).
+    "nextpractice.core.middleware.read_once_per_request",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

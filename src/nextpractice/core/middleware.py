@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from .scoping import remembering
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
 PRIVATE = "private, no-store"
@@ -31,5 +33,16 @@ def private_responses(get_response: Handler) -> Handler:
         if "Expires" in response:
             del response["Expires"]
         return response
+
+    return middleware
+
+
+def read_once_per_request(get_response: Handler) -> Handler:
+    """What a page asks of every query (whose clusters the person reads) is worked out once
+    per request and reused; ``core.scoping.remembering`` says when it is forgotten."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        with remembering():
+            return get_response(request)
 
     return middleware

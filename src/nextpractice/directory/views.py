@@ -160,7 +160,7 @@ def _private_details_edit(request: AuthedHttpRequest, setting: Setting) -> HttpR
     )
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 30
 # Clusters are listed a page at a time too: the page stays small in a large area.
 CLUSTER_PAGE_SIZE = 25
 

@@ -16,7 +16,12 @@ from typing import Any
 
 from django.http import Http404
 
-from nextpractice.clusters.models import Membership, Role
+from nextpractice.clusters.models import (
+    Membership,
+    Role,
+    agreed_membership,
+    current_memberships,
+)
 from nextpractice.core.forms import is_id
 
 from .models import Action, AgendaItem, Attendance, Meeting, MeetingStatus
@@ -133,6 +138,9 @@ def get_meeting_for(user: Any, meeting_id: int) -> MeetingAccess:
     meetings are visible to members only."""
     if not getattr(user, "is_authenticated", False) or not is_id(meeting_id):
         raise Http404("No such meeting")
+    # The person's memberships first (one query, kept for the request): the meeting is then
+    # looked for in their clusters by id rather than through a subquery.
+    current_memberships(user)
     meeting = (
         Meeting.objects.visible_to(user)
         .select_related("cluster", "cluster__area", "plan", "host_setting", "chair", "note_taker")
@@ -141,7 +149,7 @@ def get_meeting_for(user: Any, meeting_id: int) -> MeetingAccess:
     )
     if meeting is None:
         raise Http404("No such meeting")
-    membership = Membership.objects.agreed().of(user).filter(cluster_id=meeting.cluster_id).first()
+    membership = agreed_membership(user, meeting.cluster_id)
     if membership is not None:
         membership.cluster = meeting.cluster
         return MeetingAccess(meeting, membership, None, user.pk)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from nextpractice.clusters.models import Membership, Role
+from nextpractice.clusters.models import Membership, Role, agreed_clusters
 from nextpractice.core.scoping import ClusterScopedQuerySet
 
 M = TypeVar("M", bound=models.Model)
@@ -83,18 +83,14 @@ class ReviewQuerySet(ClusterScopedQuerySet["ReviewRequest"]):
         """
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        agreed = Membership.objects.agreed().of(user)
         chosen = ReviewRequest.audience.through.objects.filter(user=user).values("reviewrequest_id")
         in_audience = (
             Q(requester=user)
             | Q(pk__in=chosen)
-            | Q(whole_cluster=True, cluster__in=agreed.members().values("cluster"))
-            | Q(
-                include_facilitator=True,
-                cluster__in=agreed.filter(role=Role.FACILITATOR).values("cluster"),
-            )
+            | Q(whole_cluster=True, cluster__in=agreed_clusters(user, role=Role.MEMBER))
+            | Q(include_facilitator=True, cluster__in=agreed_clusters(user, role=Role.FACILITATOR))
         )
-        return self.filter(Q(cluster__in=agreed.values("cluster")) & in_audience)
+        return self.filter(Q(cluster__in=agreed_clusters(user)) & in_audience)
 
 
 class ReviewPartQuerySet(ClusterScopedQuerySet[M], Generic[M]):
@@ -175,9 +171,7 @@ class ExemplarQuerySet(ClusterScopedQuerySet["Exemplar"]):
         documents only where a member invites them to a review."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(
-            cluster__in=Membership.objects.agreed().of(user).members().values("cluster")
-        )
+        return self.filter(cluster__in=agreed_clusters(user, role=Role.MEMBER))
 
 
 class ReviewRequest(models.Model):

@@ -7,20 +7,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
 from nextpractice import disclosure
-from nextpractice.accounts.models import Invitation, User
+from nextpractice.accounts.models import Invitation
 from nextpractice.clusters.models import (
     Cluster,
     ClusterStatus,
     Membership,
     RemovalProposal,
     Role,
+    current_memberships,
 )
 from nextpractice.core import health, needs
 from nextpractice.core.types import AuthedHttpRequest
@@ -77,11 +78,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("role", "user__full_name")
     )
-    memberships = list(
-        Membership.objects.of(user)
-        .current()
-        .select_related("cluster", "cluster__area")
-        .prefetch_related(Prefetch("cluster__memberships", queryset=fellows, to_attr="current"))
+    memberships = current_memberships(user)
+    prefetch_related_objects(
+        memberships, Prefetch("cluster__memberships", queryset=fellows, to_attr="current")
     )
     # The clusters whose content the person reads: every part of the page below looks only
     # there (by id), so its cost follows the person, not the size of the network.
@@ -99,10 +98,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .exclude(cluster_id__in=[m.cluster_id for m in memberships])
         .select_related("cluster", "invited_by")
     )
-    profile = LeaderProfile.objects.filter(user=user).select_related("setting").first()
-    # The header asks for user.profile too: give it this one rather than a second query.
-    User.profile.related.set_cached_value(user, profile)
-    areas = list(Area.objects.filter(coordinators=user))
+    # Read with the person at the start of the request (accounts.middleware), setting too.
+    profile: LeaderProfile | None = getattr(user, "profile", None)
+    # is_coordinator was asked (and kept) by the second-factor middleware: most people
+    # coordinate no area and need no query for it.
+    areas = list(Area.objects.filter(coordinators=user)) if user.is_coordinator else []
     upcoming = meeting_services.upcoming_for(user, limit=4, clusters=clusters)
     access = HomeAccess(
         is_leader=profile is not None or any(m.role == Role.MEMBER for m in memberships),

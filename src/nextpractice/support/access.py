@@ -18,7 +18,12 @@ from django.db import models
 from django.http import Http404
 
 from nextpractice.clusters.access import get_cluster_for
-from nextpractice.clusters.models import Cluster, Membership
+from nextpractice.clusters.models import (
+    Cluster,
+    Membership,
+    agreed_membership,
+    current_memberships,
+)
 from nextpractice.core.forms import is_id
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Setting
@@ -128,17 +133,12 @@ def _visible(user: Any, model: type[M], pk: int, *related: str) -> tuple[M, Memb
     if not is_id(pk):
         raise Http404("Not found")
     manager: Any = model._default_manager
+    current_memberships(user)  # read first, so that visible_to filters on their ids
     obj = manager.visible_to(user).select_related("cluster", *related).filter(pk=pk).first()
     if obj is None:
         raise Http404("Not found")
     cluster_id = getattr(obj, "cluster_id")  # noqa: B009 - every model here has one
-    membership = (
-        Membership.objects.agreed()
-        .of(user)
-        .filter(cluster_id=cluster_id)
-        .select_related("cluster")
-        .first()
-    )
+    membership = agreed_membership(user, cluster_id)
     if membership is None:  # pragma: no cover - visible_to has just said they are in it
         raise Http404("Not found")
     return obj, membership

@@ -60,8 +60,8 @@ def answers_due(user: User, clusters: Sequence[int]) -> list[Need]:
     seen: set[int] = set()
     meetings: list[Meeting] = []
     for m in (
-        Meeting.objects.visible_to(user)
-        .filter(cluster_id__in=clusters, status=MeetingStatus.SCHEDULED)
+        Meeting.objects.in_clusters(user, clusters)
+        .filter(status=MeetingStatus.SCHEDULED)
         .filter(starts_at__gte=timezone.now())
         .select_related("cluster")
         .annotate(answered=Exists(answered))

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from nextpractice.clusters.models import Membership, Role
+from nextpractice.clusters.models import Role, agreed_clusters
 from nextpractice.core.scoping import ClusterScopedQuerySet
 
 User = settings.AUTH_USER_MODEL
@@ -29,11 +29,10 @@ class HelpRequestQuerySet(ClusterScopedQuerySet["HelpRequest"]):
         found = super().visible_to(user)
         if not getattr(user, "is_authenticated", False):
             return found
-        facilitating = Membership.objects.of(user).agreed().filter(role=Role.FACILITATOR)
         return found.filter(
             Q(to_facilitator=True)
             | Q(requester=user)
-            | ~Q(cluster__in=facilitating.values("cluster"))
+            | ~Q(cluster__in=agreed_clusters(user, role=Role.FACILITATOR))
         )
 
 
