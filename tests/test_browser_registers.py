@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from allauth.mfa.totp.internal.auth import (
@@ -93,19 +94,23 @@ def test_a_coordinator_loads_both_registers_and_invites_three_leaders_who_join(
 
     page.goto(directory)
     page.get_by_role("heading", name=f"Settings ({expected.settings})").wait_for()
-    body = page.locator("body").inner_text()
-    assert "Childminder EY600001" in body and "Day nursery" in body
     check(page, "83-directory-both-registers")
-    for setting_name, _, _ in LEADERS:
+    # The directory comes 30 settings a page: in an area this size Sam finds each setting
+    # by its name (or URN) and invites its leader from there.
+    for n, (setting_name, email, name) in enumerate(LEADERS):
+        page.goto(f"{directory}?{urlencode({'q': setting_name})}")
+        row = page.get_by_role("row").filter(has_text=setting_name).inner_text()
+        if setting_name.startswith("Little Stars"):
+            assert "Day nursery" in row  # Ofsted's kind of provider, beside GIAS's schools
         page.get_by_label(f"Invite the leader of {setting_name}", exact=True).check()
-    page.get_by_role("button", name="Invite the leaders of the chosen settings").click()
-    page.get_by_role("heading", name="Invite the leaders of chosen settings").wait_for()
-    check(page, "84-invite-chosen")
-    for setting_name, email, name in LEADERS:
+        page.get_by_role("button", name="Invite the leaders of the chosen settings").click()
+        page.get_by_role("heading", name="Invite the leaders of chosen settings").wait_for()
+        if n == 0:
+            check(page, "84-invite-chosen")
         page.get_by_label(f"Email address of the leader of {setting_name}").fill(email)
         page.get_by_label(f"Name (optional) of the leader of {setting_name}").fill(name)
-    page.get_by_role("button", name="Send invitations").click()
-    page.get_by_text("3 invitation(s) sent.").wait_for()
+        page.get_by_role("button", name="Send invitations").click()
+        page.get_by_text("1 invitation(s) sent.").wait_for()
 
     from nextpractice.core.mail import deliver_pending
 

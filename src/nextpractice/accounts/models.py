@@ -89,19 +89,29 @@ class User(AbstractUser):
         """The person's leader's profile, or None (the header's "My profile", the home
         page), and with it whether they coordinate an area (the second-factor rule asks on
         every request): one query for both instead of one each. Kept on this object, which
-        lives for one request. Someone with no profile (a coordinator, a researcher) is
-        asked about areas on their own, as before."""
+        lives for one request."""
         if hasattr(self, "_is_coordinator"):
             return
-        # The profile is the directory's (above accounts): reached by its reverse accessor.
+        # The profile is the directory's (above accounts): reached by its reverse accessor,
+        # joined from the person's row so that someone with no profile (a coordinator, a
+        # researcher) is answered by the same one query.
         related = User.profile.related
+        accessor = related.get_accessor_name()
         coordinates = User.coordinated_areas.through.objects.filter(user_id=self.pk)
-        profiles: Any = related.related_model._default_manager  # type: ignore[union-attr]
-        profile = profiles.filter(user_id=self.pk).annotate(coordinates=Exists(coordinates)).first()
+        row = (
+            User.objects.filter(pk=self.pk)
+            .select_related(accessor)
+            .annotate(coordinates=Exists(coordinates))
+            .first()
+        )
+        if row is None:
+            return
+        # A missing reverse one-to-one raises an AttributeError subclass: getattr's default.
+        profile = getattr(row, accessor or "", None)
         related.set_cached_value(self, profile)
         if profile is not None:
             related.field.set_cached_value(profile, self)
-            self._is_coordinator = bool(getattr(profile, "coordinates"))  # noqa: B009
+        self._is_coordinator = bool(getattr(row, "coordinates"))  # noqa: B009
 
     @property
     def needs_second_factor(self) -> bool:
