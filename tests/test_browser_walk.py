@@ -123,7 +123,10 @@ def test_a_visitor_types_offline_on_a_walk_and_the_host_acts_on_the_commonest_st
     phone.get_by_text("your feedback is sent").wait_for()
     assert Feedback.objects.unscoped().get().submitted_at is not None
     # Once sent, nothing of it is left on the phone.
+    # The page it lands on drops the copy when its script runs, which may be a moment after
+    # the text shows: wait for it (a copy that stays fails here after five seconds).
     kept = "Object.keys(localStorage).filter(k => k.startsWith('np-feedback-'))"
+    phone.wait_for_function(f"{kept}.length === 0", timeout=5000)
     assert phone.evaluate(kept) == []
     assert errors == [], f"JavaScript errors: {errors}"
     context.close()
