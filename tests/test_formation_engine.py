@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from nextpractice.directory.models import Setting, SettingKind
 from nextpractice.formation.models import FormationRound
@@ -112,8 +113,14 @@ def test_the_progress_bar_moves_while_a_round_runs(
             value = int(bar.get_attribute("value") or 0)
             seen.append(value)
             if 0 < value < 100 and not checked:
-                check(page, "35b-round-part-done")
-                checked = True
+                try:
+                    check(page, "35b-round-part-done")
+                    checked = True
+                except PlaywrightError as e:
+                    # The round ended while axe read the page, which moved on to the
+                    # proposal: check the bar at a later reading, if there is one.
+                    if "Execution context was destroyed" not in str(e):
+                        raise
         page.wait_for_timeout(250)
     worker.join(timeout=60)
     assert any(0 < v < 100 for v in seen), f"the bar only showed {sorted(set(seen))}"
