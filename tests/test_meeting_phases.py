@@ -254,6 +254,24 @@ def test_drafts_are_bounded_and_end_with_the_notes(cast: Cast, meeting: Meeting)
     assert closed.status_code == 409 and not NoteDraft.objects.unscoped().exists()
 
 
+def test_a_draft_that_arrives_after_its_note_was_saved_does_not_come_back(
+    cast: Cast, meeting: Meeting
+) -> None:
+    # Pressing "Add note" takes focus from the field, whose draft may reach the server
+    # second: the note is saved, and the box must be empty when the page comes back.
+    meeting = started(meeting)
+    alice = client_for(cast.alice)
+    alice.post(draft_url(meeting), {"text": "Evidence lists activities", "autosave": "1"})
+    services.add_note(meeting, cast.alice, "Evidence lists activities, not impact.", None)
+    late = alice.post(
+        draft_url(meeting), {"text": "Evidence lists activities, not impact.", "autosave": "1"}
+    )
+    assert late.status_code == 204
+    assert not NoteDraft.objects.unscoped().exists()
+    page = alice.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+    assert "Your note from before is back" not in page
+
+
 # --- Off the record ---------------------------------------------------------------------------
 
 SECRET = "Our budget deficit plan"

@@ -231,7 +231,10 @@ def save_note_draft(meeting: Meeting, by: User, item: AgendaItem | None, text: s
     if len(text) > NOTE_MAX_CHARS:
         raise MeetingError(f"A note is at most {NOTE_MAX_CHARS:,} characters.")
     drafts = NoteDraft.objects.visible_to(by).filter(meeting=meeting, author=by).filter(item=item)
-    if not text.strip():
+    # A draft sent as the note itself was saved (the field's blur as "Add note" is pressed
+    # can arrive second) is that note already: it must not come back in the box.
+    saved = Note.objects.visible_to(by).filter(meeting=meeting, author=by, item=item, text=text)
+    if not text.strip() or saved.exists():
         drafts.delete()
         return
     if not drafts.update(text=text, updated_at=timezone.now()):

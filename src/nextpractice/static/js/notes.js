@@ -51,7 +51,12 @@
       clearTimeout(timer);
       timer = setTimeout(keep, 1500);
     });
-    text.addEventListener("blur", keep);
+    text.addEventListener("blur", function (event) {
+      // Leaving the field for this form's own button: the note or draft is being sent.
+      var to = event.relatedTarget;
+      if (to && form.contains(to) && to.type === "submit") { return; }
+      keep();
+    });
     form.addEventListener("submit", function () {
       // The note (or the draft, by the no-script button) is on its way: nothing more to keep.
       clearTimeout(timer);
