@@ -10,7 +10,7 @@ once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -18,6 +18,8 @@ from django.http import Http404
 from nextpractice.core.forms import is_id
 
 from .models import Aim, Cluster, JoinRequest, Membership, RemovalProposal, current_memberships
+
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -149,35 +151,25 @@ def get_cluster_for(
 
 def get_proposal_for(access: ClusterAccess, proposal_id: int) -> RemovalProposal:
     """An open or decided proposal of this cluster, or 404."""
-    proposal = (
-        RemovalProposal.objects.in_cluster(access.user, access.cluster.pk)
-        .filter(pk=proposal_id)
-        .first()
-        if is_id(proposal_id)
-        else None
+    return get_in_cluster(
+        RemovalProposal, access.user, access.cluster.pk, proposal_id, "No such proposal"
     )
-    if proposal is None:
-        raise Http404("No such proposal")
-    return proposal
 
 
 def get_join_request_for(access: ClusterAccess, request_id: int) -> JoinRequest:
-    join_request = (
-        JoinRequest.objects.in_cluster(access.user, access.cluster.pk).filter(pk=request_id).first()
-        if is_id(request_id)
-        else None
+    return get_in_cluster(
+        JoinRequest, access.user, access.cluster.pk, request_id, "No such request"
     )
-    if join_request is None:
-        raise Http404("No such request")
-    return join_request
 
 
 def get_aim_for(access: ClusterAccess, aim_id: int) -> Aim:
-    aim = (
-        Aim.objects.in_cluster(access.user, access.cluster.pk).filter(pk=aim_id).first()
-        if is_id(aim_id)
-        else None
-    )
-    if aim is None:
-        raise Http404("No such aim")
-    return aim
+    return get_in_cluster(Aim, access.user, access.cluster.pk, aim_id, "No such aim")
+
+
+def get_in_cluster(model: type[M], user: Any, cluster_id: int, pk: Any, missing: str) -> M:
+    """One of a cluster's ``model`` rows by id, read as ``user`` may read it, or 404."""
+    rows: Any = model.objects  # type: ignore[attr-defined]
+    found = rows.in_cluster(user, cluster_id).filter(pk=pk).first() if is_id(pk) else None
+    if found is None:
+        raise Http404(missing)
+    return found

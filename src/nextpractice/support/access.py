@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.http import Http404
 
-from nextpractice.clusters.access import get_cluster_for
+from nextpractice.clusters.access import get_cluster_for, get_in_cluster
 from nextpractice.clusters.models import (
     Cluster,
     Membership,
@@ -222,11 +222,4 @@ def get_new_head_for(user: Any, pk: int) -> NewHeadAccess:
 
 
 def get_induction_step_for(access: ClusterAccess, pk: int) -> InductionStep:
-    step = (
-        InductionStep.objects.in_cluster(access.user, access.cluster.pk).filter(pk=pk).first()
-        if is_id(pk)
-        else None
-    )
-    if step is None:
-        raise Http404("Not found")
-    return step
+    return get_in_cluster(InductionStep, access.user, access.cluster.pk, pk, "Not found")
