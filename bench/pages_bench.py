@@ -15,8 +15,12 @@ so "the same person, a bigger network" is what changes.
 Each page is requested through Django's full stack in this process (URL routing, every
 middleware, the session, the view, templates) with DEBUG off, BENCH_REQUESTS times after
 20 warm-up requests; server time is the wall time of each request, the figure is the
-median (and the 90th percentile); "cpu ms" is this process's CPU time per request (the
-median), steadier than wall time on a shared machine and without the database's own work.
+median (and the 90th percentile). Member pages are kept between requests until something
+they read is written (core.memo), so these are pages served kept, as when nobody has
+changed anything since; "cold ms" is the median of the first request after a write that
+retires every kept page (the page drawn afresh, and kept again); "cpu ms" is this
+process's CPU time per request (the median), steadier than wall time on a shared machine
+and without the database's own work.
 The same run times a one-view Django app (one URL, a view returning a short text, the same
 middleware) to give each page's throughput relative to it (its median over the page's).
 Query counts are read with CaptureQueriesContext; "calls" counts Python function calls per
@@ -70,6 +74,7 @@ from django.utils import timezone  # noqa: E402
 
 from nextpractice.accounts.models import User  # noqa: E402
 from nextpractice.clusters.models import Cluster, ClusterStatus, Membership, Role  # noqa: E402
+from nextpractice.core import memo  # noqa: E402
 from nextpractice.core.models import Kind, Notification  # noqa: E402
 from nextpractice.directory.models import Area, LeaderProfile, Setting, SettingKind  # noqa: E402
 from nextpractice.meetings.models import (  # noqa: E402
@@ -223,6 +228,14 @@ def measure(client: Client, url: str) -> dict[str, Any]:
     profile.disable()
     calls = sum(row[1] for row in pstats.Stats(profile).stats.values()) / 5
     times.sort()
+    # The first request after a write that retires every kept page (core.memo): what a page
+    # costs when drawn afresh, as after any change to what it shows.
+    cold = []
+    for _ in range(max(5, REQUESTS // 4)):
+        memo.retire_all()
+        t0 = time.perf_counter()
+        client.get(url)
+        cold.append((time.perf_counter() - t0) * 1000)
     return {
         "median_ms": round(statistics.median(times), 2),
         "p90_ms": round(times[int(len(times) * 0.9)], 2),
@@ -232,6 +245,7 @@ def measure(client: Client, url: str) -> dict[str, Any]:
         "kb": round(len(response.content) / 1024, 1),
         "queries": queries,
         "calls": round(calls),
+        "cold_ms": round(statistics.median(cold), 2),
     }
 
 
@@ -316,13 +330,13 @@ def main() -> None:
         )
         print(
             f"{'page':32} {'median ms':>9} {'p90 ms':>7} {'cpu ms':>7} {'KB':>6} {'queries':>7} "
-            f"{'calls':>7} {'vs 1-view':>9} {'(cpu)':>6}"
+            f"{'calls':>7} {'vs 1-view':>9} {'(cpu)':>6} {'cold ms':>8}"
         )
         for name, row in figures.items():
             print(
                 f"{name:32} {row['median_ms']:9} {row['p90_ms']:7} {row['cpu_ms']:7} {row['kb']:6} "
                 f"{row['queries']:7} {row['calls']:7} {row['vs_one_view']:>9} "
-                f"{row['vs_one_view_cpu']:>6}"
+                f"{row['vs_one_view_cpu']:>6} {row['cold_ms']:8}"
             )
     out = ROOT / "bench" / "results" / "pages.json"
     out.write_text(json.dumps(results, indent=1) + "\n")

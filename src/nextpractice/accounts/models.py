@@ -7,10 +7,12 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.db.models import Exists
 from django.utils import timezone
 
+from nextpractice.core import memo
 from nextpractice.core.scoping import ClusterScopedQuerySet
 
 
@@ -85,33 +87,63 @@ class User(AbstractUser):
             self._is_coordinator = self.coordinated_areas.exists()
         return self._is_coordinator
 
-    def read_what_every_page_asks(self) -> None:
-        """The person's leader's profile, or None (the header's "My profile", the home
-        page), and with it whether they coordinate an area (the second-factor rule asks on
-        every request): one query for both instead of one each. Kept on this object, which
-        lives for one request."""
-        if hasattr(self, "_is_coordinator"):
-            return
+    @classmethod
+    def for_request(cls, pk: Any) -> User | None:
+        """The signed-in person as every page asks for them (the session's backends read
+        them so): with their leader's profile and its setting, or None (the header's "My
+        profile", the home page), and whether they coordinate an area (the second-factor
+        rule asks on every request). The person's row is read each time (sign-in checks its
+        password hash, which is never kept elsewhere); the rest is kept between requests
+        (core.memo) until a profile, setting or coordinator is written."""
+        try:
+            pk = User._meta.pk.to_python(pk)
+        except ValidationError:
+            return None
+        # One plain statement, as Django's own backends read it: built by the ORM it costs
+        # more than the read itself, on every request.
+        q = connection.ops.quote_name
+        table, column = q(User._meta.db_table), q(User._meta.pk.column)
+        found = User.objects.raw(f"SELECT * FROM {table} WHERE {column} = %s", [pk])  # noqa: S608
+        user = next(iter(found), None)
+        if user is not None:
+            profile, user._is_coordinator = memo.kept(("whoami", user.pk), user._whoami)
+            related = User.profile.related
+            related.set_cached_value(user, profile)
+            if profile is not None:
+                related.field.set_cached_value(profile, user)
+        return user
+
+    def _whoami(self) -> tuple[Any, bool]:
         # The profile is the directory's (above accounts): reached by its reverse accessor,
         # joined from the person's row so that someone with no profile (a coordinator, a
         # researcher) is answered by the same one query.
-        related = User.profile.related
-        accessor = related.get_accessor_name()
+        accessor = User.profile.related.get_accessor_name() or ""
         coordinates = User.coordinated_areas.through.objects.filter(user_id=self.pk)
         row = (
             User.objects.filter(pk=self.pk)
-            .select_related(accessor)
+            .select_related(accessor, f"{accessor}__setting")
             .annotate(coordinates=Exists(coordinates))
             .first()
         )
         if row is None:
-            return
+            return None, False
         # A missing reverse one-to-one raises an AttributeError subclass: getattr's default.
-        profile = getattr(row, accessor or "", None)
+        profile = getattr(row, accessor, None)
+        if profile is not None:
+            # Kept without the person's row: the page's own reading of it is the one used.
+            User.profile.related.field.delete_cached_value(profile)
+        return profile, bool(getattr(row, "coordinates"))  # noqa: B009
+
+    def read_what_every_page_asks(self) -> None:
+        """What ``for_request`` reads, for a person read some other way. Kept on this
+        object, which lives for one request."""
+        if hasattr(self, "_is_coordinator"):
+            return
+        profile, self._is_coordinator = memo.kept(("whoami", self.pk), self._whoami)
+        related = User.profile.related
         related.set_cached_value(self, profile)
         if profile is not None:
             related.field.set_cached_value(profile, self)
-        self._is_coordinator = bool(getattr(row, "coordinates"))  # noqa: B009
 
     @property
     def needs_second_factor(self) -> bool:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 # The queryset every cluster-owned model reads through lives in core (core's own
 # notifications use it too); the rule it applies is given to it below.
+from nextpractice.core import memo
 from nextpractice.core.scoping import (
     ClusterScopedQuerySet,
     recall,
@@ -363,7 +364,10 @@ def current_memberships(user: Any) -> list[Membership]:
     if not getattr(user, "is_authenticated", False):
         return []
     own = Membership.objects.of(user).current().select_related("cluster", "cluster__area")
-    return remembered(_memberships_key(user), lambda: list(own))
+    # Kept between requests too (core.memo), until a membership or cluster is written.
+    return remembered(
+        _memberships_key(user), lambda: memo.kept(("memberships", user.pk), lambda: list(own))
+    )
 
 
 def _memberships_key(user: Any) -> tuple[str, int]:

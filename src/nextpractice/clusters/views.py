@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from nextpractice.accounts.models import Invitation, User
 from nextpractice.audit.models import AuditEntry
+from nextpractice.core import memo
 from nextpractice.core.forms import is_id
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.core.year import Year, by_term, gather
@@ -20,6 +23,7 @@ from nextpractice.directory.models import TopicChoice
 from . import aims as aim_services
 from . import services
 from .access import (
+    ClusterAccess,
     get_access_for,
     get_aim_for,
     get_join_request_for,
@@ -75,27 +79,37 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             "clusters/agree.html",
             {"cluster": cluster, "membership": access.membership, "access": access},
         )
+    # Rendered once and kept until something it read is written (core.memo).
+    return memo.page(
+        request,
+        "clusters/detail.html",
+        lambda: _detail_context(request.user, access),
+    )
+
+
+def _detail_context(user: Any, access: ClusterAccess) -> dict[str, Any]:
+    cluster = access.cluster
     topics = TopicChoice.objects.select_related("topic").order_by("topic__position")
     members = list(
-        Membership.objects.in_cluster(request.user, cluster.pk)
+        Membership.objects.in_cluster(user, cluster.pk)
         .select_related("user", "user__profile", "user__profile__setting__private")
         .prefetch_related(Prefetch("user__profile__topics", queryset=topics))
         .order_by("role", "user__full_name")
     )
     proposals = list(
-        RemovalProposal.objects.in_cluster(request.user, cluster.pk)
+        RemovalProposal.objects.in_cluster(user, cluster.pk)
         .filter(state=RemovalProposal.OPEN)
         .select_related("subject", "proposed_by")
     )
     size = sum(1 for m in members if m.role == Role.MEMBER)
     join_requests = list(
-        JoinRequest.objects.in_cluster(request.user, cluster.pk)
+        JoinRequest.objects.in_cluster(user, cluster.pk)
         .filter(state=JoinRequest.PENDING)
         .select_related("user__profile__setting")
     )
-    pending = Invitation.objects.in_cluster(request.user, cluster.pk).pending().count()
+    pending = Invitation.objects.in_cluster(user, cluster.pk).pending().count()
     renamed = (
-        AuditEntry.objects.in_cluster(request.user, cluster.pk)
+        AuditEntry.objects.in_cluster(user, cluster.pk)
         .filter(verb=services.RENAMED)
         .select_related("actor")
         .order_by("-created_at")
@@ -104,26 +118,21 @@ def cluster_detail(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     # What the apps above clusters show here (the next meeting, recent successes) comes
     # through settings.CLUSTER_PANELS: clusters sits under them and imports none.
     panels = {
-        name: import_string(path)(cluster, request.user)
-        for name, path in settings.CLUSTER_PANELS.items()
+        name: import_string(path)(cluster, user) for name, path in settings.CLUSTER_PANELS.items()
     }
-    return render(
-        request,
-        "clusters/detail.html",
-        {
-            "cluster": cluster,
-            "access": access,
-            "membership": access.membership,
-            "member_rows": [(m, access.can_propose_removal_of(m.user_id)) for m in members],
-            "proposal_rows": [(p, access.can_vote_on(p)) for p in proposals],
-            "size": size,
-            "pending": pending,
-            "renamed": renamed,
-            "too_small": size < cluster.area.min_cluster_size,
-            "join_requests": join_requests,
-            **panels,
-        },
-    )
+    return {
+        "cluster": cluster,
+        "access": access,
+        "membership": access.membership,
+        "member_rows": [(m, access.can_propose_removal_of(m.user_id)) for m in members],
+        "proposal_rows": [(p, access.can_vote_on(p)) for p in proposals],
+        "size": size,
+        "pending": pending,
+        "renamed": renamed,
+        "too_small": size < cluster.area.min_cluster_size,
+        "join_requests": join_requests,
+        **panels,
+    }
 
 
 @login_required
@@ -265,6 +274,7 @@ def removal_vote(request: AuthedHttpRequest, cluster_id: int, proposal_id: int) 
 
 @login_required
 @require_safe
+@memo.kept_page
 def activity(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     access = get_access_for(request.user, cluster_id)
     require(access.can_see_activity, "Agree to the cluster's ground rules first")
@@ -300,6 +310,7 @@ def join_decide(request: AuthedHttpRequest, cluster_id: int, request_id: int) ->
 
 @login_required
 @require_safe
+@memo.kept_page
 def aims(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     access = get_access_for(request.user, cluster_id)
     require(access.can_read, "Agree to the cluster's ground rules first")
@@ -374,6 +385,7 @@ YEARS_SHOWN = 10
 
 @login_required
 @require_safe
+@memo.kept_page
 def our_year(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     access = get_access_for(request.user, cluster_id)
     require(access.can_read_the_year, "Agree to the cluster's ground rules first")

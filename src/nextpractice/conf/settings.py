@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who the person is, their clusters and the page, fetched from the cache in one go.
+    "nextpractice.core.middleware.kept_ahead",
     "nextpractice.accounts.middleware.session_timeouts",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -126,20 +128,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A shared cache carries the login rate limits across worker processes: the database by
 # default (no extra service), Redis when REDIS_URL is set.
 _redis_url = env.string("REDIS_URL")
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
         if _redis_url
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "nextpractice_cache",
+            # Pages' kept parts (core.memo) live here too: room for every active person's,
+            # rather than Django's 300, past which a third of all entries is dropped.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     )
 }
 
+# Django's and allauth's, reading the signed-in person with what every page asks of them
+# (accounts.backends). Renamed backends sign out sessions begun under the old names once.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "nextpractice.accounts.backends.ModelBackend",
+    "nextpractice.accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -190,6 +197,8 @@ USERSESSIONS_TRACK_ACTIVITY = False
 SESSION_IDLE_TIMEOUT = env.integer("SESSION_IDLE_TIMEOUT", 8 * 3600, minimum=60)
 SESSION_ABSOLUTE_TIMEOUT = env.integer("SESSION_ABSOLUTE_TIMEOUT", 7 * 24 * 3600, minimum=60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Django's database sessions, read with one plain statement (accounts/sessions.py).
+SESSION_ENGINE = "nextpractice.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -268,6 +277,8 @@ PERIODIC_JOBS = [
     "nextpractice.support.services.send_termly_achievements",
     # One-time form keys older than a month: a repeat that late is not a double submission.
     "nextpractice.core.once.purge",
+    # Expired kept pages (core.memo) out of the database cache.
+    "nextpractice.core.memo.purge",
     "nextpractice.directory.imports.resume_stalled",
     # Termly check-ins (and each leader's first, at joining); the coordinators' summary.
     "nextpractice.impact.services.send_check_ins",

@@ -38,6 +38,8 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from . import memo
+
 FORMAT = 1
 MANIFEST = "MANIFEST.json"
 UPLOADS = "uploads"
@@ -217,6 +219,9 @@ def restore(source: Path, *, force: bool = False) -> Restored:
             key.parent.mkdir(parents=True, exist_ok=True)
             _extract(archive, members[KEY_MEMBER], key)
         held = hold_waiting_emails()
+    # The database was replaced under the connection's feet (a file copied in): nothing
+    # kept from before may be served (core.memo).
+    memo.retire_all()
     return Restored(database_format, uploads, has_key, held, str(manifest["created_at"]))
 
 

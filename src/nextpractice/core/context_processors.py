@@ -4,6 +4,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from . import memo
+
 
 def site(request: HttpRequest) -> dict[str, Any]:
+    if memo.drawing():
+        # A page drawn to be kept (core.memo) carries a placeholder for the CSRF token,
+        # replaced by the person's own each time it is served. After Django's own csrf
+        # processor, so this one's value is the one templates see.
+        return {"SITE_NAME": "Next Practice", "csrf_token": memo.CSRF_PLACEHOLDER}
     return {"SITE_NAME": "Next Practice"}

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
+from . import memo
 from .scoping import remembering
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -42,7 +45,27 @@ def read_once_per_request(get_response: Handler) -> Handler:
     per request and reused; ``core.scoping.remembering`` says when it is forgotten."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        with remembering():
+        # Parts of the page kept between requests (core.memo) depend on what the request
+        # read before them, too.
+        with remembering(), memo.recording():
+            return get_response(request)
+
+    return middleware
+
+
+def kept_ahead(get_response: Handler) -> Handler:
+    """What a signed-in page asks the cache for (who the person is, their clusters, the
+    page as kept for them: core.memo) is fetched in one round trip as the request begins,
+    once the session says who it is and before anything asks."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return get_response(request)
+        try:
+            pk = get_user_model()._meta.pk.to_python(request.session[SESSION_KEY])
+        except (KeyError, ValidationError):
+            return get_response(request)
+        with memo.ahead(("whoami", pk), ("memberships", pk), memo.page_key(request, pk)):
             return get_response(request)
 
     return middleware

@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django import forms
@@ -36,8 +38,34 @@ class KeySpent(Exception):
     person is told to reload the form; nothing is created."""
 
 
+# While a page is drawn to be kept (core.memo.page), keys are placeholders, each replaced
+# by a fresh key every time the kept page is served: a key is never handed out twice.
+_drawing: ContextVar[list[str] | None] = ContextVar("nextpractice_once_drawing", default=None)
+_PLACEHOLDER = re.compile(r"np-once-placeholder-\d+-end")
+
+
 def new_key() -> str:
+    drawn = _drawing.get()
+    if drawn is not None:
+        drawn.append(f"np-once-placeholder-{len(drawn)}-end")
+        return drawn[-1]
     return secrets.token_urlsafe(24)
+
+
+@contextmanager
+def placeholders() -> Iterator[None]:
+    """Within: ``new_key`` gives placeholders, for ``with_fresh_keys`` to fill."""
+    token = _drawing.set([])
+    try:
+        yield
+    finally:
+        _drawing.reset(token)
+
+
+def with_fresh_keys(html: str) -> str:
+    """A kept page with a fresh key for each placeholder ``new_key`` gave while drawing it."""
+    fresh: dict[str, str] = {}
+    return _PLACEHOLDER.sub(lambda m: fresh.setdefault(m[0], secrets.token_urlsafe(24)), html)
 
 
 def _valid_key(value: str) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.accounts.models import Invitation, User
+from nextpractice.core import memo
 from nextpractice.core.types import AuthedHttpRequest
 
 from . import gias, imports, services
@@ -30,7 +33,7 @@ from .forms import (
     SettingForm,
     WithdrawClaimForm,
 )
-from .models import LeaderProfile, PrivateSettingDetails, Setting, SettingClaim
+from .models import Area, LeaderProfile, PrivateSettingDetails, Setting, SettingClaim
 
 
 def _settings_to_choose(user: User) -> QuerySet[Setting]:
@@ -173,7 +176,16 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
     search = DirectorySearchForm(request.GET)
     if not search.is_valid():
         return HttpResponseBadRequest("Search for a name, URN or postcode of up to 100 letters.")
-    query = search.cleaned_data["q"] or ""
+    # HTMX search-as-you-type swaps in just the table; without JavaScript the form reloads.
+    template = "directory/_settings_table.html" if request.htmx else "directory/area.html"
+    # Rendered once and kept until something it read is written (core.memo).
+    response = memo.page(request, template, lambda: _directory_context(area, search.cleaned_data))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _directory_context(area: Area, asked: dict[str, Any]) -> dict[str, Any]:
+    query = asked["q"] or ""
     settings_qs = area.settings.filter(is_open=True).prefetch_related(
         Prefetch("leaders", queryset=LeaderProfile.objects.select_related("user"))
     )
@@ -184,30 +196,22 @@ def area_directory(request: AuthedHttpRequest, area_id: int) -> HttpResponse:
             | Q(ofsted_urn__iexact=query)
             | Q(postcode__istartswith=query)
         )
-    page = Paginator(settings_qs, PAGE_SIZE).get_page(search.cleaned_data["page"])
+    page = Paginator(settings_qs, PAGE_SIZE).get_page(asked["page"])
     # Through the reverse relation: the directory sits under clusters.
     clusters = Paginator(area.clusters.with_sizes().order_by("name", "pk"), CLUSTER_PAGE_SIZE)
-    cluster_page = clusters.get_page(search.cleaned_data["clusters"])
-    # HTMX search-as-you-type swaps in just the table; without JavaScript the form reloads.
-    template = "directory/_settings_table.html" if request.htmx else "directory/area.html"
-    response = render(
-        request,
-        template,
-        {
-            "area": area,
-            "page": page,
-            "clusters": cluster_page,
-            "query": query,
-            # Unsearched, the paginator has counted them already.
-            "setting_count": page.paginator.count
-            if not query
-            else area.settings.filter(is_open=True).count(),
-            "claims": services.pending_claims(area),
-            "decide_form": DecideForm(),
-        },
-    )
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    cluster_page = clusters.get_page(asked["clusters"])
+    return {
+        "area": area,
+        "page": page,
+        "clusters": cluster_page,
+        "query": query,
+        # Unsearched, the paginator has counted them already.
+        "setting_count": page.paginator.count
+        if not query
+        else area.settings.filter(is_open=True).count(),
+        "claims": services.pending_claims(area),
+        "decide_form": DecideForm(),
+    }
 
 
 @login_required

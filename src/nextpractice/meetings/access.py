@@ -22,6 +22,7 @@ from nextpractice.clusters.models import (
     agreed_membership,
     current_memberships,
 )
+from nextpractice.core import memo
 from nextpractice.core.forms import is_id
 
 from .models import Action, AgendaItem, Attendance, Meeting, MeetingStatus
@@ -138,6 +139,16 @@ def get_meeting_for(user: Any, meeting_id: int) -> MeetingAccess:
     meetings are visible to members only."""
     if not getattr(user, "is_authenticated", False) or not is_id(meeting_id):
         raise Http404("No such meeting")
+    # Kept between requests (core.memo) until a meeting, membership or answer is written.
+    access = memo.kept(
+        ("meeting_access", user.pk, meeting_id), lambda: _meeting_for(user, meeting_id)
+    )
+    if access is None:
+        raise Http404("No such meeting")
+    return access
+
+
+def _meeting_for(user: Any, meeting_id: int) -> MeetingAccess | None:
     # The person's memberships first (one query, kept for the request): the meeting is then
     # looked for in their clusters by id rather than through a subquery.
     current_memberships(user)
@@ -148,7 +159,7 @@ def get_meeting_for(user: Any, meeting_id: int) -> MeetingAccess:
         .first()
     )
     if meeting is None:
-        raise Http404("No such meeting")
+        return None
     membership = agreed_membership(user, meeting.cluster_id)
     if membership is not None:
         membership.cluster = meeting.cluster
@@ -158,7 +169,7 @@ def get_meeting_for(user: Any, meeting_id: int) -> MeetingAccess:
         Attendance.objects.select_related("member").filter(meeting=meeting, deputy=user).first()
     )
     if standing_in is None:
-        raise Http404("No such meeting")
+        return None
     return MeetingAccess(meeting, None, standing_in, user.pk)
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nextpractice.accounts.models import User
 from nextpractice.clusters.access import get_cluster_for, require
 from nextpractice.clusters.models import Cluster, Membership, Role
+from nextpractice.core import memo
 from nextpractice.core.forms import is_id
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_area_for
@@ -103,34 +104,37 @@ def _year_asked(request: AuthedHttpRequest) -> int:
 @require_safe
 def year(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     cluster, _ = _cluster(request, cluster_id)
-    this_year = planner.academic_year_of(timezone.localdate())
     start_year = _year_asked(request)
-    plan = (
-        YearPlan.objects.in_cluster(request.user, cluster.pk).filter(start_year=start_year).first()
+    # Rendered once and kept until something it read is written (core.memo).
+    return memo.page(
+        request,
+        "meetings/year.html",
+        lambda: _year_context(request.user, cluster, start_year),
     )
+
+
+def _year_context(user: User, cluster: Cluster, start_year: int) -> dict[str, Any]:
+    this_year = planner.academic_year_of(timezone.localdate())
+    plan = YearPlan.objects.in_cluster(user, cluster.pk).filter(start_year=start_year).first()
     meetings = (
         list(plan.meetings.select_related("host_setting", "chair", "note_taker")) if plan else []
     )
-    return render(
-        request,
-        "meetings/year.html",
-        {
-            "cluster": cluster,
-            "plan": plan,
-            "start_year": start_year,
-            "year_label": planner.academic_year(start_year).name,
-            "other_years": [y for y in (this_year, this_year + 1) if y != start_year],
-            "meetings": meetings,
-            "attendance": services.attendance_record(cluster, plan),
-            "entries": [
-                e
-                for e in calendar.entries_for(request.user, "")
-                if e.cluster_id == cluster.pk
-                and planner.academic_year_of(timezone.localdate(e.starts_at)) == start_year
-            ],
-            "now": timezone.now(),
-        },
-    )
+    return {
+        "cluster": cluster,
+        "plan": plan,
+        "start_year": start_year,
+        "year_label": planner.academic_year(start_year).name,
+        "other_years": [y for y in (this_year, this_year + 1) if y != start_year],
+        "meetings": meetings,
+        "attendance": services.attendance_record(cluster, plan),
+        "entries": [
+            e
+            for e in calendar.entries_for(user, "")
+            if e.cluster_id == cluster.pk
+            and planner.academic_year_of(timezone.localdate(e.starts_at)) == start_year
+        ],
+        "now": timezone.now(),
+    }
 
 
 @login_required
@@ -242,6 +246,22 @@ def _meeting_page(
     and the agenda; at it, the register and then the notes against each item; after it, the
     published notes and actions, the register, and the agenda folded away. Nothing is
     hidden for good: the other parts are behind a disclosure further down."""
+    if status == 200 and not forms:
+        # Rendered once and kept until something it read is written (core.memo); the
+        # minute, because the phase and what is shown follow the time.
+        return memo.page(
+            request,
+            "meetings/meeting.html",
+            lambda: _meeting_context(request, access),
+        )
+    return render(
+        request, "meetings/meeting.html", _meeting_context(request, access, **forms), status=status
+    )
+
+
+def _meeting_context(
+    request: AuthedHttpRequest, access: MeetingAccess, **forms: Any
+) -> dict[str, Any]:
     meeting = access.meeting
     phase = meeting.phase()
     members = services.current_members(meeting.cluster)
@@ -262,7 +282,7 @@ def _meeting_page(
     shown = _agenda_page(request, whole)
     record = services.published_notes(meeting, whole["items"]) if phase == Phase.AFTER else None
     general_notes = [n for n in meeting.notes.select_related("author") if n.item_id is None]
-    context = {
+    return {
         "meeting": meeting,
         "phase": phase,
         "now": timezone.now(),
@@ -293,7 +313,6 @@ def _meeting_page(
         **shown,
         **forms,
     }
-    return render(request, "meetings/meeting.html", context, status=status)
 
 
 #: Items shown on one page of a long agenda, and open actions listed for review: the page
@@ -768,16 +787,16 @@ def meeting_ics(request: AuthedHttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_safe
 def my_actions(request: AuthedHttpRequest) -> HttpResponse:
-    actions = services.my_actions(request.user)
-    return render(
-        request,
-        "meetings/my_actions.html",
-        {
+    def context() -> dict[str, Any]:
+        actions = services.my_actions(request.user)
+        return {
             "open": [a for a in actions if a.status == "open"],
             "closed": [a for a in actions if a.status != "open"],
             "form": ActionUpdateForm(),
-        },
-    )
+        }
+
+    # Rendered once and kept until something it read is written (core.memo).
+    return memo.page(request, "meetings/my_actions.html", context)
 
 
 @login_required

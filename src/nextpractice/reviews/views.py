@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nextpractice.clusters.access import require
+from nextpractice.core import memo
 from nextpractice.core.types import AuthedHttpRequest
 
 from . import report, services, steps
@@ -43,6 +44,7 @@ def _detail_url(review: ReviewRequest, anchor: str = "") -> str:
 
 @login_required
 @require_safe
+@memo.kept_page
 def review_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     reviews_access = get_reviews_for(request.user, cluster_id)
     cluster = reviews_access.cluster
@@ -415,6 +417,7 @@ def _report_context(access: ReviewAccess, *, forms: bool = True) -> dict[str, An
 
 @login_required
 @require_safe
+@memo.kept_page
 def report_page(request: AuthedHttpRequest, review_id: int) -> HttpResponse:
     access = get_review_for(request.user, review_id)
     return render(request, "reviews/report.html", _report_context(access))

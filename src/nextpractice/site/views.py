@@ -23,7 +23,7 @@ from nextpractice.clusters.models import (
     Role,
     current_memberships,
 )
-from nextpractice.core import health, needs
+from nextpractice.core import health, memo, needs
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.models import Area, LeaderProfile
 from nextpractice.meetings import services as meeting_services
@@ -66,11 +66,9 @@ def needs_of(user: Any, clusters: list[int]) -> list[needs.Need]:
     return sorted(found, key=lambda need: not need.urgent)
 
 
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "site/welcome.html")
-    user = request.user
+def _home_context(user: Any, clusters: list[int]) -> dict[str, Any]:
+    """What the home page shows the person: their clusters and fellow members, what needs
+    them, what is coming up."""
     fellows = (
         Membership.objects.fellows_of(user)
         .select_related(
@@ -78,52 +76,54 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("role", "user__full_name")
     )
-    memberships = current_memberships(user)
+    memberships = list(current_memberships(user))
     prefetch_related_objects(
         memberships, Prefetch("cluster__memberships", queryset=fellows, to_attr="current")
     )
+    upcoming = meeting_services.upcoming_for(user, limit=4, clusters=clusters)
+    # Read with the person at the start of the request (accounts.backends), setting too.
+    profile: LeaderProfile | None = getattr(user, "profile", None)
+    return {
+        "memberships": memberships,
+        "profile": profile,
+        "access": HomeAccess(
+            is_leader=profile is not None or any(m.role == Role.MEMBER for m in memberships),
+            profile_incomplete=profile is None or profile.completed_at is None,
+        ),
+        "can_see_research": can_see_research(user),
+        "next_meeting": upcoming[0] if upcoming else None,
+        "upcoming": upcoming[1:],
+        "to_vote": list(
+            RemovalProposal.objects.visible_to(user)
+            .filter(cluster_id__in=clusters, state=RemovalProposal.OPEN)
+            .exclude(subject=user)
+            .exclude(votes__voter=user)
+            .select_related("cluster", "subject")
+        ),
+        "invitations": list(
+            Invitation.objects.of(user)
+            .pending()
+            .exclude(cluster_id__in=[m.cluster_id for m in memberships])
+            .select_related("cluster", "invited_by")
+        ),
+        # is_coordinator was asked (and kept) by the second-factor middleware: most people
+        # coordinate no area and need no query for it.
+        "areas": list(Area.objects.filter(coordinators=user)) if user.is_coordinator else [],
+        "needs": needs_of(user, clusters),
+    }
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "site/welcome.html")
+    user = request.user
     # The clusters whose content the person reads: every part of the page below looks only
     # there (by id), so its cost follows the person, not the size of the network.
-    clusters = [m.cluster_id for m in memberships if m.has_agreed]
-    to_vote = list(
-        RemovalProposal.objects.visible_to(user)
-        .filter(cluster_id__in=clusters, state=RemovalProposal.OPEN)
-        .exclude(subject=user)
-        .exclude(votes__voter=user)
-        .select_related("cluster", "subject")
-    )
-    invitations = list(
-        Invitation.objects.of(user)
-        .pending()
-        .exclude(cluster_id__in=[m.cluster_id for m in memberships])
-        .select_related("cluster", "invited_by")
-    )
-    # Read with the person at the start of the request (accounts.middleware), setting too.
-    profile: LeaderProfile | None = getattr(user, "profile", None)
-    # is_coordinator was asked (and kept) by the second-factor middleware: most people
-    # coordinate no area and need no query for it.
-    areas = list(Area.objects.filter(coordinators=user)) if user.is_coordinator else []
-    upcoming = meeting_services.upcoming_for(user, limit=4, clusters=clusters)
-    access = HomeAccess(
-        is_leader=profile is not None or any(m.role == Role.MEMBER for m in memberships),
-        profile_incomplete=profile is None or profile.completed_at is None,
-    )
-    return render(
-        request,
-        "site/home.html",
-        {
-            "memberships": memberships,
-            "to_vote": to_vote,
-            "invitations": invitations,
-            "profile": profile,
-            "areas": areas,
-            "needs": needs_of(user, clusters),
-            "next_meeting": upcoming[0] if upcoming else None,
-            "upcoming": upcoming[1:],
-            "access": access,
-            "can_see_research": can_see_research(user),
-        },
-    )
+    clusters = [m.cluster_id for m in current_memberships(user) if m.has_agreed]
+    # Rendered once and kept until something it read is written (core.memo); the minute,
+    # because what is coming up and what is due change with the time.
+    return memo.page(request, "site/home.html", lambda: _home_context(user, clusters))
 
 
 @login_required

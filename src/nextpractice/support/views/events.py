@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nextpractice.clusters.access import require
 from nextpractice.clusters.aims import open_aims
 from nextpractice.clusters.models import Cluster, Membership
+from nextpractice.core import memo
 from nextpractice.core.types import AuthedHttpRequest
 from nextpractice.directory.access import get_own_setting
 from nextpractice.directory.models import Setting
@@ -95,6 +96,7 @@ def event_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
+@memo.kept_page
 def event_detail(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
     access = get_event_for(request.user, event_id)
     event, own = access.event, access.own_setting
@@ -286,6 +288,7 @@ def event_cancel(request: AuthedHttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
+@memo.kept_page
 def cpd(request: AuthedHttpRequest) -> HttpResponse:
     """The setting's professional development from shared training days: places booked,
     in the clusters the person may read now."""

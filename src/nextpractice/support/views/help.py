@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nextpractice.core import memo
 from nextpractice.core.once import new_key
 from nextpractice.core.types import AuthedHttpRequest
 
@@ -31,8 +34,21 @@ from .common import page_of
 @require_safe
 def help_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     access = cluster_access(request.user, cluster_id)
-    visible = HelpRequest.objects.in_cluster(request.user, cluster_id)
     search = SearchForm(request.GET)
+    if search.errors:
+        return render(
+            request, "support/help_list.html", _help_context(request, access, search), status=400
+        )
+    # Rendered once and kept until something it read is written (core.memo).
+    return memo.page(
+        request,
+        "support/help_list.html",
+        lambda: _help_context(request, access, search),
+    )
+
+
+def _help_context(request: AuthedHttpRequest, access: Any, search: SearchForm) -> dict[str, Any]:
+    visible = HelpRequest.objects.in_cluster(request.user, access.cluster.pk)
     q = search.query()
     library = visible.filter(resolved_at__isnull=False)
     if q:
@@ -41,22 +57,15 @@ def help_list(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
             | library.filter(what_happened__icontains=q)
             | library.filter(what_helped__icontains=q)
         )
-    return render(
-        request,
-        "support/help_list.html",
-        {
-            "cluster": access.cluster,
-            "access": access,
-            "search": search,
-            "open": list(visible.filter(resolved_at=None).select_related("requester")[:50]),
-            "library": page_of(
-                request, library.select_related("requester").order_by("-resolved_at")
-            ),
-            "q": q,
-            "figures": services.help_figures(request.user, access.cluster),
-        },
-        status=400 if search.errors else 200,
-    )
+    return {
+        "cluster": access.cluster,
+        "access": access,
+        "search": search,
+        "open": list(visible.filter(resolved_at=None).select_related("requester")[:50]),
+        "library": page_of(request, library.select_related("requester").order_by("-resolved_at")),
+        "q": q,
+        "figures": services.help_figures(request.user, access.cluster),
+    }
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from nextpractice.core import memo
 from nextpractice.core.types import AuthedHttpRequest
 
 from .. import services
@@ -23,10 +24,11 @@ def notifications(request: AuthedHttpRequest) -> HttpResponse:
         services.mark_all_read(request.user)
         return redirect("notifications")
     mine = Notification.objects.visible_to(request.user).select_related("cluster")
-    return render(
+    # Rendered once and kept until something it read is written (core.memo).
+    return memo.page(
         request,
         "support/notifications.html",
-        {"page": page_of(request, mine), "unread": mine.filter(read_at=None).count()},
+        lambda: {"page": page_of(request, mine), "unread": mine.filter(read_at=None).count()},
     )
 
 

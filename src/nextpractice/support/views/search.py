@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from nextpractice.core import memo
 from nextpractice.core.types import AuthedHttpRequest
 
 from .. import services
@@ -16,6 +17,7 @@ from ..forms import SearchForm
 
 @login_required
 @require_safe
+@memo.kept_page
 def cluster_search(request: AuthedHttpRequest, cluster_id: int) -> HttpResponse:
     access = cluster_access(request.user, cluster_id)
     search = SearchForm(request.GET)
