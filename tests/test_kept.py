@@ -35,6 +35,12 @@ from .test_worker import database_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def ask(key: tuple[Any, ...], compute: Any) -> Any:
+    """``memo.kept`` as one request asks it: under that request's snapshot of the tokens."""
+    with memo.snapshot("tests"):
+        return memo.kept(key, compute)
+
+
 def counter() -> tuple[list[int], Any]:
     calls: list[int] = []
 
@@ -60,23 +66,28 @@ def test_a_kept_value_is_served_until_a_table_it_read_is_written(
     transactional_db: Any, cast: Cast
 ) -> None:
     calls, compute = counter()
-    first = memo.kept(("areas",), compute)
-    assert memo.kept(("areas",), compute) == first
-    assert memo.kept(("areas",), compute) == first
+    first = ask(("areas",), compute)
+    assert ask(("areas",), compute) == first
+    assert ask(("areas",), compute) == first
     # Computed twice at most: the first time in a process learns the tables it reads.
     assert len(calls) <= 2
+    # Outside a request's snapshot, nothing is kept: worked out every time.
+    memo.kept(("areas",), compute)
+    assert len(calls) <= 3
     before = len(calls)
     with CaptureQueriesContext(connection) as ctx:
-        assert memo.kept(("areas",), compute) == first
-    assert len(calls) == before and len(ctx.captured_queries) == 1  # the cache, once
+        assert ask(("areas",), compute) == first
+    # The snapshot (the tokens) and the entry: the areas themselves are not read.
+    assert len(calls) == before and len(ctx.captured_queries) == 2
+    assert not any('FROM "directory_area"' in q["sql"] for q in ctx.captured_queries)
 
     # A write to another table retires nothing.
     Cluster.objects.filter(pk=cast.cluster.pk).update(name="Renamed")
-    assert memo.kept(("areas",), compute) == first and len(calls) == before
+    assert ask(("areas",), compute) == first and len(calls) == before
 
     # A write to a table it read (an update(), no signal sent) retires it.
     Area.objects.filter(pk=cast.area.pk).update(name="Southbridge")
-    assert "Southbridge" in memo.kept(("areas",), compute)
+    assert "Southbridge" in ask(("areas",), compute)
     assert len(calls) == before + 1
 
 
@@ -84,9 +95,9 @@ def test_inside_a_transaction_its_own_writes_are_read_and_a_rollback_retires_not
     transactional_db: Any, cast: Cast
 ) -> None:
     calls, compute = counter()
-    memo.kept(("areas",), compute)
-    memo.kept(("areas",), compute)
-    kept_before = memo.kept(("areas",), compute)
+    ask(("areas",), compute)
+    ask(("areas",), compute)
+    kept_before = ask(("areas",), compute)
     n = len(calls)
 
     class Undo(Exception):
@@ -95,20 +106,21 @@ def test_inside_a_transaction_its_own_writes_are_read_and_a_rollback_retires_not
     def inside() -> None:
         with transaction.atomic():
             Area.objects.filter(pk=cast.area.pk).update(name="Inside")
-            # Its own write is seen, and what is worked out here is not kept.
-            assert "Inside" in memo.kept(("areas",), compute)
-            assert "Inside" in memo.kept(("areas",), compute)
+            # Its own write is seen, and what is worked out here is not kept (nothing is,
+            # inside a transaction).
+            assert "Inside" in ask(("areas",), compute)
+            assert "Inside" in ask(("areas",), compute)
             raise Undo
 
     with pytest.raises(Undo):
         inside()
     assert len(calls) == n + 2
     # Rolled back: nothing changed, and the value kept before is still good.
-    assert memo.kept(("areas",), compute) == kept_before
+    assert ask(("areas",), compute) == kept_before
 
     with transaction.atomic():
         Area.objects.filter(pk=cast.area.pk).update(name="Committed")
-    assert "Committed" in memo.kept(("areas",), compute)
+    assert "Committed" in ask(("areas",), compute)
 
 
 def test_a_write_by_another_process_retires_what_this_one_kept(
@@ -116,7 +128,7 @@ def test_a_write_by_another_process_retires_what_this_one_kept(
 ) -> None:
     calls, compute = counter()
     for _ in range(3):
-        memo.kept(("areas",), compute)
+        ask(("areas",), compute)
     n = len(calls)
     # A new setting (an INSERT ... RETURNING, retired as the process exits on SQLite) and
     # a renamed area, from a process that then ends.
@@ -133,18 +145,18 @@ def test_a_write_by_another_process_retires_what_this_one_kept(
         "PYTHONPATH": str(ROOT / "src"),
     }
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
-    assert "From elsewhere|" in memo.kept(("areas",), compute)
+    assert "From elsewhere|" in ask(("areas",), compute)
     assert len(calls) == n + 1
-    assert memo.kept(("areas",), compute).endswith("|Created elsewhere")
+    assert ask(("areas",), compute).endswith("|Created elsewhere")
 
 
 def test_a_lost_token_is_never_taken_for_the_one_kept(transactional_db: Any, cast: Cast) -> None:
     calls, compute = counter()
     for _ in range(3):
-        memo.kept(("areas",), compute)
+        ask(("areas",), compute)
     n = len(calls)
-    cache.delete(memo._GEN + "directory_area")  # evicted, or the cache emptied
-    memo.kept(("areas",), compute)
+    cache.delete(memo._gen("directory_area"))  # evicted, or the cache emptied
+    ask(("areas",), compute)
     assert len(calls) == n + 1
 
 
@@ -156,13 +168,13 @@ def test_signing_in_retires_nothing(transactional_db: Any, cast: Cast) -> None:
         return "|".join(User.objects.order_by("pk").values_list("full_name", flat=True))
 
     for _ in range(3):
-        memo.kept(("names",), names)
+        ask(("names",), names)
     n = len(calls)
     client_for(cast.alice)  # a sign-in writes last_login
-    memo.kept(("names",), names)
+    ask(("names",), names)
     assert len(calls) == n
     User.objects.filter(pk=cast.alice.pk).update(full_name="Alice Renamed")
-    assert "Alice Renamed" in memo.kept(("names",), names)
+    assert "Alice Renamed" in ask(("names",), names)
 
 
 def test_leaving_a_cluster_ends_its_kept_pages_at_once(transactional_db: Any, cast: Cast) -> None:
@@ -257,12 +269,14 @@ def test_the_periodic_purge_drops_expired_entries(transactional_db: Any) -> None
 
 
 def test_placeholders_are_only_given_while_a_page_is_drawn() -> None:
-    assert "placeholder" not in once.new_key()
-    with once.placeholders():
+    assert "np-once" not in once.new_key()
+    with once.placeholders("f00d"):
         a, b = once.new_key(), once.new_key()
-    html = once.with_fresh_keys(f"{a} {b} {a}")
-    first, second, again = html.split()
-    assert first == again and first != second and "placeholder" not in html
+    html = once.with_fresh_keys(f"{a} {b} {a} np-once-beef-0-end", "f00d")
+    first, second, again, other = html.split()
+    assert first == again and first != second and "f00d" not in html
+    # Another drawing's tag (or one written into a post) is left as it is.
+    assert other == "np-once-beef-0-end"
 
 
 def test_a_page_served_kept_asks_the_database_a_handful_of_times(
@@ -291,26 +305,27 @@ def test_a_page_served_kept_asks_the_database_a_handful_of_times(
 
 
 def test_while_the_cache_is_away_pages_work_and_nothing_stale_is_served_after(
-    transactional_db: Any, cast: Cast
+    transactional_db: Any, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The cache unreachable (here its table gone for a while): pages are drawn afresh and
     writes go through; the writes made meanwhile are retired once it is back, so what was
     kept before the outage is not served after it."""
+    monkeypatch.setattr(memo, "RETRY", 0.0)  # tried again at once, not 5 s later
     _calls, compute = counter()
     for _ in range(3):
-        memo.kept(("areas",), compute)
+        ask(("areas",), compute)
     alice = client_for(cast.alice)
     assert alice.get("/").status_code == 200
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE nextpractice_cache RENAME TO nextpractice_cache_away")
     try:
         Area.objects.filter(pk=cast.area.pk).update(name="During the outage")
-        assert "During the outage" in memo.kept(("areas",), compute)
+        assert "During the outage" in ask(("areas",), compute)
         assert alice.get("/").status_code == 200
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE nextpractice_cache_away RENAME TO nextpractice_cache")
     # Back: the old entry (from before the outage) is not served.
-    assert "During the outage" in memo.kept(("areas",), compute)
-    assert "During the outage" in memo.kept(("areas",), compute)
+    assert "During the outage" in ask(("areas",), compute)
+    assert "During the outage" in ask(("areas",), compute)
     assert not memo._unretired

@@ -1,4 +1,4 @@
-"""Page parts worked out once and kept until a table they read is written.
+"""Pages and values worked out once and kept until a table they read is written.
 
 Building and compiling the ORM's queries is most of a member page's server time, and most
 pages are read many times between two writes to what they show. ``kept(key, compute)``
@@ -6,8 +6,8 @@ keeps what ``compute()`` returns in the shared cache (the database cache by defa
 when configured: every web server and worker sees the same one) with the tables its
 queries read, found by watching them (no list to keep up to date by hand). Every statement
 that is not a SELECT, from any process, request, task or command, gives each table it names
-a new generation token when it commits; a kept value is used only while every one of its
-tables still has the token it was computed under. So it is never older than the last
+a new random token once it has committed; a kept value is served only while every one of
+its tables still has the token it was filed under. So it is never older than the last
 committed write to anything it read, wherever that write came from.
 
 Why it is exact:
@@ -15,26 +15,32 @@ Why it is exact:
 - **Writes are seen at the database connection**, not in services: ``update()``, bulk
   writes, deletes, cascades and the worker's writes all pass the connection's execute
   wrapper, installed on every connection as it opens (``install``).
-- **The token changes after the commit.** A reader who read the data before the commit
-  fetched the tokens before that too, so what it kept is filed under tokens that the
-  commit's own change retires. Tokens are random, never counters, so a token that was
-  evicted or lost is replaced by one nobody has kept anything under.
-- **Inside a transaction that has written a table**, values that read it are worked out
-  afresh and not kept (the transaction may yet roll back, and its writes are not seen by
-  anybody else until it commits).
+- **Tokens are read before anything else, and change after the commit.** A request fetches
+  the tokens as it begins (``snapshot``, from ``core.middleware.kept_ahead``), before it
+  reads anything a value is made of, and files every value it keeps under those. A write
+  that committed before the snapshot changed them already; one that commits later changes
+  them afterwards. Either way no value is filed under tokens newer than what it was made
+  from. Tokens are random, never counters: a lost or evicted token is replaced by one
+  nobody has filed anything under. Token writes are read back, and retried while the cache
+  cannot be reached; until then this process serves nothing kept from those tables.
+- **A request that has written keeps and serves nothing more**, and inside a transaction
+  nothing is kept or served (its writes are not everybody's yet, and the database cache
+  would write inside it).
 - **What the request read before counts as read**: a page is drawn from the cluster or
   meeting whose access the view checked, and from the person, read earlier in the request
   (``core.middleware.read_once_per_request`` records a request's reads), so their tables
   are the page's too. A kept value used inside another counts its tables for both.
-- **Time is part of the key**: a caller whose answer depends on the time passes the minute
-  (``minute()``; every kept page does), so a kept answer lives at most a minute past the
-  moment it changes.
+- **Time is part of the key**: every kept page is kept under the minute, so it lives at
+  most a minute past the moment its time-dependent parts change.
 
-``page()`` keeps a whole member page this way, drawn for one person at one address; access
-is still checked on every request before it is served. What is kept is one person's own
-pages and data, keyed by their id: it expires after ``TTL`` seconds and never leaves the
-cache's own storage (docs/privacy.md). A page served kept reads the session, the person
-and one batch from the cache (``ahead``): three queries, whatever the page.
+``page()`` keeps a whole member page this way, drawn for one person at one address, after
+the view has checked access; ``kept_page`` keeps a read-only view whole, its access check
+with it. The CSRF token and one-time form keys are placeholders with a random tag, filled
+afresh each time the page is served. What is kept is one person's own pages and data,
+keyed by their id and marked with the database (``_prefix``): it expires after ``TTL``
+seconds and never leaves the cache's own storage (docs/privacy.md). A page served kept
+reads the session, the person and one batch from the cache: three queries, whatever the
+page.
 """
 
 from __future__ import annotations
@@ -44,8 +50,10 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -71,10 +79,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a kept value lives at most, however quiet its tables.
 TTL = 600
-_ENTRY = "np:kept:"
-_GEN = "np:gen:"
 # Changed when what is kept changes shape: old entries are then never read.
-_VERSION = 2
+_VERSION = 3
 
 
 def minute(now: dt.datetime | None = None) -> dt.datetime:
@@ -171,22 +177,57 @@ def _of(conn: Any) -> _Connection:
     return found
 
 
-# Tables written while the cache could not be reached: retired as soon as it can be, and
-# nothing kept from them is served by this process until then.
+# Tables written while the cache could not be reached: retired as soon as it can be (tried
+# again at most every RETRY seconds), and nothing kept from them is served until then.
 _unretired: set[str] = set()
+_retry_after = 0.0
+RETRY = 5.0
+
+
+def _prefix() -> str:
+    # Two deployments sharing one Redis (staging and production) never share entries: each
+    # is marked with the database it keeps pages of.
+    db = default_connection.settings_dict
+    return _mark(default_connection.vendor, db.get("HOST"), db.get("PORT"), str(db.get("NAME")))
+
+
+@functools.cache
+def _mark(vendor: str, host: Any, port: Any, name: str) -> str:
+    if vendor == "sqlite":
+        name = os.path.realpath(name)  # one file, however its path was written
+    where = f"{host}|{port}|{name}"
+    return f"np:{hashlib.blake2b(where.encode(), digest_size=6).hexdigest()}:"
+
+
+def _gen(table: str, prefix: str | None = None) -> str:
+    return f"{prefix or _prefix()}gen:{table}"
+
+
+def _set_tokens(tokens: dict[str, str]) -> bool:
+    """Write tokens and read them back: the database cache reports a failed write by
+    returning, not raising."""
+    prefix = _prefix()
+    keys = {t: _gen(t, prefix) for t in tokens}
+    try:
+        cache.set_many({keys[t]: v for t, v in tokens.items()}, None)
+        back = cache.get_many(list(keys.values()))
+    except Exception:  # the cache down, or not made yet (migrating)
+        return False
+    return all(back.get(keys[t]) == v for t, v in tokens.items())
 
 
 def _bump(tables: set[str] | frozenset[str]) -> None:
-    tables = set(tables) | _unretired
+    global _retry_after
+    if _unretired and time.monotonic() >= _retry_after:
+        tables = set(tables) | _unretired
     if not tables:
         return
-    try:
-        cache.set_many({_GEN + t: secrets.token_hex(8) for t in tables}, None)
-    except Exception:  # the cache down, or not made yet (migrating)
-        _unretired.update(tables)
-        log.warning("Could not retire kept pages after a write to %d tables", len(tables))
-    else:
+    if _set_tokens({t: secrets.token_hex(8) for t in tables}):
         _unretired.difference_update(tables)
+    else:
+        _unretired.update(tables)
+        _retry_after = time.monotonic() + RETRY
+        log.warning("Could not retire kept pages after a write to %d tables", len(tables))
 
 
 def _watch(conn: Any) -> Callable[..., Any]:
@@ -201,14 +242,16 @@ def _watch(conn: Any) -> Callable[..., Any]:
             return execute(sql, params, many, ctx)
         written = frozenset() if _unshown(text) else tables_in(text) - NOT_CONTENT
         if written:
-            _ahead.set(None)
+            snapshot = _snapshot.get()
+            if snapshot is not None:
+                snapshot.wrote = True
         result = execute(sql, params, many, ctx)
         if written:
             if conn.in_atomic_block:
                 state.dirty |= written
                 state.pending |= written
                 # One callback per transaction; re-added if a rolled-back savepoint took it.
-                if not any(cb is state.retire for _, cb, _ in conn.run_on_commit):
+                if not any(cb == state.retire for _, cb, _ in conn.run_on_commit):
                     conn.on_commit(state.retire)
             else:
                 state.committed |= written
@@ -233,7 +276,7 @@ def retire_all() -> None:
 
 
 def flush_all(**kwargs: Any) -> None:
-    """``request_finished`` and at exit: retire what was written and not yet retired."""
+    """As a request ends and at exit: retire what was written and not yet retired."""
     for conn in connections.all(initialized_only=True):
         _of(conn).flush()
 
@@ -255,140 +298,157 @@ def recording(conn: Any = default_connection) -> Iterator[set[str]]:
             state.reading[-1] |= seen
 
 
-# The tables each kind of value read last time in this process: the tokens to fetch with
-# the entry, in the same round trip, before computing it again.
+# The tables that values kept in requests for each view (by URL name) have read, in this
+# process: whose tokens such a request fetches as it begins.
 _expected: dict[str, frozenset[str]] = {}
 
-# What a request fetched ahead (``ahead``): the cache keys asked, and those found. Any
-# write in the request forgets it (the watcher), so a request never reads its own writes'
-# retired tokens from it.
-_ahead: ContextVar[tuple[set[str], dict[str, Any]] | None] = ContextVar(
-    "nextpractice_kept_ahead", default=None
-)
+
+@dataclass
+class _Snapshot:
+    """A request's view of the cache, taken as it begins, before it reads anything kept
+    values are made of: the tokens of every table they read, and the entries of the
+    values every page asks for. Every value the request keeps is filed under these
+    tokens, so none is filed under tokens newer than what it was made from; once the
+    request writes, it keeps and serves nothing more."""
+
+    where: str
+    tokens: dict[str, str]
+    entries: dict[str, Any]
+    wrote: bool = False
+
+    def learn(self, read: set[str] | frozenset[str]) -> None:
+        """Tables read by a value worked out in this request: fetched for the next."""
+        _expected[self.where] = _expected.get(self.where, frozenset()) | read
+
+
+_snapshot: ContextVar[_Snapshot | None] = ContextVar("nextpractice_kept_snapshot", default=None)
 
 
 def _entry_key(key: tuple[Hashable, ...]) -> str:
     # Hashed: a key may hold any text (dates, tuples), and the cache's own keys may not.
-    return _ENTRY + hashlib.blake2b(repr((_VERSION, key)).encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(repr((_VERSION, key)).encode(), digest_size=16).hexdigest()
+    return f"{_prefix()}kept:{digest}"
+
+
+def _fetch(where: str, keys: tuple[tuple[Hashable, ...], ...]) -> _Snapshot | None:
+    tables = sorted(_expected.get(where, ()))
+    entry_keys = [_entry_key(k) for k in keys]
+    prefix = _prefix()
+    gens = {t: _gen(t, prefix) for t in tables}
+    try:
+        found = cache.get_many([*entry_keys, *gens.values()])
+    except Exception:  # the cache down: nothing kept is served nor kept in this request
+        return None
+    tokens = {t: found[gens[t]] for t in tables if gens[t] in found}
+    lost = {t: secrets.token_hex(8) for t in tables if t not in tokens}
+    if lost and _set_tokens(lost):  # evicted, or never written: a new token, unused
+        tokens.update(lost)
+    entries = {k: found.get(k) for k in entry_keys}
+    return _Snapshot(where, tokens, entries)
 
 
 @contextmanager
-def ahead(*keys: tuple[Hashable, ...]) -> Iterator[None]:
-    """Within: ``kept`` finds the entries for ``keys`` and their tables' tokens, fetched
-    here in one round trip instead of one each (``core.middleware`` asks for what every
-    page reads: who the person is, their clusters, the page itself)."""
-    state = _of(default_connection)
-    if state.dirty and default_connection.in_atomic_block:
-        # Inside a transaction that has written: nothing is served kept (see ``kept``).
+def snapshot(where: str = "", *keys: tuple[Hashable, ...]) -> Iterator[None]:
+    """Within (a request, from ``core.middleware.kept_ahead``): ``kept`` reads tokens and
+    the entries for ``keys`` from one round trip made here. ``where`` names the view (its
+    URL name): the tables whose tokens are fetched are those its requests' kept values
+    have read before."""
+    conn = default_connection
+    if conn.in_atomic_block:  # tests run requests inside one: nothing is kept there
         yield
         return
-    asked = {_entry_key(k) for k in keys}
-    for k in keys:
-        asked.update(_GEN + t for t in _expected.get(str(k[0]), frozenset()))
-    try:
-        found = cache.get_many(list(asked))
-    except Exception:  # each kept call asks for itself, and copes
-        found = None
-    token = _ahead.set(None if found is None else (asked, found))
+    _of(conn).flush()
+    token = _snapshot.set(_fetch(where, keys))
     try:
         yield
     finally:
-        _ahead.reset(token)
+        _snapshot.reset(token)
+
+
+def _afresh(snap: _Snapshot | None, compute: Callable[[], T]) -> T:
+    """Worked out, not kept: its tables are learnt for the requests to come."""
+    with recording() as read:
+        value = compute()
+    if snap is not None:
+        snap.learn(read - NOT_CONTENT)
+    return value
 
 
 def kept(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     """``compute()``, or what it returned before for ``key`` if none of the tables it read
     has been written since. ``key[0]`` names the kind of value; the rest must say
-    everything the answer depends on (whose it is, the minute)."""
+    everything the answer depends on (whose it is, the minute).
+
+    Only in a request that has a snapshot (``snapshot``) and has written nothing, and
+    never inside a transaction (its writes are not everybody's yet, and the database
+    cache would write in it): anywhere else it is ``compute()``."""
     conn = default_connection
     # The watcher is installed as the connection opens: make sure it has.
     conn.ensure_connection()
+    snap = _snapshot.get()
+    if snap is None or snap.wrote or conn.in_atomic_block:
+        return _afresh(snap, compute)
     state = _of(conn)
-    state.flush()
-    if state.dirty and not conn.in_atomic_block:
-        state.dirty.clear()  # a transaction that rolled back: nothing was written
-    kind = str(key[0])
     entry_key = _entry_key(key)
-    expected = _expected.get(kind, frozenset())
-    if state.dirty and (state.dirty & expected or not expected):
-        # This transaction wrote what it reads (or may have: what it reads is not known
-        # yet): worked out afresh, and not kept.
-        with recording(conn) as read:
-            value = compute()
-        _expected[kind] = frozenset(read) | expected
-        return value
-    asked = [entry_key, *(_GEN + t for t in expected)]
-    ahead = _ahead.get()
-    if ahead is not None and ahead[0].issuperset(asked):
-        found = {k: ahead[1][k] for k in asked if k in ahead[1]}
+    if entry_key in snap.entries:
+        entry = snap.entries[entry_key]
     else:
         try:
-            found = cache.get_many(asked)
-        except Exception:  # the cache down, or not made yet: work it out
-            log.warning("The cache could not be read: a page is worked out afresh")
-            return compute()
-    entry = found.get(entry_key)
+            entry = cache.get(entry_key)
+        except Exception:
+            return _afresh(snap, compute)
     if entry is not None:
         tables, tokens, value = entry
-        if not (state.dirty & tables):
-            missing = [t for t in tables if _GEN + t not in found]
-            if missing:
-                try:
-                    found.update(cache.get_many([_GEN + t for t in missing]))
-                except Exception:  # see above
-                    return compute()
-            current = all(found.get(_GEN + t) == tokens.get(t) for t in tables)
-            if current and not (_unretired & tables):
-                _expected[kind] = expected | tables
-                if state.reading:
-                    # A value being worked out that uses this one depends on its tables.
-                    state.reading[-1].update(tables)
-                return value
-    # Tokens as they are before reading: a write committed after this retires them.
-    tokens = {t: found.get(_GEN + t) for t in expected}
-    lost = {t for t, token in tokens.items() if token is None}
-    if lost:
-        fresh = {t: secrets.token_hex(8) for t in lost}
-        try:
-            cache.set_many({_GEN + t: v for t, v in fresh.items()}, None)
-        except Exception:  # see above: nothing is kept
-            return compute()
-        tokens.update(fresh)
+        current = all(snap.tokens.get(t) == tokens[t] for t in tables)
+        if current and tables <= snap.tokens.keys() and not (_unretired & tables):
+            if state.reading:
+                # A value being worked out that uses this one depends on its tables.
+                state.reading[-1].update(tables)
+            return value
     with recording(conn) as read:
         value = compute()
         keepable = not (read & NOT_CONTENT)
         # What it depends on: what it read, and what the request read before it (the
         # cluster and membership the view checked, say) and may have handed to it.
         read = set().union(*state.reading) - NOT_CONTENT
-    _expected[kind] = frozenset(read) | expected
-    if keepable and read <= expected and not (state.dirty & read):
+    snap.learn(read)
+    if keepable and not snap.wrote and read <= snap.tokens.keys():
         try:
-            cache.set(entry_key, (frozenset(read), {t: tokens[t] for t in read}, value), TTL)
+            cache.set(entry_key, (frozenset(read), {t: snap.tokens[t] for t in read}, value), TTL)
         except Exception:  # not kept this time; the answer stands
             log.warning("The cache could not be written: a page is not kept")
     return value
 
 
-# Stands in a kept page for the person's CSRF token, which differs from request to request.
-CSRF_PLACEHOLDER = "np-kept-csrf-token-4f1c"
-# While a page is drawn to be kept: templates get the placeholder for the CSRF token
-# (core.context_processors.site) and one-time form keys are placeholders (core.once).
-_drawing: ContextVar[bool] = ContextVar("nextpractice_kept_drawing", default=False)
+# While a page is drawn to be kept: the tag of this drawing's placeholders for the CSRF
+# token (core.context_processors.site) and one-time form keys (core.once), random so that
+# nobody can write one into what they post.
+_drawing: ContextVar[str | None] = ContextVar("nextpractice_kept_drawing", default=None)
 
 
-def drawing() -> bool:
-    """Whether a page is being drawn to be kept now."""
-    return _drawing.get()
+def csrf_placeholder() -> str | None:
+    """While a page is drawn to be kept, what stands in it for the CSRF token."""
+    tag = _drawing.get()
+    return None if tag is None else f"np-csrf-{tag}"
 
 
 @contextmanager
-def _draw() -> Iterator[None]:
-    token = _drawing.set(True)
+def _draw() -> Iterator[str]:
+    tag = secrets.token_hex(8)
+    token = _drawing.set(tag)
     try:
-        with once.placeholders():
-            yield
+        with once.placeholders(tag):
+            yield tag
     finally:
         _drawing.reset(token)
+
+
+def _fill(html: str, tag: str, request: HttpRequest) -> str:
+    """A drawn page with this request's CSRF token and fresh one-time form keys."""
+    csrf = f"np-csrf-{tag}"
+    if csrf in html:
+        html = html.replace(csrf, get_token(request))
+    return once.with_fresh_keys(html, tag)
 
 
 def page_key(request: HttpRequest, whose: Any) -> tuple[Hashable, ...]:
@@ -399,13 +459,12 @@ def page_key(request: HttpRequest, whose: Any) -> tuple[Hashable, ...]:
     return ("page", whose, request.get_full_path(), htmx, minute())
 
 
-def _serve(
-    request: HttpRequest, kept_page: tuple[str, int, list[tuple[str, str]], str]
-) -> HttpResponse:
-    _, status, headers, html = kept_page
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    response = HttpResponse(once.with_fresh_keys(html), status=status)
+Drawn = tuple[str, list[tuple[str, str]], str, str]  # who drew it, headers, html, tag
+
+
+def _serve(request: HttpRequest, drawn: Drawn) -> HttpResponse:
+    _, headers, html, tag = drawn
+    response = HttpResponse(_fill(html, tag, request))
     for name, value in headers:
         response[name] = value
     return response
@@ -421,33 +480,34 @@ def _keepable(request: HttpRequest) -> bool:
 
 
 def page(
-    request: HttpRequest, template: str, context: Callable[[], dict[str, Any]], *key: Hashable
+    request: HttpRequest, template: str, context: Callable[[], dict[str, Any]]
 ) -> HttpResponse:
     """A page rendered once and kept (``kept``) until a table it read is written, for a
     view that has checked access (and done anything else it must do on every request)
     first.
 
-    The key always holds whose page it is, its address and the minute (``page_key``);
-    ``key`` adds anything else it depends on. What the request read before (the person,
-    the cluster whose access was checked) counts as read. A page with messages to show
-    (after a change) is never kept nor served kept; the person's CSRF token and fresh
-    one-time form keys (core.once) are put in as it is served."""
+    Kept under whose page it is, its address and the minute (``page_key``). What the
+    request read before (the person, the cluster whose access was checked) counts as
+    read. A page with messages to show (after a change) is never kept nor served kept;
+    the person's CSRF token and fresh one-time form keys (core.once) are put in as it is
+    served."""
     if not _keepable(request):
         return render(request, template, context())
 
-    def compute() -> tuple[str, int, list[tuple[str, str]], str]:
-        with _draw():
-            return template, 200, [], render_to_string(template, context(), request)
+    def compute() -> Drawn:
+        with _draw() as tag:
+            return template, [], render_to_string(template, context(), request), tag
 
-    drawn = kept((*page_key(request, request.user.pk), *key), compute)
+    drawn = kept(page_key(request, request.user.pk), compute)
     if drawn[0] != template:  # the same address drawn by another template: not this one
         return render(request, template, context())
     return _serve(request, drawn)
 
 
 class _NotKept(Exception):
-    def __init__(self, response: HttpResponse) -> None:
+    def __init__(self, response: HttpResponse, tag: str) -> None:
         self.response = response
+        self.tag = tag
 
 
 # Headers a kept view's response keeps (the rest are the middleware's, added each time).
@@ -466,18 +526,22 @@ def kept_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if not _keepable(request):
             return view(request, *args, **kwargs)
 
-        def compute() -> tuple[str, int, list[tuple[str, str]], str]:
-            with _draw():
+        def compute() -> Drawn:
+            with _draw() as tag:
                 response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming:
-                raise _NotKept(response)
+                raise _NotKept(response, tag)
             headers = [(h, response[h]) for h in _KEPT_HEADERS if h in response]
-            return view.__qualname__, 200, headers, response.content.decode()
+            return view.__qualname__, headers, response.content.decode(), tag
 
         try:
             return _serve(request, kept(page_key(request, request.user.pk), compute))
         except _NotKept as not_kept:
-            return not_kept.response
+            # Drawn to be kept, and not: its placeholders filled all the same.
+            response = not_kept.response
+            if not response.streaming and response.content:
+                response.content = _fill(response.content.decode(), not_kept.tag, request)
+            return response
 
     return wrapper
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 from . import memo
 from .scoping import remembering
@@ -47,25 +48,37 @@ def read_once_per_request(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponse:
         # Parts of the page kept between requests (core.memo) depend on what the request
         # read before them, too.
-        with remembering(), memo.recording():
-            return get_response(request)
+        try:
+            with remembering(), memo.recording():
+                return get_response(request)
+        finally:
+            # Before the answer leaves: what the request wrote is retired for the next.
+            memo.flush_all()
 
     return middleware
 
 
 def kept_ahead(get_response: Handler) -> Handler:
-    """What a signed-in page asks the cache for (who the person is, their clusters, the
-    page as kept for them: core.memo) is fetched in one round trip as the request begins,
-    once the session says who it is and before anything asks."""
+    """As a signed-in request begins, once the session says who it is and before anything
+    else is read: the tokens kept values are filed under, and for a GET what every page
+    asks of the cache (who the person is, their clusters, the page as kept for them), in
+    one round trip (core.memo.snapshot)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return get_response(request)
         try:
             pk = get_user_model()._meta.pk.to_python(request.session[SESSION_KEY])
         except (KeyError, ValidationError):
             return get_response(request)
-        with memo.ahead(("whoami", pk), ("memberships", pk), memo.page_key(request, pk)):
+        keys = (
+            (("whoami", pk), ("memberships", pk), memo.page_key(request, pk))
+            if request.method in ("GET", "HEAD")
+            else ()
+        )
+        try:
+            where = resolve(request.path_info).view_name
+        except Resolver404:
+            where = ""
+        with memo.snapshot(where, *keys):
             return get_response(request)
 
     return middleware

@@ -38,34 +38,38 @@ class KeySpent(Exception):
     person is told to reload the form; nothing is created."""
 
 
-# While a page is drawn to be kept (core.memo.page), keys are placeholders, each replaced
-# by a fresh key every time the kept page is served: a key is never handed out twice.
-_drawing: ContextVar[list[str] | None] = ContextVar("nextpractice_once_drawing", default=None)
-_PLACEHOLDER = re.compile(r"np-once-placeholder-\d+-end")
+# While a page is drawn to be kept (core.memo), keys are placeholders (tagged with the
+# drawing's random tag, so nobody can write one into what they post), each replaced by a
+# fresh key every time the kept page is served: a key is never handed out twice.
+_drawing: ContextVar[tuple[str, list[str]] | None] = ContextVar(
+    "nextpractice_once_drawing", default=None
+)
 
 
 def new_key() -> str:
-    drawn = _drawing.get()
-    if drawn is not None:
-        drawn.append(f"np-once-placeholder-{len(drawn)}-end")
+    drawing = _drawing.get()
+    if drawing is not None:
+        tag, drawn = drawing
+        drawn.append(f"np-once-{tag}-{len(drawn)}-end")
         return drawn[-1]
     return secrets.token_urlsafe(24)
 
 
 @contextmanager
-def placeholders() -> Iterator[None]:
-    """Within: ``new_key`` gives placeholders, for ``with_fresh_keys`` to fill."""
-    token = _drawing.set([])
+def placeholders(tag: str) -> Iterator[None]:
+    """Within: ``new_key`` gives placeholders tagged ``tag``, for ``with_fresh_keys``."""
+    token = _drawing.set((tag, []))
     try:
         yield
     finally:
         _drawing.reset(token)
 
 
-def with_fresh_keys(html: str) -> str:
+def with_fresh_keys(html: str, tag: str) -> str:
     """A kept page with a fresh key for each placeholder ``new_key`` gave while drawing it."""
     fresh: dict[str, str] = {}
-    return _PLACEHOLDER.sub(lambda m: fresh.setdefault(m[0], secrets.token_urlsafe(24)), html)
+    pattern = re.compile(rf"np-once-{re.escape(tag)}-\d+-end")
+    return pattern.sub(lambda m: fresh.setdefault(m[0], secrets.token_urlsafe(24)), html)
 
 
 def _valid_key(value: str) -> None:
