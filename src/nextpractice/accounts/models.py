@@ -106,7 +106,9 @@ class User(AbstractUser):
         found = User.objects.raw(f"SELECT * FROM {table} WHERE {column} = %s", [pk])  # noqa: S608
         user = next(iter(found), None)
         if user is not None:
-            profile, user._is_coordinator = memo.kept(("whoami", user.pk), user._whoami)
+            profile, user._is_coordinator = memo.kept(
+                ("whoami", user.pk, memo.minute()), user._whoami
+            )
             related = User.profile.related
             related.set_cached_value(user, profile)
             if profile is not None:
@@ -139,7 +141,7 @@ class User(AbstractUser):
         object, which lives for one request."""
         if hasattr(self, "_is_coordinator"):
             return
-        profile, self._is_coordinator = memo.kept(("whoami", self.pk), self._whoami)
+        profile, self._is_coordinator = memo.kept(("whoami", self.pk, memo.minute()), self._whoami)
         related = User.profile.related
         related.set_cached_value(self, profile)
         if profile is not None:

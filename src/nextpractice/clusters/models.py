@@ -364,9 +364,11 @@ def current_memberships(user: Any) -> list[Membership]:
     if not getattr(user, "is_authenticated", False):
         return []
     own = Membership.objects.of(user).current().select_related("cluster", "cluster__area")
-    # Kept between requests too (core.memo), until a membership or cluster is written.
+    # Kept between requests too (core.memo), until a membership or cluster is written, and
+    # a minute at most: access never rests on a token whose retirement was lost.
     return remembered(
-        _memberships_key(user), lambda: memo.kept(("memberships", user.pk), lambda: list(own))
+        _memberships_key(user),
+        lambda: memo.kept(("memberships", user.pk, memo.minute()), lambda: list(own)),
     )
 
 

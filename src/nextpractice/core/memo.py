@@ -50,7 +50,6 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import os
 import re
 import secrets
 import time
@@ -61,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
@@ -184,36 +184,33 @@ _retry_after = 0.0
 RETRY = 5.0
 
 
+@functools.cache
 def _prefix() -> str:
     # Two deployments sharing one Redis (staging and production) never share entries: each
-    # is marked with the database it keeps pages of.
-    db = default_connection.settings_dict
-    return _mark(default_connection.vendor, db.get("HOST"), db.get("PORT"), str(db.get("NAME")))
-
-
-@functools.cache
-def _mark(vendor: str, host: Any, port: Any, name: str) -> str:
-    if vendor == "sqlite":
-        name = os.path.realpath(name)  # one file, however its path was written
-    where = f"{host}|{port}|{name}"
-    return f"np:{hashlib.blake2b(where.encode(), digest_size=6).hexdigest()}:"
+    # is marked with its secret key, which all of one deployment's servers and workers
+    # share and no two deployments may (docs/deploy.md).
+    return f"np:{hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=6).hexdigest()}:"
 
 
 def _gen(table: str, prefix: str | None = None) -> str:
-    return f"{prefix or _prefix()}gen:{table}"
+    # "t:" after the entries' "e:": the database cache culls the smallest keys first, and
+    # an entry dropped costs one page drawn again, a token dropped every page of a table.
+    return f"{prefix or _prefix()}t:{table}"
 
 
 def _set_tokens(tokens: dict[str, str]) -> bool:
     """Write tokens and read them back: the database cache reports a failed write by
-    returning, not raising."""
+    returning, not raising. Written when each has changed from what it was (to ours, or
+    to another process's written at the same moment)."""
     prefix = _prefix()
     keys = {t: _gen(t, prefix) for t in tokens}
     try:
+        before = cache.get_many(list(keys.values()))
         cache.set_many({keys[t]: v for t, v in tokens.items()}, None)
         back = cache.get_many(list(keys.values()))
     except Exception:  # the cache down, or not made yet (migrating)
         return False
-    return all(back.get(keys[t]) == v for t, v in tokens.items())
+    return all(back.get(k) is not None and back.get(k) != before.get(k) for k in keys.values())
 
 
 def _bump(tables: set[str] | frozenset[str]) -> None:
@@ -281,7 +278,13 @@ def flush_all(**kwargs: Any) -> None:
         _of(conn).flush()
 
 
-atexit.register(flush_all)
+@atexit.register
+def _at_exit() -> None:
+    global _retry_after
+    flush_all()
+    if _unretired:
+        _retry_after = 0.0  # a last try, whatever the back-off
+        _bump(set())
 
 
 @contextmanager
@@ -327,7 +330,7 @@ _snapshot: ContextVar[_Snapshot | None] = ContextVar("nextpractice_kept_snapshot
 def _entry_key(key: tuple[Hashable, ...]) -> str:
     # Hashed: a key may hold any text (dates, tuples), and the cache's own keys may not.
     digest = hashlib.blake2b(repr((_VERSION, key)).encode(), digest_size=16).hexdigest()
-    return f"{_prefix()}kept:{digest}"
+    return f"{_prefix()}e:{digest}"
 
 
 def _fetch(where: str, keys: tuple[tuple[Hashable, ...], ...]) -> _Snapshot | None:

@@ -59,21 +59,21 @@ def read_once_per_request(get_response: Handler) -> Handler:
 
 
 def kept_ahead(get_response: Handler) -> Handler:
-    """As a signed-in request begins, once the session says who it is and before anything
-    else is read: the tokens kept values are filed under, and for a GET what every page
-    asks of the cache (who the person is, their clusters, the page as kept for them), in
-    one round trip (core.memo.snapshot)."""
+    """As a signed-in GET begins, once the session says who it is and before anything else
+    is read: the tokens kept values are filed under, and what every page asks of the cache
+    (who the person is, their clusters, the page as kept for them), in one round trip
+    (core.memo.snapshot). Anything else (a POST) keeps and is served nothing kept."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         try:
             pk = get_user_model()._meta.pk.to_python(request.session[SESSION_KEY])
         except (KeyError, ValidationError):
             return get_response(request)
-        keys = (
-            (("whoami", pk), ("memberships", pk), memo.page_key(request, pk))
-            if request.method in ("GET", "HEAD")
-            else ()
-        )
+        if request.method not in ("GET", "HEAD"):
+            # A change reads everything afresh, its access check included: nothing kept.
+            return get_response(request)
+        now = memo.minute()
+        keys = (("whoami", pk, now), ("memberships", pk, now), memo.page_key(request, pk))
         try:
             where = resolve(request.path_info).view_name
         except Resolver404:

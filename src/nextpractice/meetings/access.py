@@ -139,9 +139,11 @@ def get_meeting_for(user: Any, meeting_id: int) -> MeetingAccess:
     meetings are visible to members only."""
     if not getattr(user, "is_authenticated", False) or not is_id(meeting_id):
         raise Http404("No such meeting")
-    # Kept between requests (core.memo) until a meeting, membership or answer is written.
+    # Kept between requests (core.memo) until a meeting, membership or answer is written,
+    # and a minute at most: access never rests on a token whose retirement was lost.
     access = memo.kept(
-        ("meeting_access", user.pk, meeting_id), lambda: _meeting_for(user, meeting_id)
+        ("meeting_access", user.pk, meeting_id, memo.minute()),
+        lambda: _meeting_for(user, meeting_id),
     )
     if access is None:
         raise Http404("No such meeting")
