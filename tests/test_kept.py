@@ -329,3 +329,14 @@ def test_while_the_cache_is_away_pages_work_and_nothing_stale_is_served_after(
     assert "During the outage" in ask(("areas",), compute)
     assert "During the outage" in ask(("areas",), compute)
     assert not memo._unretired
+
+
+def test_a_write_that_changes_nothing_retires_nothing(transactional_db: Any, cast: Cast) -> None:
+    calls, compute = counter()
+    for _ in range(3):
+        ask(("areas",), compute)
+    n = len(calls)
+    Area.objects.filter(pk=-1).update(name="Nobody")  # no row: a periodic job with no work
+    Area.objects.filter(pk=-1).delete()
+    ask(("areas",), compute)
+    assert len(calls) == n

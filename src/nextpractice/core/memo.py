@@ -243,6 +243,10 @@ def _watch(conn: Any) -> Callable[..., Any]:
             if snapshot is not None:
                 snapshot.wrote = True
         result = execute(sql, params, many, ctx)
+        if written and head in ("UPDATE", "DELETE") and ctx["cursor"].rowcount == 0:
+            # It changed nothing (a periodic job that found nothing to do): nothing to
+            # retire, and no cache write.
+            written = frozenset()
         if written:
             if conn.in_atomic_block:
                 state.dirty |= written
