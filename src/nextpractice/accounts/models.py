@@ -106,13 +106,7 @@ class User(AbstractUser):
         found = User.objects.raw(f"SELECT * FROM {table} WHERE {column} = %s", [pk])  # noqa: S608
         user = next(iter(found), None)
         if user is not None:
-            profile, user._is_coordinator = memo.kept(
-                ("whoami", user.pk, memo.minute()), user._whoami
-            )
-            related = User.profile.related
-            related.set_cached_value(user, profile)
-            if profile is not None:
-                related.field.set_cached_value(profile, user)
+            user.read_what_every_page_asks()
         return user
 
     def _whoami(self) -> tuple[Any, bool]:
@@ -137,7 +131,7 @@ class User(AbstractUser):
         return profile, bool(getattr(row, "coordinates"))  # noqa: B009
 
     def read_what_every_page_asks(self) -> None:
-        """What ``for_request`` reads, for a person read some other way. Kept on this
+        """The person's profile and whether they coordinate (``for_request``), kept on this
         object, which lives for one request."""
         if hasattr(self, "_is_coordinator"):
             return

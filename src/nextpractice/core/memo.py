@@ -83,19 +83,14 @@ TTL = 600
 _VERSION = 3
 
 
-def minute(now: dt.datetime | None = None) -> dt.datetime:
+def minute() -> dt.datetime:
     """The current minute: for keys of answers that depend on the time."""
-    return (now or timezone.now()).replace(second=0, microsecond=0)
+    return timezone.now().replace(second=0, microsecond=0)
 
 
-_tables: frozenset[str] | None = None
-
-
+@functools.cache
 def _known_tables() -> frozenset[str]:
-    global _tables
-    if _tables is None:
-        _tables = frozenset(m._meta.db_table for m in apps.get_models(include_auto_created=True))
-    return _tables
+    return frozenset(m._meta.db_table for m in apps.get_models(include_auto_created=True))
 
 
 def tables_in(sql: str) -> frozenset[str]:
@@ -135,11 +130,10 @@ NOT_CONTENT = frozenset(
 
 @dataclass
 class _Connection:
-    """What one database connection has written: in the transaction open now (``dirty``,
-    ``pending``), and committed but not yet retired (``committed``)."""
+    """What one database connection has written: in the transaction open now
+    (``pending``), and committed but not yet retired (``committed``)."""
 
     conn: Any
-    dirty: set[str] = field(default_factory=set)
     pending: set[str] = field(default_factory=set)
     committed: set[str] = field(default_factory=set)
     reading: list[set[str]] = field(default_factory=list)
@@ -149,7 +143,6 @@ class _Connection:
         """On commit: the transaction's tables get new tokens."""
         self.committed |= self.pending
         self.pending = set()
-        self.dirty.clear()
         self.flush()
 
     def flush(self) -> None:
@@ -192,18 +185,17 @@ def _prefix() -> str:
     return f"np:{hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=6).hexdigest()}:"
 
 
-def _gen(table: str, prefix: str | None = None) -> str:
+def _gen(table: str) -> str:
     # "t:" after the entries' "e:": the database cache culls the smallest keys first, and
     # an entry dropped costs one page drawn again, a token dropped every page of a table.
-    return f"{prefix or _prefix()}t:{table}"
+    return f"{_prefix()}t:{table}"
 
 
 def _set_tokens(tokens: dict[str, str]) -> bool:
     """Write tokens and read them back: the database cache reports a failed write by
     returning, not raising. Written when each has changed from what it was (to ours, or
     to another process's written at the same moment)."""
-    prefix = _prefix()
-    keys = {t: _gen(t, prefix) for t in tokens}
+    keys = {t: _gen(t) for t in tokens}
     try:
         before = cache.get_many(list(keys.values()))
         cache.set_many({keys[t]: v for t, v in tokens.items()}, None)
@@ -249,7 +241,6 @@ def _watch(conn: Any) -> Callable[..., Any]:
             written = frozenset()
         if written:
             if conn.in_atomic_block:
-                state.dirty |= written
                 state.pending |= written
                 # One callback per transaction; re-added if a rolled-back savepoint took it.
                 if not any(cb == state.retire for _, cb, _ in conn.run_on_commit):
@@ -277,7 +268,8 @@ def retire_all() -> None:
 
 
 def flush_all(**kwargs: Any) -> None:
-    """As a request ends and at exit: retire what was written and not yet retired."""
+    """As a request ends (``core.middleware.read_once_per_request``) and at exit: retire
+    what was written and not yet retired."""
     for conn in connections.all(initialized_only=True):
         _of(conn).flush()
 
@@ -340,8 +332,7 @@ def _entry_key(key: tuple[Hashable, ...]) -> str:
 def _fetch(where: str, keys: tuple[tuple[Hashable, ...], ...]) -> _Snapshot | None:
     tables = sorted(_expected.get(where, ()))
     entry_keys = [_entry_key(k) for k in keys]
-    prefix = _prefix()
-    gens = {t: _gen(t, prefix) for t in tables}
+    gens = {t: _gen(t) for t in tables}
     try:
         found = cache.get_many([*entry_keys, *gens.values()])
     except Exception:  # the cache down: nothing kept is served nor kept in this request
