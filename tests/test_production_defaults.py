@@ -199,6 +199,9 @@ def test_serve_starts_once_migrate_has_run(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path}/db.sqlite3"
     migrated = run_cli("migrate", "--verbosity", "0", DATABASE_URL=database)
     assert migrated.returncode == 0, migrated.stderr
+    # Nothing alarming on a fresh database: the kept pages' cache (core.memo) is made by a
+    # migration, and writes before it are not reported as a cache fault.
+    assert "WARNING" not in migrated.stderr, migrated.stderr
     port = free_port()
     environment = {
         **os.environ,

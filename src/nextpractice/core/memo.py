@@ -175,6 +175,9 @@ def _of(conn: Any) -> _Connection:
 _unretired: set[str] = set()
 _retry_after = 0.0
 RETRY = 5.0
+# While migrations run, the cache's own table may not be made yet: a write not retired then
+# is expected, not a fault to report, and is retired once they have run (``migrated``).
+_migrating = False
 
 
 @functools.cache
@@ -216,7 +219,8 @@ def _bump(tables: set[str] | frozenset[str]) -> None:
     else:
         _unretired.update(tables)
         _retry_after = time.monotonic() + RETRY
-        log.warning("Could not retire kept pages after a write to %d tables", len(tables))
+        if not _migrating:
+            log.warning("Could not retire kept pages after a write to %d tables", len(tables))
 
 
 def _watch(conn: Any) -> Callable[..., Any]:
@@ -259,6 +263,21 @@ def install(sender: Any, connection: Any, **kwargs: Any) -> None:
     if not getattr(connection, "_np_watched", False):
         connection._np_watched = True
         connection.execute_wrappers.insert(0, _watch(connection))
+
+
+def migrating(**kwargs: Any) -> None:
+    """``pre_migrate``."""
+    global _migrating
+    _migrating = True
+
+
+def migrated(**kwargs: Any) -> None:
+    """``post_migrate``: the cache's table is made; what migrations wrote is retired now."""
+    global _migrating, _retry_after
+    _migrating = False
+    if _unretired:
+        _retry_after = 0.0
+        _bump(set())
 
 
 def retire_all() -> None:
