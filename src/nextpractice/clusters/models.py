@@ -363,12 +363,17 @@ def current_memberships(user: Any) -> list[Membership]:
     handful of rows: the person's own clusters, whatever the size of the network."""
     if not getattr(user, "is_authenticated", False):
         return []
-    own = Membership.objects.of(user).current().select_related("cluster", "cluster__area")
+
+    def own() -> list[Membership]:
+        # Built only when read: served kept, a request builds no query for it.
+        mine = Membership.objects.of(user).current()
+        return list(mine.select_related("cluster", "cluster__area"))
+
     # Kept between requests too (core.memo), until a membership or cluster is written, and
     # a minute at most: access never rests on a token whose retirement was lost.
     return remembered(
         _memberships_key(user),
-        lambda: memo.kept(("memberships", user.pk, memo.minute()), lambda: list(own)),
+        lambda: memo.kept(("memberships", user.pk, memo.minute()), own),
     )
 
 
