@@ -223,6 +223,14 @@ def _bump(tables: set[str] | frozenset[str]) -> None:
             log.warning("Could not retire kept pages after a write to %d tables", len(tables))
 
 
+def _retry_now() -> None:
+    """The tables not yet retired, tried again now, whatever the back-off."""
+    global _retry_after
+    if _unretired:
+        _retry_after = 0.0
+        _bump(set())
+
+
 def _watch(conn: Any) -> Callable[..., Any]:
     def watcher(execute: Callable[..., Any], sql: Any, params: Any, many: bool, ctx: Any) -> Any:
         state = _of(conn)
@@ -273,11 +281,9 @@ def migrating(**kwargs: Any) -> None:
 
 def migrated(**kwargs: Any) -> None:
     """``post_migrate``: the cache's table is made; what migrations wrote is retired now."""
-    global _migrating, _retry_after
+    global _migrating
     _migrating = False
-    if _unretired:
-        _retry_after = 0.0
-        _bump(set())
+    _retry_now()
 
 
 def retire_all() -> None:
@@ -286,7 +292,7 @@ def retire_all() -> None:
     _bump(_known_tables())
 
 
-def flush_all(**kwargs: Any) -> None:
+def flush_all() -> None:
     """As a request ends (``core.middleware.read_once_per_request``) and at exit: retire
     what was written and not yet retired."""
     for conn in connections.all(initialized_only=True):
@@ -295,11 +301,8 @@ def flush_all(**kwargs: Any) -> None:
 
 @atexit.register
 def _at_exit() -> None:
-    global _retry_after
     flush_all()
-    if _unretired:
-        _retry_after = 0.0  # a last try, whatever the back-off
-        _bump(set())
+    _retry_now()  # a last try
 
 
 @contextmanager
